@@ -1,0 +1,14 @@
+//! Gantry's domain model and scheduling engine.
+//!
+//! This crate holds the plan ([`model`]), working-time calendars ([`calendar`]) and the critical
+//! path method ([`cpm`]). It is pure: no file or network IO, no async, no SQL, no JSON, no HTML.
+//! Everything is plain data in `Vec`s indexed by small ids, and every computation is a
+//! deterministic function of its inputs, so the server, the CLI and the tests share one engine.
+
+pub mod calendar;
+pub mod model;
+pub mod time;
+
+pub use calendar::{CalendarError, WorkingCalendar};
+pub use model::*;
+pub use time::Instant;

@@ -1,0 +1,500 @@
+//! The plan: what a project manager writes down before anything is computed.
+//!
+//! A [`Plan`] is plain data. Tasks, links and calendars live in `Vec`s and refer to each other by
+//! small integer ids ([`TaskId`], [`LinkId`], [`CalendarId`]) that are indexes into those vectors.
+//! Tasks are stored in WBS order (a parent before its children, siblings in outline order), which
+//! [`Plan::validate_structure`] checks.
+
+use jiff::civil::{Date, DateTime};
+
+/// Index of a task in [`Plan::tasks`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TaskId(pub u32);
+
+/// Index of a link in [`Plan::links`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LinkId(pub u32);
+
+/// Index of a calendar in [`Plan::calendars`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CalendarId(pub u32);
+
+impl TaskId {
+    /// The id as an index into [`Plan::tasks`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl LinkId {
+    /// The id as an index into [`Plan::links`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl CalendarId {
+    /// The id as an index into [`Plan::calendars`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// How many working minutes the duration units stand for, as in MS Project's options
+/// ("hours per day", "hours per week", "days per month").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DurationSettings {
+    /// Working minutes in one day of duration ("1d"); MS Project's default is 480.
+    pub minutes_per_day: i64,
+    /// Working minutes in one week of duration ("1w"); MS Project's default is 2400.
+    pub minutes_per_week: i64,
+    /// Working days in one month of duration ("1mo"); MS Project's default is 20.
+    pub days_per_month: i64,
+}
+
+impl Default for DurationSettings {
+    fn default() -> Self {
+        DurationSettings { minutes_per_day: 480, minutes_per_week: 2400, days_per_month: 20 }
+    }
+}
+
+/// A project plan: tasks in a WBS tree, links between them, and working calendars.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// The project's name.
+    pub name: String,
+    /// When work may start at the earliest.
+    pub start: DateTime,
+    /// The date up to which progress has been reported; remaining work is scheduled after it.
+    pub status_date: Option<DateTime>,
+    /// IANA time zone the civil dates are in (for display elsewhere); the engine works in civil time.
+    pub time_zone: Option<String>,
+    /// The project calendar: used by every task without a calendar of its own.
+    pub calendar: CalendarId,
+    /// Every calendar of the plan.
+    pub calendars: Vec<CalendarDef>,
+    /// Tasks in WBS order.
+    pub tasks: Vec<Task>,
+    /// Dependencies between tasks.
+    pub links: Vec<Link>,
+    /// What "1d", "1w" and "1mo" mean in working minutes.
+    pub durations: DurationSettings,
+}
+
+impl Plan {
+    /// An empty plan on a single standard calendar (Mon–Fri 08:00–12:00, 13:00–17:00).
+    pub fn new(name: impl Into<String>, start: DateTime) -> Plan {
+        Plan {
+            name: name.into(),
+            start,
+            status_date: None,
+            time_zone: None,
+            calendar: CalendarId(0),
+            calendars: vec![CalendarDef::standard()],
+            tasks: Vec::new(),
+            links: Vec::new(),
+            durations: DurationSettings::default(),
+        }
+    }
+
+    /// The task with this id.
+    pub fn task(&self, id: TaskId) -> &Task {
+        &self.tasks[id.index()]
+    }
+
+    /// Appends a task and returns its id.
+    pub fn add_task(&mut self, task: Task) -> TaskId {
+        let id = TaskId(u32::try_from(self.tasks.len()).expect("fewer than 2^32 tasks"));
+        self.tasks.push(task);
+        id
+    }
+
+    /// Appends a link and returns its id.
+    pub fn add_link(&mut self, link: Link) -> LinkId {
+        let id = LinkId(u32::try_from(self.links.len()).expect("fewer than 2^32 links"));
+        self.links.push(link);
+        id
+    }
+
+    /// Appends a calendar and returns its id.
+    pub fn add_calendar(&mut self, calendar: CalendarDef) -> CalendarId {
+        let id = CalendarId(u32::try_from(self.calendars.len()).expect("fewer than 2^32 calendars"));
+        self.calendars.push(calendar);
+        id
+    }
+
+    /// Ids of all tasks, in WBS order.
+    pub fn task_ids(&self) -> impl Iterator<Item = TaskId> + '_ {
+        (0..self.tasks.len() as u32).map(TaskId)
+    }
+
+    /// Whether `id` has children (and so is a summary task).
+    pub fn summary_flags(&self) -> Vec<bool> {
+        let mut is_summary = vec![false; self.tasks.len()];
+        for task in &self.tasks {
+            if let Some(parent) = task.parent {
+                is_summary[parent.index()] = true;
+            }
+        }
+        is_summary
+    }
+
+    /// Outline numbers ("1", "1.2", "1.2.3") of every task, in WBS order.
+    pub fn outline_numbers(&self) -> Vec<String> {
+        let mut numbers: Vec<String> = Vec::with_capacity(self.tasks.len());
+        let mut child_counts = vec![0u32; self.tasks.len()];
+        let mut top_level = 0u32;
+        for task in &self.tasks {
+            let number = match task.parent {
+                None => {
+                    top_level += 1;
+                    top_level.to_string()
+                }
+                Some(parent) => {
+                    child_counts[parent.index()] += 1;
+                    format!("{}.{}", numbers[parent.index()], child_counts[parent.index()])
+                }
+            };
+            numbers.push(number);
+        }
+        numbers
+    }
+
+    /// Checks the ids and the WBS order: every reference points inside the plan and every parent
+    /// comes before its children. Plans built by `gantry-formats` always pass; this guards plans
+    /// built by hand or by other programs.
+    pub fn validate_structure(&self) -> Result<(), StructureError> {
+        let tasks = self.tasks.len();
+        if self.calendar.index() >= self.calendars.len() {
+            return Err(StructureError::UnknownCalendar { calendar: self.calendar });
+        }
+        for (index, task) in self.tasks.iter().enumerate() {
+            let id = TaskId(index as u32);
+            if let Some(parent) = task.parent {
+                if parent.index() >= index {
+                    return Err(StructureError::ParentAfterChild { task: id, parent });
+                }
+            }
+            if let Some(calendar) = task.calendar {
+                if calendar.index() >= self.calendars.len() {
+                    return Err(StructureError::UnknownCalendar { calendar });
+                }
+            }
+        }
+        for (index, calendar) in self.calendars.iter().enumerate() {
+            if let Some(base) = calendar.base {
+                if base.index() >= index {
+                    return Err(StructureError::BaseCalendarAfter { calendar: CalendarId(index as u32), base });
+                }
+            }
+        }
+        for (index, link) in self.links.iter().enumerate() {
+            if link.predecessor.index() >= tasks || link.successor.index() >= tasks {
+                return Err(StructureError::LinkOutOfRange { link: LinkId(index as u32) });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A plan whose ids do not hold together.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StructureError {
+    /// A task names a parent stored after it.
+    #[error("task #{} has parent #{} stored after it; tasks must be in WBS order", task.0, parent.0)]
+    ParentAfterChild {
+        /// The child.
+        task: TaskId,
+        /// Its parent.
+        parent: TaskId,
+    },
+    /// A calendar id points outside [`Plan::calendars`].
+    #[error("calendar #{} does not exist", calendar.0)]
+    UnknownCalendar {
+        /// The missing calendar.
+        calendar: CalendarId,
+    },
+    /// A calendar's base calendar is stored after it.
+    #[error("calendar #{} is based on calendar #{} stored after it", calendar.0, base.0)]
+    BaseCalendarAfter {
+        /// The derived calendar.
+        calendar: CalendarId,
+        /// Its base.
+        base: CalendarId,
+    },
+    /// A link names a task outside [`Plan::tasks`].
+    #[error("link #{} names a task that does not exist", link.0)]
+    LinkOutOfRange {
+        /// The broken link.
+        link: LinkId,
+    },
+}
+
+/// A piece of work, a milestone, or (when other tasks name it as parent) a summary task.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Task {
+    /// The short key the plan file uses to refer to the task ("design", "go-live").
+    pub key: String,
+    /// What people read.
+    pub name: String,
+    /// The summary task this task belongs to.
+    pub parent: Option<TaskId>,
+    /// How long the work takes; ignored for summary tasks, whose dates roll up.
+    pub duration: Duration,
+    /// Shown as a milestone. A task of zero duration is a milestone whatever this says.
+    pub milestone: bool,
+    /// The scheduling constraint.
+    pub constraint: Constraint,
+    /// A target finish that flags when missed but does not move the task (it does pull late dates).
+    pub deadline: Option<DateTime>,
+    /// The task's own calendar; the project calendar when `None`.
+    pub calendar: Option<CalendarId>,
+    /// Priority 0–1000 (MS Project's scale; 500 is normal). Used by leveling.
+    pub priority: u16,
+    /// What has been done so far.
+    pub progress: Progress,
+}
+
+impl Task {
+    /// A task with this key and name, one working day long, as soon as possible.
+    pub fn new(key: impl Into<String>, name: impl Into<String>) -> Task {
+        Task {
+            key: key.into(),
+            name: name.into(),
+            parent: None,
+            duration: Duration::working(480),
+            milestone: false,
+            constraint: Constraint::AsSoonAsPossible,
+            deadline: None,
+            calendar: None,
+            priority: 500,
+            progress: Progress::default(),
+        }
+    }
+
+    /// Whether the task is a milestone (flagged, or of zero duration).
+    pub fn is_milestone(&self) -> bool {
+        self.milestone || self.duration.minutes == 0
+    }
+}
+
+/// A task duration or a lag: minutes of working time, or of clock ("elapsed") time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Duration {
+    /// Length in minutes (working minutes unless `elapsed`).
+    pub minutes: i64,
+    /// Counted in clock time (24 hours a day, 7 days a week), as MS Project's "edays".
+    pub elapsed: bool,
+}
+
+impl Duration {
+    /// A duration in working minutes.
+    pub const fn working(minutes: i64) -> Duration {
+        Duration { minutes, elapsed: false }
+    }
+
+    /// A duration in clock minutes.
+    pub const fn elapsed(minutes: i64) -> Duration {
+        Duration { minutes, elapsed: true }
+    }
+}
+
+/// The delay (positive) or lead (negative) on a link.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub enum Lag {
+    /// No lag.
+    #[default]
+    None,
+    /// Minutes of working time on the successor's calendar.
+    Working(i64),
+    /// Minutes of clock time.
+    Elapsed(i64),
+    /// A percentage of the predecessor's duration, in working time.
+    Percent(f64),
+}
+
+/// The four dependency types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LinkType {
+    /// The successor starts after the predecessor finishes.
+    FinishToStart,
+    /// The successor starts after the predecessor starts.
+    StartToStart,
+    /// The successor finishes after the predecessor finishes.
+    FinishToFinish,
+    /// The successor finishes after the predecessor starts.
+    StartToFinish,
+}
+
+impl LinkType {
+    /// The two-letter code MS Project shows ("FS", "SS", "FF", "SF").
+    pub fn code(self) -> &'static str {
+        match self {
+            LinkType::FinishToStart => "FS",
+            LinkType::StartToStart => "SS",
+            LinkType::FinishToFinish => "FF",
+            LinkType::StartToFinish => "SF",
+        }
+    }
+}
+
+/// A dependency between two tasks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    /// The task that drives.
+    pub predecessor: TaskId,
+    /// The task that follows.
+    pub successor: TaskId,
+    /// Which ends of the two tasks are tied.
+    pub kind: LinkType,
+    /// Delay or lead.
+    pub lag: Lag,
+}
+
+/// MS Project's eight scheduling constraints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Constraint {
+    /// As soon as possible (the default).
+    AsSoonAsPossible,
+    /// As late as possible without delaying successors or the project finish.
+    AsLateAsPossible,
+    /// Start no earlier than the date.
+    StartNoEarlierThan(DateTime),
+    /// Start no later than the date.
+    StartNoLaterThan(DateTime),
+    /// Finish no earlier than the date.
+    FinishNoEarlierThan(DateTime),
+    /// Finish no later than the date.
+    FinishNoLaterThan(DateTime),
+    /// Must start on the date.
+    MustStartOn(DateTime),
+    /// Must finish on the date.
+    MustFinishOn(DateTime),
+}
+
+impl Constraint {
+    /// MS Project's abbreviation ("ASAP", "SNET", …).
+    pub fn code(self) -> &'static str {
+        match self {
+            Constraint::AsSoonAsPossible => "ASAP",
+            Constraint::AsLateAsPossible => "ALAP",
+            Constraint::StartNoEarlierThan(_) => "SNET",
+            Constraint::StartNoLaterThan(_) => "SNLT",
+            Constraint::FinishNoEarlierThan(_) => "FNET",
+            Constraint::FinishNoLaterThan(_) => "FNLT",
+            Constraint::MustStartOn(_) => "MSO",
+            Constraint::MustFinishOn(_) => "MFO",
+        }
+    }
+
+    /// The constraint date, for the six dated constraints.
+    pub fn date(self) -> Option<DateTime> {
+        match self {
+            Constraint::AsSoonAsPossible | Constraint::AsLateAsPossible => None,
+            Constraint::StartNoEarlierThan(date)
+            | Constraint::StartNoLaterThan(date)
+            | Constraint::FinishNoEarlierThan(date)
+            | Constraint::FinishNoLaterThan(date)
+            | Constraint::MustStartOn(date)
+            | Constraint::MustFinishOn(date) => Some(date),
+        }
+    }
+}
+
+/// Progress reported on a task.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Progress {
+    /// When work really started.
+    pub actual_start: Option<DateTime>,
+    /// When work really finished (the task is then complete).
+    pub actual_finish: Option<DateTime>,
+    /// Share of the duration done, 0–100.
+    pub percent_complete: f64,
+    /// Duration still to do, when reported instead of (or besides) the percentage.
+    pub remaining: Option<Duration>,
+}
+
+/// A working-time calendar as written: a weekly pattern and exceptions to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CalendarDef {
+    /// The calendar's name ("Standard", "Night shift").
+    pub name: String,
+    /// A calendar whose week days and exceptions this one inherits where it says nothing itself.
+    pub base: Option<CalendarId>,
+    /// Shifts of each week day, Monday first. `None` inherits the base calendar's day (or is a
+    /// non-working day without a base); `Some(vec![])` is a non-working day.
+    pub week: [Option<Vec<Shift>>; 7],
+    /// Days that differ from the week: holidays, extra working days, changed hours.
+    pub exceptions: Vec<CalendarException>,
+}
+
+impl CalendarDef {
+    /// MS Project's "Standard" calendar: Monday to Friday, 08:00–12:00 and 13:00–17:00.
+    pub fn standard() -> CalendarDef {
+        let day = || Some(vec![Shift::new(8 * 60, 12 * 60), Shift::new(13 * 60, 17 * 60)]);
+        CalendarDef {
+            name: "Standard".to_string(),
+            base: None,
+            week: [day(), day(), day(), day(), day(), Some(vec![]), Some(vec![])],
+            exceptions: Vec::new(),
+        }
+    }
+
+    /// Every minute of every day is working time (MS Project's "24 Hours" calendar).
+    pub fn twenty_four_hours() -> CalendarDef {
+        let day = || Some(vec![Shift::new(0, 24 * 60)]);
+        CalendarDef {
+            name: "24 Hours".to_string(),
+            base: None,
+            week: [day(), day(), day(), day(), day(), day(), day()],
+            exceptions: Vec::new(),
+        }
+    }
+}
+
+/// A span of working time within a day, in minutes after midnight.
+///
+/// `end` is in `1..=1440`. A shift whose `end` is not after its `start` crosses midnight: it
+/// belongs to the day it starts on and runs into the next day until `end` (22:00–06:00).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shift {
+    /// Start, minutes after midnight, `0..1440`.
+    pub start: u16,
+    /// End, minutes after midnight, `1..=1440`; at or before `start` when the shift crosses midnight.
+    pub end: u16,
+}
+
+impl Shift {
+    /// A shift from `start` to `end` minutes after midnight.
+    pub const fn new(start: u16, end: u16) -> Shift {
+        Shift { start, end }
+    }
+
+    /// Whether the shift runs past midnight into the next day.
+    pub fn crosses_midnight(self) -> bool {
+        self.end <= self.start
+    }
+
+    /// Length in minutes.
+    pub fn minutes(self) -> i64 {
+        if self.crosses_midnight() {
+            1440 - i64::from(self.start) + i64::from(self.end)
+        } else {
+            i64::from(self.end) - i64::from(self.start)
+        }
+    }
+}
+
+/// Days from `from` to `to` (inclusive) that follow other hours than the week: with no shifts,
+/// a holiday; with shifts, an extra working day or changed hours.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CalendarException {
+    /// What people call it ("Christmas", "Cut-over weekend").
+    pub name: String,
+    /// First day.
+    pub from: Date,
+    /// Last day (inclusive).
+    pub to: Date,
+    /// Working shifts on those days; empty for a non-working day.
+    pub shifts: Vec<Shift>,
+}
