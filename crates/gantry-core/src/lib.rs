@@ -6,6 +6,8 @@
 //! deterministic function of its inputs, so the server, the CLI and the tests share one engine.
 
 pub mod calendar;
+pub mod cpm;
+pub mod generate;
 pub mod model;
 pub mod time;
 

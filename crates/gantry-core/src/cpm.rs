@@ -1,0 +1,1916 @@
+//! The critical path method, with Microsoft Project's semantics as the reference.
+//!
+//! [`schedule`] turns a [`Plan`] into a [`Schedule`]: early and late dates, total and free float,
+//! the critical flag, the driving predecessors of every task, the project finish and its critical
+//! paths, and diagnostics for what a project manager must look at (a constraint that forces
+//! negative float, a link a constraint overrides, a missed deadline).
+//!
+//! # The network
+//! Each task is a node; a summary task is two: its *gate* (what its own predecessors and
+//! constraints impose on the start of everything inside it) and its *roll-up* (the earliest start
+//! and latest finish of its subtasks). A link from task P to task S becomes an edge from P's
+//! roll-up (or P itself for a leaf) to S's gate (or S itself); a summary's gate feeds each child,
+//! and each child feeds the summary's roll-up. This is how links on summary tasks act on all their
+//! subtasks, as in MS Project, without copying links. The graph is stored as flat arrays of
+//! edges with compressed incoming and outgoing adjacency, and processed in one topological order.
+//!
+//! # Conventions (MS Project's)
+//! * Starts are at the beginning of working time and finishes at the end: a one-day task that
+//!   starts Monday 08:00 finishes Monday 17:00 and its successor starts Tuesday 08:00. A milestone
+//!   may sit at the end of a working period (Monday 17:00).
+//! * Lags count on the successor's calendar; a percent lag is that share of the predecessor's
+//!   duration; an elapsed lag is clock time.
+//! * Constraint dates win over links ("tasks honour their constraint dates"): a link that a
+//!   constraint overrides is reported, and the resulting negative float too.
+//! * Deadlines do not move a task; they pull its late finish and flag when missed.
+//! * Late finish of a task without successors is the project finish. Total float is the smaller
+//!   of start float and finish float (finish float once the task has started), in working minutes
+//!   of the task's calendar; a task is critical when its total float is ≤ 0 and it is not complete.
+//! * As-late-as-possible tasks are placed at their late dates, and their successors follow them.
+//! * Progress: actual dates are facts; the remaining work of a started task, and all work of an
+//!   unstarted one, is scheduled after the status date (when the option is on).
+
+use jiff::civil::DateTime;
+
+use crate::calendar::{CalendarError, WorkingCalendar};
+use crate::model::{Constraint, Lag, LinkId, LinkType, Plan, TaskId};
+use crate::time::Instant;
+
+/// How to schedule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScheduleOptions {
+    /// Overrides the plan's status date.
+    pub status_date: Option<DateTime>,
+    /// Schedule unstarted work, and the remaining work of started tasks, after the status date.
+    pub schedule_after_status_date: bool,
+    /// At most this many critical paths are listed (a network can have exponentially many).
+    pub max_critical_paths: usize,
+}
+
+impl Default for ScheduleOptions {
+    fn default() -> Self {
+        ScheduleOptions { status_date: None, schedule_after_status_date: true, max_critical_paths: 16 }
+    }
+}
+
+/// The computed schedule of a plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schedule {
+    /// The plan's start.
+    pub project_start: Instant,
+    /// The latest finish of any task.
+    pub project_finish: Instant,
+    /// The status date in force, if any.
+    pub status_date: Option<Instant>,
+    /// One entry per task, indexed by [`TaskId`].
+    pub tasks: Vec<TaskSchedule>,
+    /// Chains of critical tasks (leaf tasks, first to last) that end at the project finish.
+    pub critical_paths: Vec<Vec<TaskId>>,
+    /// Warnings about the plan: negative float, overridden links, missed deadlines.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Schedule {
+    /// The schedule of one task.
+    pub fn task(&self, id: TaskId) -> &TaskSchedule {
+        &self.tasks[id.index()]
+    }
+}
+
+/// The computed dates and float of one task.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskSchedule {
+    /// Scheduled start: the actual start, else the late start of an ALAP task, else the early start.
+    pub start: Instant,
+    /// Scheduled finish, likewise.
+    pub finish: Instant,
+    /// Earliest start the links, constraints and progress allow.
+    pub early_start: Instant,
+    /// Earliest finish.
+    pub early_finish: Instant,
+    /// Latest start that does not delay the project finish, a successor's late dates or a constraint.
+    pub late_start: Instant,
+    /// Latest finish, likewise.
+    pub late_finish: Instant,
+    /// Working minutes the task can slip without delaying the project (may be negative).
+    pub total_float: i64,
+    /// Working minutes the task can slip without delaying any successor's early dates.
+    pub free_float: i64,
+    /// Total float ≤ 0 and not complete (for a summary: any subtask critical).
+    pub critical: bool,
+    /// Has subtasks; its dates roll up.
+    pub is_summary: bool,
+    /// A milestone.
+    pub is_milestone: bool,
+    /// Working minutes from start to finish on the task's calendar (clock minutes if elapsed).
+    pub duration_minutes: i64,
+    /// Share of the duration done, 0–100 (rolled up by duration for summaries).
+    pub percent_complete: f64,
+    /// Why the task starts when it does.
+    pub driver: Driver,
+}
+
+/// What sets a task's early start ("why is this task here?").
+#[derive(Clone, Debug, PartialEq)]
+pub enum Driver {
+    /// Nothing but the project start.
+    ProjectStart,
+    /// The status date: unstarted work cannot be scheduled in the past.
+    StatusDate,
+    /// Its own constraint date (or a constraint on a summary task above it).
+    Constraint,
+    /// It has started: the actual start is a fact.
+    Actual,
+    /// These links (on the task or on a summary task above it) give the latest bound.
+    Links(Vec<LinkId>),
+    /// A summary task: its dates roll up from these subtasks (earliest start, latest finish).
+    Subtasks(Vec<TaskId>),
+}
+
+/// How serious a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// The plan can be scheduled, but a person should look at this.
+    Warning,
+    /// The plan cannot be scheduled as written.
+    Error,
+}
+
+/// What a diagnostic is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiagnosticKind {
+    /// Tasks depend on each other in a circle.
+    DependencyLoop,
+    /// A link that MS Project does not allow (to itself, between a summary and its own subtask,
+    /// finish-to-finish or start-to-finish into a summary task).
+    InvalidLink,
+    /// A calendar is broken or has run out of working time.
+    Calendar,
+    /// A constraint or deadline forces negative total float.
+    NegativeFloat,
+    /// A constraint date keeps a task earlier than its links allow; the links are not honoured.
+    LinkOverridden,
+    /// A task finishes after its deadline.
+    MissedDeadline,
+    /// A constraint that has no effect where it is (on a summary task).
+    IgnoredConstraint,
+}
+
+/// A message about the plan, naming the tasks and links involved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    /// Warning or error.
+    pub severity: Severity,
+    /// What kind of problem.
+    pub kind: DiagnosticKind,
+    /// The tasks involved, in a meaningful order (a loop in loop order, a driving chain from its start).
+    pub tasks: Vec<TaskId>,
+    /// The links involved.
+    pub links: Vec<LinkId>,
+    /// The message, naming tasks by name.
+    pub message: String,
+}
+
+/// Why a plan could not be scheduled: every error found, as diagnostics.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("the plan cannot be scheduled: {}", .diagnostics.first().map_or("", |d| d.message.as_str()))]
+pub struct ScheduleFailure {
+    /// The errors (severity [`Severity::Error`]).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl ScheduleFailure {
+    fn single(kind: DiagnosticKind, tasks: Vec<TaskId>, message: String) -> ScheduleFailure {
+        ScheduleFailure {
+            diagnostics: vec![Diagnostic { severity: Severity::Error, kind, tasks, links: Vec::new(), message }],
+        }
+    }
+}
+
+/// Marks an edge that is part of the WBS (gate → child, child → roll-up), not a link.
+const HIERARCHY: u32 = u32::MAX;
+
+/// Schedules `plan`. Deterministic: the same plan and options give the same schedule.
+pub fn schedule(plan: &Plan, options: &ScheduleOptions) -> Result<Schedule, ScheduleFailure> {
+    if let Err(error) = plan.validate_structure() {
+        return Err(ScheduleFailure::single(DiagnosticKind::InvalidLink, Vec::new(), error.to_string()));
+    }
+    let network = Network::build(plan)?;
+    let mut engine = Engine::new(plan, options, network)?;
+    engine.run()?;
+    Ok(engine.into_schedule())
+}
+
+/// The task network as flat arrays (see the module documentation).
+struct Network {
+    task_count: usize,
+    is_summary: Vec<bool>,
+    edge_from: Vec<u32>,
+    edge_to: Vec<u32>,
+    /// The link of each edge, or [`HIERARCHY`].
+    edge_link: Vec<u32>,
+    incoming_offsets: Vec<u32>,
+    incoming: Vec<u32>,
+    outgoing_offsets: Vec<u32>,
+    outgoing: Vec<u32>,
+    /// Nodes in topological order (roll-up nodes of non-summary tasks are absent).
+    order: Vec<u32>,
+}
+
+impl Network {
+    fn build(plan: &Plan) -> Result<Network, ScheduleFailure> {
+        let task_count = plan.tasks.len();
+        let is_summary = plan.summary_flags();
+        check_links(plan, &is_summary)?;
+
+        let node_count = 2 * task_count;
+        let entry = |task: TaskId| task.0;
+        let exit = |task: TaskId| if is_summary[task.index()] { task.0 + task_count as u32 } else { task.0 };
+        let hierarchy_edges = plan.tasks.iter().filter(|task| task.parent.is_some()).count() * 2;
+        let edge_capacity = plan.links.len() + hierarchy_edges;
+        let mut edge_from = Vec::with_capacity(edge_capacity);
+        let mut edge_to = Vec::with_capacity(edge_capacity);
+        let mut edge_link = Vec::with_capacity(edge_capacity);
+        for (index, link) in plan.links.iter().enumerate() {
+            edge_from.push(exit(link.predecessor));
+            edge_to.push(entry(link.successor));
+            edge_link.push(index as u32);
+        }
+        for (index, task) in plan.tasks.iter().enumerate() {
+            if let Some(parent) = task.parent {
+                let child = TaskId(index as u32);
+                edge_from.push(parent.0);
+                edge_to.push(entry(child));
+                edge_link.push(HIERARCHY);
+                edge_from.push(exit(child));
+                edge_to.push(parent.0 + task_count as u32);
+                edge_link.push(HIERARCHY);
+            }
+        }
+        let (incoming_offsets, incoming) = compress(node_count, &edge_to);
+        let (outgoing_offsets, outgoing) = compress(node_count, &edge_from);
+
+        let exists = |node: usize| node < task_count || is_summary[node - task_count];
+        let mut pending: Vec<u32> =
+            (0..node_count).map(|node| incoming_offsets[node + 1] - incoming_offsets[node]).collect();
+        let mut order = Vec::with_capacity(node_count);
+        order.extend((0..node_count as u32).filter(|&node| exists(node as usize) && pending[node as usize] == 0));
+        let mut next = 0;
+        while next < order.len() {
+            let node = order[next] as usize;
+            next += 1;
+            for &edge in &outgoing[outgoing_offsets[node] as usize..outgoing_offsets[node + 1] as usize] {
+                let to = edge_to[edge as usize] as usize;
+                pending[to] -= 1;
+                if pending[to] == 0 {
+                    order.push(to as u32);
+                }
+            }
+        }
+        let existing = (0..node_count).filter(|&node| exists(node)).count();
+        let network = Network {
+            task_count,
+            is_summary,
+            edge_from,
+            edge_to,
+            edge_link,
+            incoming_offsets,
+            incoming,
+            outgoing_offsets,
+            outgoing,
+            order,
+        };
+        if network.order.len() < existing {
+            return Err(network.loops(plan, &pending));
+        }
+        Ok(network)
+    }
+
+    fn incoming(&self, node: usize) -> &[u32] {
+        &self.incoming[self.incoming_offsets[node] as usize..self.incoming_offsets[node + 1] as usize]
+    }
+
+    fn outgoing(&self, node: usize) -> &[u32] {
+        &self.outgoing[self.outgoing_offsets[node] as usize..self.outgoing_offsets[node + 1] as usize]
+    }
+
+    fn task_of(&self, node: u32) -> TaskId {
+        TaskId(if (node as usize) < self.task_count { node } else { node - self.task_count as u32 })
+    }
+
+    /// Finds the dependency loops among the nodes the topological sort could not reach. Every such
+    /// node has an unprocessed predecessor, so walking back along those always closes a circle.
+    fn loops(&self, plan: &Plan, pending: &[u32]) -> ScheduleFailure {
+        const MAX_LOOPS: usize = 20;
+        let mut seen = vec![false; pending.len()];
+        let mut diagnostics = Vec::new();
+        for start in 0..pending.len() {
+            if pending[start] == 0 || seen[start] || diagnostics.len() >= MAX_LOOPS {
+                continue;
+            }
+            // walk[k] = (node, edge from node to walk[k - 1]); the walk goes against the links.
+            let mut walk: Vec<(u32, u32)> = Vec::new();
+            let mut position = std::collections::HashMap::new();
+            let (mut node, mut edge_in) = (start as u32, HIERARCHY);
+            let closing = loop {
+                if let Some(&at) = position.get(&node) {
+                    break Some((at, edge_in));
+                }
+                if seen[node as usize] {
+                    break None; // joins a walk that was already examined
+                }
+                seen[node as usize] = true;
+                position.insert(node, walk.len());
+                walk.push((node, edge_in));
+                let Some(&edge) = self
+                    .incoming(node as usize)
+                    .iter()
+                    .find(|&&edge| pending[self.edge_from[edge as usize] as usize] > 0)
+                else {
+                    break None;
+                };
+                (node, edge_in) = (self.edge_from[edge as usize], edge);
+            };
+            let Some((at, closing_edge)) = closing else { continue };
+            // Forward order is the reverse of walk[at..]; the closing edge runs from walk[at] back
+            // to the last node walked, and each later entry's edge runs to the entry before it.
+            let mut tasks: Vec<TaskId> = Vec::new();
+            for &(node, _) in walk[at..].iter().rev() {
+                let task = self.task_of(node);
+                if tasks.last() != Some(&task) && tasks.first() != Some(&task) {
+                    tasks.push(task);
+                }
+            }
+            let mut links: Vec<LinkId> = walk[at + 1..]
+                .iter()
+                .map(|&(_, edge)| edge)
+                .chain(std::iter::once(closing_edge))
+                .filter_map(|edge| {
+                    let link = self.edge_link[edge as usize];
+                    (link != HIERARCHY).then_some(LinkId(link))
+                })
+                .collect();
+            links.sort();
+            let mut words: Vec<String> = tasks.iter().map(|&task| format!("\"{}\"", plan.task(task).name)).collect();
+            words.push(words[0].clone());
+            diagnostics.push(Diagnostic {
+                severity: Severity::Error,
+                kind: DiagnosticKind::DependencyLoop,
+                tasks,
+                links,
+                message: format!("dependency loop: {}", words.join(" → ")),
+            });
+        }
+        ScheduleFailure { diagnostics }
+    }
+}
+
+/// Compressed adjacency: for each node, the edges whose `key` is that node.
+fn compress(node_count: usize, key: &[u32]) -> (Vec<u32>, Vec<u32>) {
+    let mut offsets = vec![0u32; node_count + 1];
+    for &node in key {
+        offsets[node as usize + 1] += 1;
+    }
+    for node in 0..node_count {
+        offsets[node + 1] += offsets[node];
+    }
+    let mut fill = offsets.clone();
+    let mut edges = vec![0u32; key.len()];
+    for (edge, &node) in key.iter().enumerate() {
+        edges[fill[node as usize] as usize] = edge as u32;
+        fill[node as usize] += 1;
+    }
+    (offsets, edges)
+}
+
+/// Rejects links that MS Project does not allow.
+fn check_links(plan: &Plan, is_summary: &[bool]) -> Result<(), ScheduleFailure> {
+    let is_ancestor = |ancestor: TaskId, mut task: TaskId| {
+        while let Some(parent) = plan.task(task).parent {
+            if parent == ancestor {
+                return true;
+            }
+            task = parent;
+        }
+        false
+    };
+    let mut diagnostics = Vec::new();
+    for (index, link) in plan.links.iter().enumerate() {
+        let (predecessor, successor) = (plan.task(link.predecessor), plan.task(link.successor));
+        let message = if link.predecessor == link.successor {
+            Some(format!("\"{}\" cannot depend on itself", predecessor.name))
+        } else if is_ancestor(link.predecessor, link.successor) || is_ancestor(link.successor, link.predecessor) {
+            Some(format!(
+                "\"{}\" and \"{}\" cannot be linked: a summary task cannot be linked to its own subtasks",
+                predecessor.name, successor.name
+            ))
+        } else if is_summary[link.successor.index()]
+            && matches!(link.kind, LinkType::FinishToFinish | LinkType::StartToFinish)
+        {
+            Some(format!(
+                "\"{}\" is a summary task: its finish rolls up from its subtasks, so it cannot be the successor of a {} link (from \"{}\")",
+                successor.name,
+                link.kind.code(),
+                predecessor.name
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = message {
+            diagnostics.push(Diagnostic {
+                severity: Severity::Error,
+                kind: DiagnosticKind::InvalidLink,
+                tasks: vec![link.predecessor, link.successor],
+                links: vec![LinkId(index as u32)],
+                message,
+            });
+        }
+    }
+    if diagnostics.is_empty() { Ok(()) } else { Err(ScheduleFailure { diagnostics }) }
+}
+
+/// Why a node's early start is what it is (before it is resolved into a [`Driver`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reason {
+    ProjectStart,
+    StatusDate,
+    Constraint,
+    Actual,
+    /// The incoming edges whose bound equals the node's bound.
+    Edges,
+}
+
+/// What the forward pass needs to know about a task's progress.
+#[derive(Clone, Copy, Debug)]
+struct TaskProgress {
+    actual_start: Option<Instant>,
+    actual_finish: Option<Instant>,
+    /// Duration done, in the task's duration minutes.
+    done: i64,
+    /// Duration still to do.
+    remaining: i64,
+    /// Reported as started (actual start or a percentage above zero).
+    started: bool,
+}
+
+struct Engine<'a> {
+    plan: &'a Plan,
+    network: Network,
+    calendars: Vec<WorkingCalendar>,
+    /// Index into `calendars` per task.
+    task_calendar: Vec<u32>,
+    /// Duration per leaf task, in working (or clock, if elapsed) minutes.
+    duration: Vec<i64>,
+    elapsed: Vec<bool>,
+    milestone: Vec<bool>,
+    alap: Vec<bool>,
+    progress: Vec<TaskProgress>,
+    /// Constraint dates as instants (start-type constraints snapped to work starts later).
+    constraint_at: Vec<Option<Instant>>,
+    deadline: Vec<Option<Instant>>,
+    project_start: Instant,
+    project_finish: Instant,
+    status_date: Option<Instant>,
+    schedule_after_status_date: bool,
+    max_critical_paths: usize,
+    /// The forward pass is placing ALAP tasks' successors after their late dates.
+    alap_pass: bool,
+    /// Take the exact path for every task (tests compare it with the counted path).
+    exact_only: bool,
+
+    early_start: Vec<Instant>,
+    early_finish: Vec<Instant>,
+    late_start: Vec<Instant>,
+    late_finish: Vec<Instant>,
+    /// Per summary: the start bound its gate gives its subtasks.
+    gate_start: Vec<Instant>,
+    /// Per summary: the gate carries a bound of its own (a link or a constraint), not just the project start.
+    gate_bound: Vec<bool>,
+    /// Per task node: why its early start (or gate bound) is what it is.
+    reason: Vec<Reason>,
+    /// Per task node: the latest bound its incoming edges give (before status date and
+    /// constraints), as a working-minute count on the node's calendar.
+    edges_bound: Vec<i64>,
+    /// Per edge: the start bound it gave in the forward pass, as a working-minute count on the
+    /// calendar of the node it enters. Bounds that land on the same working time are ties.
+    edge_value: Vec<i64>,
+    /// Working-minute counts of the early and late dates on each task's own calendar. The passes
+    /// mostly work on these: on one calendar a link's bound is a count plus the lag, and a date
+    /// only has to be materialised once per task.
+    early_start_count: Vec<i64>,
+    early_finish_count: Vec<i64>,
+    late_start_count: Vec<i64>,
+    late_finish_count: Vec<i64>,
+    /// Per summary: `gate_start` and `rollup_finish_bound` as counts on the summary's calendar.
+    gate_count: Vec<i64>,
+    rollup_finish_count: Vec<i64>,
+    /// Per calendar: the counts of the project start, the project finish and the status date.
+    project_start_count: Vec<i64>,
+    project_finish_count: Vec<i64>,
+    status_date_count: Vec<Option<i64>>,
+    /// Per summary: the latest finish its successors (and its own summary) allow its subtasks.
+    rollup_finish_bound: Vec<Instant>,
+    /// Per summary: the latest start its start-tied successors allow its earliest subtasks.
+    rollup_start_bound: Vec<Option<Instant>>,
+    /// Per task: its late finish was set by its own constraint or deadline.
+    late_constrained: Vec<bool>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// A calendar error turned into a diagnostic naming the task.
+fn calendar_failure(plan: &Plan, task: TaskId, error: CalendarError) -> ScheduleFailure {
+    ScheduleFailure::single(
+        DiagnosticKind::Calendar,
+        vec![task],
+        format!("cannot schedule \"{}\": {error}", plan.task(task).name),
+    )
+}
+
+impl<'a> Engine<'a> {
+    fn new(plan: &'a Plan, options: &ScheduleOptions, network: Network) -> Result<Engine<'a>, ScheduleFailure> {
+        let task_count = plan.tasks.len();
+        // Build each calendar that is used once.
+        let mut calendar_slot = vec![u32::MAX; plan.calendars.len()];
+        let mut calendars = Vec::new();
+        let mut task_calendar = Vec::with_capacity(task_count);
+        let mut slot_of = |id: crate::model::CalendarId, calendars: &mut Vec<WorkingCalendar>| {
+            if calendar_slot[id.index()] == u32::MAX {
+                let calendar = WorkingCalendar::build(&plan.calendars, id).map_err(|error| {
+                    let users: Vec<TaskId> =
+                        plan.task_ids().filter(|&task| plan.task(task).calendar.unwrap_or(plan.calendar) == id).collect();
+                    ScheduleFailure::single(DiagnosticKind::Calendar, users, error.to_string())
+                })?;
+                calendar_slot[id.index()] = calendars.len() as u32;
+                calendars.push(calendar);
+            }
+            Ok::<u32, ScheduleFailure>(calendar_slot[id.index()])
+        };
+        slot_of(plan.calendar, &mut calendars)?;
+        for task in &plan.tasks {
+            task_calendar.push(slot_of(task.calendar.unwrap_or(plan.calendar), &mut calendars)?);
+        }
+
+        let status_date = options.status_date.or(plan.status_date).map(Instant::from_civil);
+        let mut duration = Vec::with_capacity(task_count);
+        let mut elapsed = Vec::with_capacity(task_count);
+        let mut milestone = Vec::with_capacity(task_count);
+        let mut alap = Vec::with_capacity(task_count);
+        let mut progress = Vec::with_capacity(task_count);
+        let mut constraint_at = Vec::with_capacity(task_count);
+        let mut deadline = Vec::with_capacity(task_count);
+        for task in &plan.tasks {
+            let minutes = task.duration.minutes.max(0);
+            duration.push(minutes);
+            elapsed.push(task.duration.elapsed);
+            milestone.push(minutes == 0);
+            alap.push(task.constraint == Constraint::AsLateAsPossible);
+            constraint_at.push(task.constraint.date().map(Instant::from_civil));
+            deadline.push(task.deadline.map(Instant::from_civil));
+            let reported = &task.progress;
+            let complete = reported.actual_finish.is_some() || reported.percent_complete >= 100.0;
+            let done = if complete {
+                minutes
+            } else if let Some(remaining) = reported.remaining {
+                (minutes - remaining.minutes).clamp(0, minutes)
+            } else {
+                ((minutes as f64) * reported.percent_complete.clamp(0.0, 100.0) / 100.0).round() as i64
+            };
+            progress.push(TaskProgress {
+                actual_start: reported.actual_start.map(Instant::from_civil),
+                actual_finish: reported.actual_finish.map(Instant::from_civil),
+                done,
+                remaining: minutes - done,
+                started: complete || reported.actual_start.is_some() || reported.percent_complete > 0.0,
+            });
+        }
+        let project_start = Instant::from_civil(plan.start);
+        let edge_count = network.edge_from.len();
+        let project_start_count = calendars.iter().map(|calendar| calendar.work_before(project_start)).collect();
+        let status_date_count =
+            calendars.iter().map(|calendar| status_date.map(|date| calendar.work_before(date))).collect();
+        Ok(Engine {
+            plan,
+            calendars,
+            task_calendar,
+            duration,
+            elapsed,
+            milestone,
+            alap,
+            progress,
+            constraint_at,
+            deadline,
+            project_start,
+            project_finish: project_start,
+            status_date,
+            schedule_after_status_date: options.schedule_after_status_date,
+            max_critical_paths: options.max_critical_paths,
+            alap_pass: false,
+            exact_only: false,
+            early_start: vec![project_start; task_count],
+            early_finish: vec![project_start; task_count],
+            late_start: vec![project_start; task_count],
+            late_finish: vec![project_start; task_count],
+            gate_start: vec![project_start; task_count],
+            gate_bound: vec![false; task_count],
+            reason: vec![Reason::ProjectStart; task_count],
+            edges_bound: vec![0; task_count],
+            edge_value: vec![0; edge_count],
+            early_start_count: vec![0; task_count],
+            early_finish_count: vec![0; task_count],
+            late_start_count: vec![0; task_count],
+            late_finish_count: vec![0; task_count],
+            gate_count: vec![0; task_count],
+            rollup_finish_count: vec![0; task_count],
+            project_start_count,
+            project_finish_count: Vec::new(),
+            status_date_count,
+            rollup_finish_bound: vec![project_start; task_count],
+            rollup_start_bound: vec![None; task_count],
+            late_constrained: vec![false; task_count],
+            diagnostics: Vec::new(),
+            network,
+        })
+    }
+
+    fn calendar(&self, task: usize) -> &WorkingCalendar {
+        &self.calendars[self.task_calendar[task] as usize]
+    }
+
+    /// The finish of `minutes` of the task's work begun at `start`.
+    fn finish_after(&self, task: usize, start: Instant, minutes: i64) -> Result<Instant, CalendarError> {
+        if minutes <= 0 {
+            Ok(start)
+        } else if self.elapsed[task] {
+            Ok(start.plus_minutes(minutes))
+        } else {
+            let calendar = self.calendar(task);
+            calendar.finish_at(calendar.work_before(start) + minutes)
+        }
+    }
+
+    /// The start of `minutes` of the task's work that ends at `finish`.
+    fn start_before(&self, task: usize, finish: Instant, minutes: i64) -> Result<Instant, CalendarError> {
+        if minutes <= 0 {
+            Ok(finish)
+        } else if self.elapsed[task] {
+            Ok(finish.plus_minutes(-minutes))
+        } else {
+            let calendar = self.calendar(task);
+            calendar.start_at(calendar.work_before(finish) - minutes)
+        }
+    }
+
+    /// Moves a start to working time; a milestone may stay at the end of a working period.
+    fn snap_start(&self, task: usize, at: Instant) -> Result<Instant, CalendarError> {
+        let calendar = self.calendar(task);
+        if self.milestone[task] && !calendar.is_working(at) && calendar.is_working(at.plus_minutes(-1)) {
+            return Ok(at);
+        }
+        calendar.next_work_start(at)
+    }
+
+    /// Working minutes of a link's lag (a percent lag is a share of the predecessor's duration).
+    fn lag_minutes(&self, link: &crate::model::Link) -> Option<i64> {
+        match link.lag {
+            Lag::None => Some(0),
+            Lag::Working(minutes) => Some(minutes),
+            Lag::Elapsed(_) => None,
+            Lag::Percent(percent) => {
+                let predecessor = link.predecessor.index();
+                let base = if self.network.is_summary[predecessor] {
+                    self.calendar(predecessor).working_minutes_between(
+                        self.early_start[predecessor],
+                        self.early_finish[predecessor],
+                    )
+                } else {
+                    self.duration[predecessor]
+                };
+                Some((base as f64 * percent / 100.0).round() as i64)
+            }
+        }
+    }
+
+    /// `at` moved by the link's lag (`sign` = -1 removes it), on the successor's calendar.
+    fn shift_by_lag(
+        &self,
+        link: &crate::model::Link,
+        at: Instant,
+        sign: i64,
+    ) -> Result<Instant, CalendarError> {
+        match (link.lag, self.lag_minutes(link)) {
+            (Lag::Elapsed(minutes), _) => Ok(at.plus_minutes(sign * minutes)),
+            (_, Some(minutes)) => self.calendar(link.successor.index()).add_working(at, sign * minutes),
+            (_, None) => Ok(at),
+        }
+    }
+
+    /// The dates a task offers its successors in the forward pass.
+    fn forward_dates(&self, task: usize) -> (Instant, Instant) {
+        if self.alap_pass && self.alap[task] && !self.progress[task].started && !self.network.is_summary[task] {
+            (self.late_start[task], self.late_finish[task])
+        } else {
+            (self.early_start[task], self.early_finish[task])
+        }
+    }
+
+    /// The earliest start a link allows its successor (a leaf or a summary's gate).
+    fn link_start_bound(&self, link: &crate::model::Link) -> Result<Instant, CalendarError> {
+        let (predecessor_start, predecessor_finish) = self.forward_dates(link.predecessor.index());
+        let successor = link.successor.index();
+        let remaining = self.progress[successor].remaining;
+        Ok(match link.kind {
+            LinkType::FinishToStart => self.shift_by_lag(link, predecessor_finish, 1)?,
+            LinkType::StartToStart => self.shift_by_lag(link, predecessor_start, 1)?,
+            // As MS Project does: step back the successor's duration from the predecessor's
+            // date, then add the lag (the order matters only for elapsed lags).
+            // The floor at the project start is applied by the caller, so that a link it
+            // overrides is not named as the driver.
+            LinkType::FinishToFinish => {
+                let start = self.start_before(successor, predecessor_finish, remaining)?;
+                self.shift_by_lag(link, start, 1)?
+            }
+            LinkType::StartToFinish => {
+                let start = self.start_before(successor, predecessor_start, remaining)?;
+                self.shift_by_lag(link, start, 1)?
+            }
+        })
+    }
+
+    fn run(&mut self) -> Result<(), ScheduleFailure> {
+        self.check_summary_constraints();
+        self.forward_pass()?;
+        self.project_finish = (0..self.plan.tasks.len())
+            .filter(|&task| !self.network.is_summary[task])
+            .map(|task| self.early_finish[task])
+            .max()
+            .unwrap_or(self.project_start);
+        self.project_finish_count =
+            self.calendars.iter().map(|calendar| calendar.work_before(self.project_finish)).collect();
+        self.backward_pass()?;
+        if (0..self.plan.tasks.len()).any(|task| self.alap[task] && !self.progress[task].started) {
+            self.alap_pass = true;
+            self.forward_pass()?;
+        }
+        self.report_constraint_conflicts();
+        Ok(())
+    }
+
+    fn check_summary_constraints(&mut self) {
+        for task in self.plan.task_ids() {
+            let constraint = self.plan.task(task).constraint;
+            if self.network.is_summary[task.index()]
+                && !matches!(constraint, Constraint::AsSoonAsPossible | Constraint::StartNoEarlierThan(_))
+            {
+                self.diagnostics.push(Diagnostic {
+                    severity: Severity::Warning,
+                    kind: DiagnosticKind::IgnoredConstraint,
+                    tasks: vec![task],
+                    links: Vec::new(),
+                    message: format!(
+                        "\"{}\" is a summary task: its {} constraint is ignored (only SNET applies to a summary task)",
+                        self.plan.task(task).name,
+                        constraint.code()
+                    ),
+                });
+            }
+        }
+    }
+
+    fn forward_pass(&mut self) -> Result<(), ScheduleFailure> {
+        let task_count = self.plan.tasks.len();
+        for position in 0..self.network.order.len() {
+            let node = self.network.order[position] as usize;
+            if node >= task_count {
+                self.forward_rollup(node - task_count);
+            } else if self.network.is_summary[node] {
+                self.forward_gate(node).map_err(|error| calendar_failure(self.plan, TaskId(node as u32), error))?;
+            } else {
+                self.forward_leaf(node).map_err(|error| calendar_failure(self.plan, TaskId(node as u32), error))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The latest bound of a node's incoming edges as an instant, recording each edge's value as
+    /// a count. Returns the bound and whether any edge carries a real bound (a link, or a parent
+    /// with one). The exact path, for nodes the counted path does not cover.
+    fn incoming_bound(&mut self, node: usize) -> Result<Option<(Instant, bool)>, CalendarError> {
+        let mut best: Option<(Instant, bool)> = None;
+        let plan = self.plan;
+        for index in self.network.incoming_offsets[node]..self.network.incoming_offsets[node + 1] {
+            let edge = self.network.incoming[index as usize] as usize;
+            let link = self.network.edge_link[edge];
+            let (value, bound) = if link == HIERARCHY {
+                let parent = self.network.edge_from[edge] as usize;
+                (self.gate_start[parent], self.gate_bound[parent])
+            } else {
+                let link = &plan.links[link as usize];
+                let value = self.link_start_bound(link)?;
+                if link.kind == LinkType::FinishToFinish && value < self.project_start {
+                    // MS Project never lets a finish-to-finish link pull a task before the
+                    // project start; the project start, not the link, then sets the date.
+                    best = Some(best.map_or((self.project_start, false), |(current, had)| (current.max(self.project_start), had)));
+                }
+                (value, true)
+            };
+            self.edge_value[edge] = self.calendar(node).work_before(value);
+            best = Some(match best {
+                Some((current, had)) => (current.max(value), had || bound),
+                None => (value, bound),
+            });
+        }
+        if let Some((value, _)) = best {
+            self.edges_bound[node] = self.calendar(node).work_before(value);
+        }
+        Ok(best)
+    }
+
+    /// The latest bound of a simple leaf's incoming edges as a count on its calendar, recording
+    /// each edge's value: `None` when no edge carries a real bound (a link, or a parent with
+    /// one). The second value says whether the project start floored a finish-to-finish link.
+    fn incoming_count(&mut self, task: usize) -> Result<(Option<i64>, bool), CalendarError> {
+        let plan = self.plan;
+        let slot = self.task_calendar[task];
+        let remaining = self.progress[task].remaining;
+        let mut best: Option<i64> = None;
+        let mut has_bound = false;
+        let mut floored = false;
+        for index in self.network.incoming_offsets[task]..self.network.incoming_offsets[task + 1] {
+            let edge = self.network.incoming[index as usize] as usize;
+            let link = self.network.edge_link[edge];
+            let (value, bound) = if link == HIERARCHY {
+                let parent = self.network.edge_from[edge] as usize;
+                let value = if self.task_calendar[parent] == slot {
+                    self.gate_count[parent]
+                } else {
+                    self.calendar(task).work_before(self.gate_start[parent])
+                };
+                (value, self.gate_bound[parent])
+            } else {
+                let link = &plan.links[link as usize];
+                let predecessor = link.predecessor.index();
+                let value = match self.lag_minutes(link) {
+                    Some(lag) if self.task_calendar[predecessor] == slot => {
+                        let (start, finish) = self.forward_counts(predecessor);
+                        match link.kind {
+                            LinkType::FinishToStart => finish + lag,
+                            LinkType::StartToStart => start + lag,
+                            LinkType::FinishToFinish => finish - remaining + lag,
+                            LinkType::StartToFinish => start - remaining + lag,
+                        }
+                    }
+                    _ => self.calendar(task).work_before(self.link_start_bound(link)?),
+                };
+                if link.kind == LinkType::FinishToFinish && value < self.project_start_count[slot as usize] {
+                    floored = true;
+                }
+                (value, true)
+            };
+            self.edge_value[edge] = value;
+            has_bound |= bound;
+            best = Some(best.map_or(value, |current| current.max(value)));
+        }
+        Ok((best.filter(|_| has_bound), floored))
+    }
+
+    /// The counts a task offers its successors in the forward pass (see `forward_dates`).
+    fn forward_counts(&self, task: usize) -> (i64, i64) {
+        if self.alap_pass && self.alap[task] && !self.progress[task].started && !self.network.is_summary[task] {
+            (self.late_start_count[task], self.late_finish_count[task])
+        } else {
+            (self.early_start_count[task], self.early_finish_count[task])
+        }
+    }
+
+    fn forward_gate(&mut self, summary: usize) -> Result<(), CalendarError> {
+        let (mut start, mut bound) = self.incoming_bound(summary)?.unwrap_or((self.project_start, false));
+        self.reason[summary] = if bound { Reason::Edges } else { Reason::ProjectStart };
+        if let Constraint::StartNoEarlierThan(_) = self.plan.tasks[summary].constraint {
+            let date = self.constraint_at[summary].unwrap_or(self.project_start);
+            if !bound || date > start {
+                start = date;
+                self.reason[summary] = Reason::Constraint;
+            }
+            bound = true;
+        }
+        self.gate_start[summary] = start;
+        self.gate_count[summary] = self.calendar(summary).work_before(start);
+        self.gate_bound[summary] = bound;
+        Ok(())
+    }
+
+    fn forward_rollup(&mut self, summary: usize) {
+        let node = summary + self.network.task_count;
+        let mut start = Instant(i64::MAX);
+        let mut finish = Instant(i64::MIN);
+        for &edge in self.network.incoming(node) {
+            let child = self.network.task_of(self.network.edge_from[edge as usize]).index();
+            let (child_start, child_finish) = self.forward_dates(child);
+            start = start.min(child_start);
+            finish = finish.max(child_finish);
+        }
+        self.early_start[summary] = start;
+        self.early_finish[summary] = finish;
+        let calendar = self.calendar(summary);
+        let counts = (calendar.work_before(start), calendar.work_before(finish));
+        (self.early_start_count[summary], self.early_finish_count[summary]) = counts;
+    }
+
+    /// Whether a leaf takes the counted path: a plain task of working duration, not started.
+    fn is_simple(&self, task: usize) -> bool {
+        !self.exact_only
+            && !self.milestone[task] && !self.elapsed[task] && !self.progress[task].started
+    }
+
+    fn forward_leaf(&mut self, task: usize) -> Result<(), CalendarError> {
+        if self.is_simple(task) {
+            return self.forward_leaf_counted(task);
+        }
+        self.forward_leaf_exact(task)?;
+        let calendar = self.calendar(task);
+        let counts = (calendar.work_before(self.early_start[task]), calendar.work_before(self.early_finish[task]));
+        (self.early_start_count[task], self.early_finish_count[task]) = counts;
+        Ok(())
+    }
+
+    /// The forward pass for a simple leaf, on working-minute counts of its calendar. It gives
+    /// the same dates as `forward_leaf_exact`: a count's start is the instant a task starts at.
+    fn forward_leaf_counted(&mut self, task: usize) -> Result<(), CalendarError> {
+        let slot = self.task_calendar[task] as usize;
+        let duration = self.duration[task];
+        let (incoming, floored) = self.incoming_count(task)?;
+        let project_start = self.project_start_count[slot];
+        let constraint = self.plan.tasks[task].constraint;
+        let constraint_count = self.constraint_at[task].map(|date| self.calendar(task).work_before(date));
+        let links_bound = match (incoming, floored) {
+            (Some(value), true) => value.max(project_start),
+            (Some(value), false) => value,
+            (None, _) => project_start,
+        };
+        self.edges_bound[task] = incoming.unwrap_or(project_start);
+        let (mut start, mut reason) = match (incoming, constraint, constraint_count) {
+            (Some(value), _, _) if value >= links_bound => (links_bound, Reason::Edges),
+            (Some(_), _, _) => (links_bound, Reason::ProjectStart),
+            (None, Constraint::StartNoEarlierThan(_), Some(date)) => (date, Reason::Constraint),
+            (None, Constraint::FinishNoEarlierThan(_), Some(date)) => (date - duration, Reason::Constraint),
+            _ => (project_start, Reason::ProjectStart),
+        };
+        if let (Some(status_date), true) = (self.status_date_count[slot], self.schedule_after_status_date) {
+            if status_date > start {
+                (start, reason) = (status_date, Reason::StatusDate);
+            }
+        }
+        let links_start = start;
+        let mut finish = None;
+        if let Some(date) = constraint_count {
+            match constraint {
+                Constraint::StartNoEarlierThan(_) if date > start => (start, reason) = (date, Reason::Constraint),
+                Constraint::FinishNoEarlierThan(_) if date - duration > start => {
+                    (start, reason) = (date - duration, Reason::Constraint);
+                }
+                Constraint::StartNoLaterThan(_) if date < start => (start, reason) = (date, Reason::Constraint),
+                Constraint::FinishNoLaterThan(_) if date - duration < start => {
+                    (start, reason) = (date - duration, Reason::Constraint);
+                }
+                Constraint::MustStartOn(_) => (start, reason) = (date, Reason::Constraint),
+                Constraint::MustFinishOn(_) => {
+                    (start, reason) = (date - duration, Reason::Constraint);
+                    finish = Some(date);
+                }
+                _ => {}
+            }
+        }
+        let finish = finish.unwrap_or(start + duration);
+        let calendar = self.calendar(task);
+        let dates = (calendar.start_at(start)?, calendar.finish_at(finish)?);
+        let overridden = start < links_start && incoming.is_some() && !self.alap_pass;
+        let allowed = if overridden { Some(calendar.start_at(links_start)?) } else { None };
+        (self.early_start[task], self.early_finish[task]) = dates;
+        (self.early_start_count[task], self.early_finish_count[task]) = (start, finish);
+        self.reason[task] = reason;
+        if let Some(allowed) = allowed {
+            self.report_overridden_links(task, allowed, dates.0);
+        }
+        Ok(())
+    }
+
+    /// The forward pass on instants: milestones (which may sit at the end of a working period),
+    /// elapsed durations, and tasks with progress.
+    fn forward_leaf_exact(&mut self, task: usize) -> Result<(), CalendarError> {
+        let progress = self.progress[task];
+        if let (Some(actual_finish), true) = (progress.actual_finish, progress.started) {
+            let finish = self.calendar(task).previous_work_finish(actual_finish).unwrap_or(actual_finish);
+            let start = match progress.actual_start {
+                Some(actual_start) => actual_start,
+                None => self.start_before(task, finish, self.duration[task])?,
+            };
+            self.early_start[task] = start;
+            self.early_finish[task] = finish.max(start);
+            self.reason[task] = Reason::Actual;
+            // Edge values still matter for the drivers of the task's history; keep them current.
+            self.incoming_bound(task)?;
+            return Ok(());
+        }
+
+        let incoming = self.incoming_bound(task)?;
+        let has_bound = incoming.is_some_and(|(_, bound)| bound);
+        let constraint = self.plan.tasks[task].constraint;
+        let constraint_at = self.constraint_at[task];
+        let links_bound = incoming.map_or(self.project_start, |(value, _)| value);
+        let links_count = self.calendar(task).work_before(links_bound);
+        let (mut start, mut reason) = match (has_bound, constraint, constraint_at) {
+            (true, _, _) if self.edge_reaches(task, links_count) => (links_bound, Reason::Edges),
+            (true, _, _) => (links_bound, Reason::ProjectStart),
+            (false, Constraint::StartNoEarlierThan(_), Some(date)) => (date, Reason::Constraint),
+            (false, Constraint::FinishNoEarlierThan(_), Some(date)) => {
+                (self.start_before(task, self.finish_constraint(task, date)?, self.duration[task])?, Reason::Constraint)
+            }
+            _ => (self.project_start, Reason::ProjectStart),
+        };
+        if let (Some(status_date), true, false) =
+            (self.status_date, self.schedule_after_status_date, progress.started)
+        {
+            if status_date > start {
+                start = status_date;
+                reason = Reason::StatusDate;
+            }
+        }
+        let links_start = self.snap_start(task, start)?;
+        start = links_start;
+
+        let duration = self.duration[task];
+        let mut forced_finish = None;
+        if let Some(date) = constraint_at {
+            match constraint {
+                Constraint::StartNoEarlierThan(_) => {
+                    let date = self.snap_start(task, date)?;
+                    if date > start {
+                        (start, reason) = (date, Reason::Constraint);
+                    }
+                }
+                Constraint::FinishNoEarlierThan(_) => {
+                    let earliest = self.start_before(task, self.finish_constraint(task, date)?, duration)?;
+                    if earliest > start {
+                        (start, reason) = (earliest, Reason::Constraint);
+                    }
+                }
+                Constraint::StartNoLaterThan(_) => {
+                    let date = self.snap_start(task, date)?;
+                    if date < start {
+                        (start, reason) = (date, Reason::Constraint);
+                    }
+                }
+                Constraint::FinishNoLaterThan(_) => {
+                    let latest = self.start_before(task, self.finish_constraint(task, date)?, duration)?;
+                    if latest < start {
+                        (start, reason) = (latest, Reason::Constraint);
+                    }
+                }
+                Constraint::MustStartOn(_) => {
+                    (start, reason) = (self.snap_start(task, date)?, Reason::Constraint);
+                }
+                Constraint::MustFinishOn(_) => {
+                    let finish = self.finish_constraint(task, date)?;
+                    forced_finish = Some(finish);
+                    (start, reason) = (self.start_before(task, finish, duration)?, Reason::Constraint);
+                }
+                Constraint::AsSoonAsPossible | Constraint::AsLateAsPossible => {}
+            }
+        }
+        if start < links_start && has_bound && !self.alap_pass {
+            self.report_overridden_links(task, links_start, start);
+        }
+
+        if progress.started {
+            // Started: the done part runs from the actual start; the rest resumes after the
+            // status date when the option says so (the task is then split).
+            let actual_start = progress.actual_start.unwrap_or(start);
+            let stop = self.finish_after(task, actual_start, progress.done)?;
+            let mut resume = stop;
+            if let (Some(status_date), true) = (self.status_date, self.schedule_after_status_date) {
+                if status_date > stop && progress.remaining > 0 {
+                    resume = self.calendar(task).next_work_start(status_date)?;
+                }
+            }
+            let finish = if progress.remaining > 0 {
+                let resume = if self.elapsed[task] { resume } else { self.calendar(task).next_work_start(resume)? };
+                self.finish_after(task, resume, progress.remaining)?
+            } else {
+                stop
+            };
+            self.early_start[task] = actual_start;
+            self.early_finish[task] = finish;
+            self.reason[task] = if progress.actual_start.is_some() { Reason::Actual } else { reason };
+            return Ok(());
+        }
+
+        self.early_start[task] = start;
+        self.early_finish[task] = match forced_finish {
+            Some(finish) => finish,
+            None => self.finish_after(task, start, duration)?,
+        };
+        self.reason[task] = reason;
+        Ok(())
+    }
+
+    /// Whether some incoming edge of the node gives exactly `bound` (and not only the floor at
+    /// the project start).
+    fn edge_reaches(&self, node: usize, bound: i64) -> bool {
+        self.network.incoming(node).iter().any(|&edge| self.edge_value[edge as usize] == bound)
+    }
+
+    /// A finish-type constraint date moved back to the end of working time.
+    fn finish_constraint(&self, task: usize, date: Instant) -> Result<Instant, CalendarError> {
+        if self.milestone[task] && self.calendar(task).is_working(date) {
+            return Ok(date);
+        }
+        self.calendar(task).previous_work_finish(date)
+    }
+
+    fn report_overridden_links(&mut self, task: usize, links_start: Instant, start: Instant) {
+        let links: Vec<LinkId> = self.driving_edges(task).iter().filter_map(|&edge| self.edge_link_id(edge)).collect();
+        let plan = self.plan;
+        let names: Vec<String> =
+            links.iter().map(|link| format!("\"{}\"", plan.task(plan.links[link.index()].predecessor).name)).collect();
+        let constraint = plan.tasks[task].constraint;
+        self.diagnostics.push(Diagnostic {
+            severity: Severity::Warning,
+            kind: DiagnosticKind::LinkOverridden,
+            tasks: std::iter::once(TaskId(task as u32))
+                .chain(links.iter().map(|link| plan.links[link.index()].predecessor))
+                .collect(),
+            links,
+            message: format!(
+                "\"{}\" is held at {start} by its {} {} constraint although its links from {} allow {links_start} at the earliest; those links are not honoured",
+                plan.tasks[task].name,
+                constraint.code(),
+                constraint.date().map(|date| Instant::from_civil(date).to_string()).unwrap_or_default(),
+                names.join(", "),
+            ),
+        });
+    }
+
+    fn backward_pass(&mut self) -> Result<(), ScheduleFailure> {
+        let task_count = self.plan.tasks.len();
+        for position in (0..self.network.order.len()).rev() {
+            let node = self.network.order[position] as usize;
+            let task = self.network.task_of(node as u32);
+            let result = if node >= task_count {
+                self.backward_rollup(task.index())
+            } else if self.network.is_summary[node] {
+                self.backward_gate(node);
+                Ok(())
+            } else {
+                self.backward_leaf(node)
+            };
+            result.map_err(|error| calendar_failure(self.plan, task, error))?;
+        }
+        Ok(())
+    }
+
+    /// The latest finish (for `finish`) or start a link allows its predecessor, from the
+    /// successor's late dates. `None` when the successor is complete (it no longer constrains).
+    fn link_late_bound(&self, link: &crate::model::Link) -> Result<Option<(Instant, bool)>, CalendarError> {
+        let successor = link.successor.index();
+        if !self.network.is_summary[successor] && self.progress[successor].actual_finish.is_some() {
+            return Ok(None);
+        }
+        let (mut late_start, mut late_finish) = (self.late_start[successor], self.late_finish[successor]);
+        if let Lag::Elapsed(_) = link.lag {
+            // A date at the end of a working period is the same working time as the start of the
+            // next; clock time counts back from the later of the two, as the forward pass counted
+            // forward to it.
+            let calendar = self.calendar(successor);
+            late_start = calendar.next_work_start(late_start)?;
+            late_finish = calendar.next_work_start(late_finish)?;
+        }
+        let elapsed = matches!(link.lag, Lag::Elapsed(_));
+        let remaining = self.progress[successor].remaining;
+        Ok(Some(match link.kind {
+            LinkType::FinishToStart => (self.shift_by_lag(link, late_start, -1)?, true),
+            LinkType::StartToStart => (self.shift_by_lag(link, late_start, -1)?, false),
+            // The forward pass adds an elapsed lag to the successor's start (MS Project's
+            // order); mirror it so that both passes agree. Working lags give the same dates
+            // either way.
+            LinkType::FinishToFinish if elapsed => {
+                (self.finish_after(successor, self.shift_by_lag(link, late_start, -1)?, remaining)?, true)
+            }
+            LinkType::StartToFinish if elapsed => {
+                (self.finish_after(successor, self.shift_by_lag(link, late_start, -1)?, remaining)?, false)
+            }
+            LinkType::FinishToFinish => (self.shift_by_lag(link, late_finish, -1)?, true),
+            LinkType::StartToFinish => (self.shift_by_lag(link, late_finish, -1)?, false),
+        }))
+    }
+
+    fn backward_rollup(&mut self, summary: usize) -> Result<(), CalendarError> {
+        let node = summary + self.network.task_count;
+        let plan = self.plan;
+        let mut finish_bound: Option<Instant> = None;
+        let mut start_bound: Option<Instant> = None;
+        for index in self.network.outgoing_offsets[node]..self.network.outgoing_offsets[node + 1] {
+            let edge = self.network.outgoing[index as usize] as usize;
+            let link = self.network.edge_link[edge];
+            if link == HIERARCHY {
+                let parent = self.network.task_of(self.network.edge_to[edge]).index();
+                let bound = self.rollup_finish_bound[parent];
+                finish_bound = Some(finish_bound.map_or(bound, |current| current.min(bound)));
+                if let Some(parent_start) = self.rollup_start_bound[parent] {
+                    if self.early_start[summary] == self.early_start[parent] {
+                        start_bound = Some(start_bound.map_or(parent_start, |current| current.min(parent_start)));
+                    }
+                }
+            } else if let Some((bound, is_finish)) = self.link_late_bound(&plan.links[link as usize])? {
+                let bound = bound.min(self.project_finish);
+                let slot = if is_finish { &mut finish_bound } else { &mut start_bound };
+                *slot = Some(slot.map_or(bound, |current| current.min(bound)));
+            }
+        }
+        let mut finish_bound = finish_bound.unwrap_or(self.project_finish);
+        if let Some(deadline) = self.deadline[summary] {
+            finish_bound = finish_bound.min(deadline);
+        }
+        self.rollup_finish_bound[summary] = finish_bound;
+        self.rollup_finish_count[summary] = self.calendar(summary).work_before(finish_bound);
+        self.rollup_start_bound[summary] = start_bound;
+        Ok(())
+    }
+
+    fn backward_gate(&mut self, summary: usize) {
+        let mut late_start = Instant(i64::MAX);
+        let mut late_finish = Instant(i64::MIN);
+        for &edge in self.network.outgoing(summary) {
+            let child = self.network.task_of(self.network.edge_to[edge as usize]).index();
+            late_start = late_start.min(self.late_start[child]);
+            late_finish = late_finish.max(self.late_finish[child]);
+        }
+        self.late_start[summary] = late_start;
+        self.late_finish[summary] = late_finish;
+        let calendar = self.calendar(summary);
+        let counts = (calendar.work_before(late_start), calendar.work_before(late_finish));
+        (self.late_start_count[summary], self.late_finish_count[summary]) = counts;
+    }
+
+    fn backward_leaf(&mut self, task: usize) -> Result<(), CalendarError> {
+        if self.is_simple(task) {
+            return self.backward_leaf_counted(task);
+        }
+        self.backward_leaf_exact(task)?;
+        let calendar = self.calendar(task);
+        let counts = (calendar.work_before(self.late_start[task]), calendar.work_before(self.late_finish[task]));
+        (self.late_start_count[task], self.late_finish_count[task]) = counts;
+        Ok(())
+    }
+
+    /// The backward pass for a simple leaf, on counts (see `forward_leaf_counted`).
+    fn backward_leaf_counted(&mut self, task: usize) -> Result<(), CalendarError> {
+        let plan = self.plan;
+        let slot = self.task_calendar[task];
+        let duration = self.duration[task];
+        let project_finish = self.project_finish_count[slot as usize];
+        let mut late_finish: Option<i64> = None;
+        for index in self.network.outgoing_offsets[task]..self.network.outgoing_offsets[task + 1] {
+            let edge = self.network.outgoing[index as usize] as usize;
+            let link = self.network.edge_link[edge];
+            let bound = if link == HIERARCHY {
+                let parent = self.network.task_of(self.network.edge_to[edge]).index();
+                let mut bound = if self.task_calendar[parent] == slot {
+                    self.rollup_finish_count[parent]
+                } else {
+                    self.calendar(task).work_before(self.rollup_finish_bound[parent])
+                };
+                if let Some(start_bound) = self.rollup_start_bound[parent] {
+                    if self.early_start[task] == self.early_start[parent] {
+                        bound = bound.min(self.calendar(task).work_before(start_bound) + duration);
+                    }
+                }
+                bound
+            } else {
+                let link = &plan.links[link as usize];
+                let successor = link.successor.index();
+                let same_calendar = self.task_calendar[successor] == slot;
+                match self.lag_minutes(link) {
+                    _ if !self.network.is_summary[successor] && self.progress[successor].actual_finish.is_some() => {
+                        continue;
+                    }
+                    Some(lag) if same_calendar => match link.kind {
+                        LinkType::FinishToStart => self.late_start_count[successor] - lag,
+                        LinkType::StartToStart => self.late_start_count[successor] - lag + duration,
+                        LinkType::FinishToFinish => self.late_finish_count[successor] - lag,
+                        LinkType::StartToFinish => self.late_finish_count[successor] - lag + duration,
+                    },
+                    _ => {
+                        let Some((bound, is_finish)) = self.link_late_bound(link)? else { continue };
+                        let bound = self.calendar(task).work_before(bound);
+                        if is_finish { bound } else { bound + duration }
+                    }
+                }
+                .min(project_finish)
+            };
+            late_finish = Some(late_finish.map_or(bound, |current| current.min(bound)));
+        }
+        let mut late_finish = late_finish.unwrap_or(project_finish);
+        let unconstrained = late_finish;
+        if let Some(date) = self.constraint_at[task] {
+            let date = self.calendar(task).work_before(date);
+            match plan.tasks[task].constraint {
+                Constraint::MustStartOn(_) => late_finish = date + duration,
+                Constraint::MustFinishOn(_) => late_finish = date,
+                Constraint::StartNoLaterThan(_) => late_finish = late_finish.min(date + duration),
+                Constraint::FinishNoLaterThan(_) => late_finish = late_finish.min(date),
+                _ => {}
+            }
+        }
+        if let Some(deadline) = self.deadline[task] {
+            late_finish = late_finish.min(self.calendar(task).work_before(deadline));
+        }
+        self.late_constrained[task] = late_finish < unconstrained;
+        let calendar = self.calendar(task);
+        let dates = (calendar.start_at(late_finish - duration)?, calendar.finish_at(late_finish)?);
+        (self.late_start[task], self.late_finish[task]) = dates;
+        self.late_finish_count[task] = late_finish;
+        self.late_start_count[task] = late_finish - duration;
+        Ok(())
+    }
+
+    /// The backward pass on instants, for the tasks `forward_leaf_exact` handles.
+    fn backward_leaf_exact(&mut self, task: usize) -> Result<(), CalendarError> {
+        let progress = self.progress[task];
+        if progress.actual_finish.is_some() {
+            self.late_start[task] = self.early_start[task];
+            self.late_finish[task] = self.early_finish[task];
+            return Ok(());
+        }
+        let plan = self.plan;
+        let duration = self.duration[task];
+        let mut late_finish: Option<Instant> = None;
+        let mut tighten = |bound: Instant| late_finish = Some(late_finish.map_or(bound, |current| current.min(bound)));
+        for index in self.network.outgoing_offsets[task]..self.network.outgoing_offsets[task + 1] {
+            let edge = self.network.outgoing[index as usize] as usize;
+            let link = self.network.edge_link[edge];
+            if link == HIERARCHY {
+                let parent = self.network.task_of(self.network.edge_to[edge]).index();
+                tighten(self.rollup_finish_bound[parent]);
+                if let Some(start_bound) = self.rollup_start_bound[parent] {
+                    if self.early_start[task] == self.early_start[parent] {
+                        tighten(self.finish_after(task, start_bound, duration)?.min(self.project_finish));
+                    }
+                }
+            } else if let Some((bound, is_finish)) = self.link_late_bound(&plan.links[link as usize])? {
+                let bound = if is_finish { bound } else { self.finish_after(task, bound, duration)? };
+                tighten(bound.min(self.project_finish));
+            }
+        }
+        let mut late_finish = late_finish.unwrap_or(self.project_finish);
+        let unconstrained = late_finish;
+        if let Some(date) = self.constraint_at[task] {
+            match plan.tasks[task].constraint {
+                Constraint::MustStartOn(_) => {
+                    late_finish = self.finish_after(task, self.snap_start(task, date)?, duration)?;
+                }
+                Constraint::MustFinishOn(_) => late_finish = self.finish_constraint(task, date)?,
+                Constraint::StartNoLaterThan(_) => {
+                    late_finish = late_finish.min(self.finish_after(task, self.snap_start(task, date)?, duration)?);
+                }
+                Constraint::FinishNoLaterThan(_) => {
+                    late_finish = late_finish.min(self.finish_constraint(task, date)?);
+                }
+                _ => {}
+            }
+        }
+        if let Some(deadline) = self.deadline[task] {
+            late_finish = late_finish.min(self.finish_constraint(task, deadline)?);
+        }
+        self.late_constrained[task] = late_finish < unconstrained;
+        // A finish at the start of a working period is the same as one at the end of the last.
+        let late_finish = if self.milestone[task] {
+            // A milestone sits at an instant, which may be the start of a working period (a
+            // milestone at the project start): never snap it back past its early date when no
+            // working time lies between the two.
+            let calendar = self.calendar(task);
+            let snapped = calendar.previous_work_finish(late_finish)?;
+            let early_finish = self.early_finish[task];
+            if snapped < early_finish && calendar.work_before(late_finish) >= calendar.work_before(early_finish) {
+                early_finish
+            } else {
+                snapped
+            }
+        } else if self.elapsed[task] {
+            late_finish
+        } else {
+            self.calendar(task).previous_work_finish(late_finish)?
+        };
+        self.late_finish[task] = late_finish;
+        self.late_start[task] = match (progress.started, progress.actual_start) {
+            (true, Some(actual_start)) => actual_start,
+            (true, None) => self.early_start[task],
+            _ => self.start_before(task, late_finish, progress.remaining)?,
+        };
+        Ok(())
+    }
+
+    fn edge_link_id(&self, edge: u32) -> Option<LinkId> {
+        let link = self.network.edge_link[edge as usize];
+        (link != HIERARCHY).then_some(LinkId(link))
+    }
+
+    /// The incoming edges of a task node whose bound is the latest (ties included): bounds are
+    /// counts of working time, so bounds that land on the same working time tie.
+    fn driving_edges(&self, node: usize) -> Vec<u32> {
+        let best = self.edges_bound[node];
+        self.network.incoming(node).iter().copied().filter(|&edge| self.edge_value[edge as usize] == best).collect()
+    }
+
+    /// The leaf tasks behind a node that drive through an edge of this link type.
+    fn exit_leaves(&self, node: u32, start_side: bool, into: &mut Vec<TaskId>) {
+        let task = self.network.task_of(node).index();
+        if !self.network.is_summary[task] {
+            into.push(TaskId(task as u32));
+            return;
+        }
+        let rollup = task + self.network.task_count;
+        for &edge in self.network.incoming(rollup) {
+            let child_node = self.network.edge_from[edge as usize];
+            let child = self.network.task_of(child_node).index();
+            let (child_start, child_finish) = self.forward_dates(child);
+            let drives = if start_side {
+                child_start == self.early_start[task]
+            } else {
+                child_finish == self.early_finish[task]
+            };
+            if drives {
+                self.exit_leaves(child_node, start_side, into);
+            }
+        }
+    }
+
+    /// The leaf tasks whose links drive this leaf's early start (through summary gates too).
+    fn driving_leaves(&self, node: usize, into: &mut Vec<TaskId>) {
+        for edge in self.driving_edges(node) {
+            match self.edge_link_id(edge) {
+                Some(link) => {
+                    let kind = self.plan.links[link.index()].kind;
+                    let start_side = matches!(kind, LinkType::StartToStart | LinkType::StartToFinish);
+                    self.exit_leaves(self.network.edge_from[edge as usize], start_side, into);
+                }
+                None => {
+                    let parent = self.network.edge_from[edge as usize] as usize;
+                    if self.reason[parent] == Reason::Edges {
+                        self.driving_leaves(parent, into);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The leaf tasks whose links set this leaf's early start; none when something else (the
+    /// project start, a constraint, the status date, an actual start) sets it.
+    fn driving_leaves_if_linked(&self, task: usize, into: &mut Vec<TaskId>) {
+        if self.reason[task] == Reason::Edges {
+            self.driving_leaves(task, into);
+        }
+    }
+
+    /// The links (on the task or summaries above it) that drive a task node.
+    fn driving_links(&self, node: usize, into: &mut Vec<LinkId>) {
+        for edge in self.driving_edges(node) {
+            match self.edge_link_id(edge) {
+                Some(link) => into.push(link),
+                None => {
+                    let parent = self.network.edge_from[edge as usize] as usize;
+                    if self.reason[parent] == Reason::Edges {
+                        self.driving_links(parent, into);
+                    }
+                }
+            }
+        }
+    }
+
+    fn driver(&self, task: usize) -> Driver {
+        if self.network.is_summary[task] {
+            let mut subtasks = Vec::new();
+            for &edge in self.network.outgoing(task) {
+                let child = self.network.task_of(self.network.edge_to[edge as usize]);
+                if self.forward_dates(child.index()).0 == self.early_start[task] {
+                    subtasks.push(child);
+                }
+            }
+            return Driver::Subtasks(subtasks);
+        }
+        match self.reason[task] {
+            Reason::Actual => Driver::Actual,
+            Reason::Constraint => Driver::Constraint,
+            Reason::StatusDate => Driver::StatusDate,
+            Reason::ProjectStart => Driver::ProjectStart,
+            Reason::Edges => {
+                let mut links = Vec::new();
+                self.driving_links(task, &mut links);
+                links.sort();
+                links.dedup();
+                if links.is_empty() {
+                    // Only summary gates without a bound of their own: the parent's reason applies.
+                    let mut node = task;
+                    while let Some(parent) = self.plan.tasks[node].parent {
+                        node = parent.index();
+                        if self.reason[node] == Reason::Constraint {
+                            return Driver::Constraint;
+                        }
+                    }
+                    Driver::ProjectStart
+                } else {
+                    Driver::Links(links)
+                }
+            }
+        }
+    }
+
+    /// Negative float that constraints or deadlines force, with the chain of tasks that drives
+    /// into them; and missed deadlines.
+    fn report_constraint_conflicts(&mut self) {
+        let plan = self.plan;
+        let durations = plan.durations;
+        for task in 0..plan.tasks.len() {
+            if self.network.is_summary[task] || self.progress[task].actual_finish.is_some() {
+                continue;
+            }
+            let finish = self.scheduled_finish(task);
+            if let Some(deadline) = self.deadline[task] {
+                if finish > deadline {
+                    self.diagnostics.push(Diagnostic {
+                        severity: Severity::Warning,
+                        kind: DiagnosticKind::MissedDeadline,
+                        tasks: vec![TaskId(task as u32)],
+                        links: Vec::new(),
+                        message: format!(
+                            "\"{}\" finishes {finish}, after its deadline {deadline}",
+                            plan.tasks[task].name
+                        ),
+                    });
+                }
+            }
+            if !self.late_constrained[task] {
+                continue;
+            }
+            let chain = self.driving_chain(task);
+            let worst = chain.iter().map(|&member| self.total_float(member.index())).min().unwrap_or(0);
+            if worst >= 0 {
+                continue;
+            }
+            let involved: Vec<TaskId> =
+                chain.iter().copied().filter(|&member| self.total_float(member.index()) < 0).collect();
+            let names: Vec<String> = involved.iter().map(|&member| format!("\"{}\"", plan.task(member).name)).collect();
+            let what = match plan.tasks[task].constraint.date() {
+                Some(date) if !matches!(plan.tasks[task].constraint, Constraint::StartNoEarlierThan(_) | Constraint::FinishNoEarlierThan(_)) => {
+                    format!("its {} {} constraint", plan.tasks[task].constraint.code(), Instant::from_civil(date))
+                }
+                _ => format!("its deadline {}", self.deadline[task].map(|d| d.to_string()).unwrap_or_default()),
+            };
+            self.diagnostics.push(Diagnostic {
+                severity: Severity::Warning,
+                kind: DiagnosticKind::NegativeFloat,
+                tasks: involved,
+                links: Vec::new(),
+                message: format!(
+                    "\"{}\" cannot meet {what}: total float {} on {}",
+                    plan.tasks[task].name,
+                    describe_minutes(worst, &durations),
+                    names.join(" → ")
+                ),
+            });
+        }
+    }
+
+    /// The chain of leaf tasks that drives `task`, first to last, following the first driver.
+    fn driving_chain(&self, task: usize) -> Vec<TaskId> {
+        const MAX_CHAIN: usize = 1000;
+        let mut chain = vec![TaskId(task as u32)];
+        let mut current = task;
+        let mut drivers = Vec::new();
+        while chain.len() < MAX_CHAIN {
+            drivers.clear();
+            self.driving_leaves(current, &mut drivers);
+            let Some(&next) = drivers.iter().find(|driver| !chain.contains(driver)) else { break };
+            chain.push(next);
+            current = next.index();
+        }
+        chain.reverse();
+        chain
+    }
+
+    fn scheduled_start(&self, task: usize) -> Instant {
+        if !self.progress[task].started && self.alap[task] && !self.network.is_summary[task] {
+            self.late_start[task]
+        } else {
+            self.early_start[task]
+        }
+    }
+
+    fn scheduled_finish(&self, task: usize) -> Instant {
+        if !self.progress[task].started && self.alap[task] && !self.network.is_summary[task] {
+            self.late_finish[task]
+        } else {
+            self.early_finish[task]
+        }
+    }
+
+    fn total_float(&self, task: usize) -> i64 {
+        let counts = [
+            self.early_start_count[task],
+            self.early_finish_count[task],
+            self.late_start_count[task],
+            self.late_finish_count[task],
+        ];
+        self.total_float_from(task, counts)
+    }
+
+    /// Total float from the working-minute counts of early start, early finish, late start and
+    /// late finish on the task's calendar.
+    fn total_float_from(&self, task: usize, [early_start, early_finish, late_start, late_finish]: [i64; 4]) -> i64 {
+        let progress = self.progress[task];
+        let is_summary = self.network.is_summary[task];
+        if !is_summary && (progress.actual_finish.is_some() || self.alap[task]) {
+            return 0;
+        }
+        let finish_float = late_finish - early_finish;
+        if progress.started && !is_summary {
+            return finish_float;
+        }
+        (late_start - early_start).min(finish_float)
+    }
+
+    /// Free float: the least slack on the task's outgoing links, measured between scheduled dates
+    /// on the task's calendar. `starts`/`finishes` are the scheduled dates of every task and
+    /// `start_counts`/`finish_counts` their working-minute counts on each task's own calendar.
+    fn free_float(&self, task: usize, total_float: i64, scheduled: &ScheduledDates) -> i64 {
+        if self.progress[task].actual_finish.is_some() && !self.network.is_summary[task] {
+            return 0;
+        }
+        let node = if self.network.is_summary[task] { task + self.network.task_count } else { task };
+        let calendar = self.calendar(task);
+        let mut free: Option<i64> = None;
+        for &edge in self.network.outgoing(node) {
+            let Some(link) = self.edge_link_id(edge) else { continue };
+            let link = &self.plan.links[link.index()];
+            let successor = link.successor.index();
+            if !self.network.is_summary[successor] && self.progress[successor].actual_finish.is_some() {
+                continue;
+            }
+            let (from_start, to_start) = match link.kind {
+                LinkType::FinishToStart => (false, true),
+                LinkType::StartToStart => (true, true),
+                LinkType::FinishToFinish => (false, false),
+                LinkType::StartToFinish => (true, false),
+            };
+            let same_calendar = self.task_calendar[task] == self.task_calendar[successor];
+            let slack = match self.lag_minutes(link) {
+                // The common case: counts on one calendar, so the lag simply adds to them.
+                Some(lag) if same_calendar => scheduled.count(successor, to_start) - scheduled.count(task, from_start) - lag,
+                _ => {
+                    let Ok(from) = self.shift_by_lag(link, scheduled.date(task, from_start), 1) else { continue };
+                    calendar.working_minutes_between(from, scheduled.date(successor, to_start))
+                }
+            };
+            free = Some(free.map_or(slack, |current| current.min(slack)));
+        }
+        free.unwrap_or(total_float).min(total_float).max(0)
+    }
+
+    fn critical_paths(&self, critical: &[bool]) -> Vec<Vec<TaskId>> {
+        let mut paths = Vec::new();
+        if self.max_critical_paths == 0 {
+            return paths;
+        }
+        // A path ends at a critical task that finishes with the project and drives no other
+        // critical task (a task finishing with the project can still drive a milestone after it).
+        let mut drives_critical = vec![false; self.plan.tasks.len()];
+        let mut drivers = Vec::new();
+        for task in (0..self.plan.tasks.len()).filter(|&task| !self.network.is_summary[task] && critical[task]) {
+            drivers.clear();
+            self.driving_leaves_if_linked(task, &mut drivers);
+            for driver in &drivers {
+                drives_critical[driver.index()] = true;
+            }
+        }
+        let ends: Vec<usize> = (0..self.plan.tasks.len())
+            .filter(|&task| !self.network.is_summary[task] && critical[task] && !drives_critical[task])
+            .filter(|&task| {
+                // In working time: a finish at Friday 17:00 ends with a milestone at Monday 08:00.
+                let calendar = self.calendar(task);
+                calendar.work_before(self.scheduled_finish(task)) >= calendar.work_before(self.project_finish)
+            })
+            .collect();
+        // Depth-first with an explicit stack: (task, depth); `path` holds the current branch.
+        let mut path: Vec<TaskId> = Vec::new();
+        for end in ends {
+            let mut stack = vec![(TaskId(end as u32), 0usize)];
+            while let Some((task, depth)) = stack.pop() {
+                path.truncate(depth);
+                path.push(task);
+                drivers.clear();
+                self.driving_leaves_if_linked(task.index(), &mut drivers);
+                drivers.sort();
+                drivers.dedup();
+                drivers.retain(|driver| critical[driver.index()] && !path.contains(driver));
+                if drivers.is_empty() {
+                    paths.push(path.iter().rev().copied().collect());
+                    if paths.len() >= self.max_critical_paths {
+                        return paths;
+                    }
+                } else {
+                    stack.extend(drivers.iter().rev().map(|&driver| (driver, depth + 1)));
+                }
+            }
+        }
+        paths
+    }
+
+    fn into_schedule(self) -> Schedule {
+        let task_count = self.plan.tasks.len();
+        let scheduled = self.scheduled_dates();
+        let mut tasks = Vec::with_capacity(task_count);
+        let mut critical = vec![false; task_count];
+        let mut total_floats = vec![0i64; task_count];
+        for task in 0..task_count {
+            let counts = [
+                self.early_start_count[task],
+                self.early_finish_count[task],
+                self.late_start_count[task],
+                self.late_finish_count[task],
+            ];
+            total_floats[task] = self.total_float_from(task, counts);
+            critical[task] = !self.network.is_summary[task]
+                && self.progress[task].actual_finish.is_none()
+                && total_floats[task] <= 0;
+        }
+        // A summary is critical when a subtask is; children come after parents in WBS order.
+        for task in (0..task_count).rev() {
+            if critical[task] {
+                if let Some(parent) = self.plan.tasks[task].parent {
+                    critical[parent.index()] = true;
+                }
+            }
+        }
+        // Percent complete rolls up by duration.
+        let mut rolled_duration = vec![0f64; task_count];
+        let mut rolled_done = vec![0f64; task_count];
+        for task in (0..task_count).rev() {
+            if !self.network.is_summary[task] {
+                rolled_duration[task] = self.duration[task] as f64;
+                rolled_done[task] = self.progress[task].done as f64;
+            }
+            if let Some(parent) = self.plan.tasks[task].parent {
+                rolled_duration[parent.index()] += rolled_duration[task];
+                rolled_done[parent.index()] += rolled_done[task];
+            }
+        }
+        for task in 0..task_count {
+            let is_summary = self.network.is_summary[task];
+            let complete = !is_summary && self.progress[task].actual_finish.is_some();
+            let percent_complete = if complete || (!is_summary && self.progress[task].started && self.duration[task] == 0) {
+                if complete || self.plan.tasks[task].progress.percent_complete >= 100.0 { 100.0 } else { 0.0 }
+            } else if rolled_duration[task] > 0.0 {
+                100.0 * rolled_done[task] / rolled_duration[task]
+            } else {
+                0.0
+            };
+            let duration_minutes = if is_summary {
+                scheduled.finish_counts[task] - scheduled.start_counts[task]
+            } else {
+                self.duration[task]
+            };
+            tasks.push(TaskSchedule {
+                start: scheduled.starts[task],
+                finish: scheduled.finishes[task],
+                early_start: self.early_start[task],
+                early_finish: self.early_finish[task],
+                late_start: self.late_start[task],
+                late_finish: self.late_finish[task],
+                total_float: total_floats[task],
+                free_float: self.free_float(task, total_floats[task], &scheduled),
+                critical: critical[task],
+                is_summary,
+                is_milestone: !is_summary && (self.milestone[task] || self.plan.tasks[task].milestone),
+                duration_minutes,
+                percent_complete,
+                driver: self.driver(task),
+            });
+        }
+        let critical_paths = self.critical_paths(&critical);
+        Schedule {
+            project_start: self.project_start,
+            project_finish: self.project_finish,
+            status_date: self.status_date,
+            tasks,
+            critical_paths,
+            diagnostics: self.diagnostics,
+        }
+    }
+
+    /// Scheduled start and finish of every task (summaries roll up their subtasks' scheduled
+    /// dates), with their working-minute counts on each task's calendar.
+    fn scheduled_dates(&self) -> ScheduledDates {
+        let task_count = self.plan.tasks.len();
+        let mut starts = vec![Instant(0); task_count];
+        let mut finishes = vec![Instant(0); task_count];
+        for task in 0..task_count {
+            if !self.network.is_summary[task] {
+                starts[task] = self.scheduled_start(task);
+                finishes[task] = self.scheduled_finish(task);
+            }
+        }
+        // Children come after their parents: walking backwards rolls each level up in turn.
+        for task in (0..task_count).rev() {
+            if self.network.is_summary[task] {
+                let mut start = Instant(i64::MAX);
+                let mut finish = Instant(i64::MIN);
+                for &edge in self.network.incoming(task + task_count) {
+                    let child = self.network.task_of(self.network.edge_from[edge as usize]).index();
+                    start = start.min(starts[child]);
+                    finish = finish.max(finishes[child]);
+                }
+                starts[task] = start;
+                finishes[task] = finish;
+            }
+        }
+        let count = |task: usize, instant: Instant, known: [(Instant, i64); 2]| {
+            known.iter().find(|(date, _)| *date == instant).map_or_else(|| self.calendar(task).work_before(instant), |&(_, count)| count)
+        };
+        let start_counts = (0..task_count)
+            .map(|task| {
+                let known = [(self.early_start[task], self.early_start_count[task]), (self.late_start[task], self.late_start_count[task])];
+                count(task, starts[task], known)
+            })
+            .collect();
+        let finish_counts = (0..task_count)
+            .map(|task| {
+                let known = [(self.early_finish[task], self.early_finish_count[task]), (self.late_finish[task], self.late_finish_count[task])];
+                count(task, finishes[task], known)
+            })
+            .collect();
+        ScheduledDates { starts, finishes, start_counts, finish_counts }
+    }
+}
+
+/// Scheduled dates of every task with their working-minute counts on the task's calendar.
+struct ScheduledDates {
+    starts: Vec<Instant>,
+    finishes: Vec<Instant>,
+    start_counts: Vec<i64>,
+    finish_counts: Vec<i64>,
+}
+
+impl ScheduledDates {
+    fn date(&self, task: usize, start: bool) -> Instant {
+        if start { self.starts[task] } else { self.finishes[task] }
+    }
+
+    fn count(&self, task: usize, start: bool) -> i64 {
+        if start { self.start_counts[task] } else { self.finish_counts[task] }
+    }
+}
+
+/// Working minutes in the plan's duration units ("-2d", "-3.5h").
+fn describe_minutes(minutes: i64, durations: &crate::model::DurationSettings) -> String {
+    if durations.minutes_per_day > 0 && minutes % durations.minutes_per_day == 0 {
+        format!("{}d", minutes / durations.minutes_per_day)
+    } else if minutes % 60 == 0 {
+        format!("{}h", minutes / 60)
+    } else {
+        format!("{}m", minutes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{NetworkShape, random_plan};
+
+    fn schedule_with(plan: &Plan, exact_only: bool) -> Schedule {
+        let network = Network::build(plan).expect("generated plans have no loops");
+        let mut engine = Engine::new(plan, &ScheduleOptions::default(), network).expect("calendars build");
+        engine.exact_only = exact_only;
+        engine.run().expect("generated plans schedule");
+        engine.into_schedule()
+    }
+
+    /// The counted path is an optimisation of the exact one: on every kind of network both must
+    /// give the same schedule, field for field.
+    #[test]
+    fn counted_and_exact_paths_agree() {
+        for seed in 0..300 {
+            let shape = NetworkShape {
+                tasks: 2 + (seed as usize * 7) % 150,
+                links_per_task: 0.5 + (seed % 4) as f64,
+                phase_size: [0, 4, 20][seed as usize % 3],
+                mixed: true,
+                seed,
+            };
+            let plan = random_plan(&shape);
+            let (counted, exact) = (schedule_with(&plan, false), schedule_with(&plan, true));
+            for (index, (counted, exact)) in counted.tasks.iter().zip(&exact.tasks).enumerate() {
+                assert_eq!(counted, exact, "seed {seed}, task {}", plan.tasks[index].key);
+            }
+            assert_eq!(counted, exact, "seed {seed}");
+        }
+    }
+}

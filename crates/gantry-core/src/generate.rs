@@ -1,0 +1,164 @@
+//! Random but realistic plans, for benchmarks and property tests.
+//!
+//! The networks look like real project plans: phases (summary tasks) of about twenty tasks, most
+//! links finish-to-start from a recent task, some start-to-start and finish-to-finish overlaps,
+//! the odd start-to-finish, lags and leads in working, elapsed and percent form, a few milestones
+//! and start-no-earlier-than constraints, on the standard calendar with ten holidays a year.
+//! Links only run from earlier to later tasks, so the network never has a loop.
+
+use jiff::civil::{Date, DateTime, date};
+
+use crate::model::{CalendarException, Constraint, Duration, Lag, Link, LinkType, Plan, Task, TaskId};
+
+/// A small, fast, seeded pseudo-random generator (SplitMix64): the same seed gives the same plan
+/// on every machine, with no dependency.
+#[derive(Clone, Debug)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// A generator for this seed.
+    pub fn new(seed: u64) -> SplitMix64 {
+        SplitMix64(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..bound` (`bound` > 0).
+    pub fn below(&mut self, bound: u64) -> u64 {
+        // Multiply-shift: uniform enough for test data, and never divides.
+        ((u128::from(self.next_u64()) * u128::from(bound)) >> 64) as u64
+    }
+
+    /// `true` with probability `percent` / 100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// Shape of a generated network.
+#[derive(Clone, Debug)]
+pub struct NetworkShape {
+    /// Number of tasks, summaries included.
+    pub tasks: usize,
+    /// Average links per leaf task.
+    pub links_per_task: f64,
+    /// Tasks per phase (one summary task heads each phase); 0 for a flat list.
+    pub phase_size: usize,
+    /// Include lags, leads, SS/FF/SF links and constraints (off: plain finish-to-start).
+    pub mixed: bool,
+    /// Seed.
+    pub seed: u64,
+}
+
+impl NetworkShape {
+    /// The benchmark's shape: about 2.5 links per task, phases of 20, everything mixed.
+    pub fn benchmark(tasks: usize, seed: u64) -> NetworkShape {
+        NetworkShape { tasks, links_per_task: 2.5, phase_size: 20, mixed: true, seed }
+    }
+}
+
+/// A random plan of the given shape, starting Monday 2026-01-05.
+pub fn random_plan(shape: &NetworkShape) -> Plan {
+    let mut random = SplitMix64::new(shape.seed);
+    let start: DateTime = date(2026, 1, 5).at(8, 0, 0, 0);
+    let mut plan = Plan::new(format!("Random network of {} tasks", shape.tasks), start);
+    add_holidays(&mut plan.calendars[0].exceptions, 2026, 60);
+    plan.tasks.reserve(shape.tasks);
+    let mut leaves: Vec<TaskId> = Vec::with_capacity(shape.tasks);
+    let mut phase: Option<TaskId> = None;
+    for index in 0..shape.tasks {
+        if shape.phase_size > 0 && index % shape.phase_size == 0 && index + 1 < shape.tasks {
+            let mut summary = Task::new(format!("p{index}"), format!("Phase {}", index / shape.phase_size + 1));
+            summary.duration = Duration::working(0);
+            phase = Some(plan.add_task(summary));
+            continue;
+        }
+        let mut task = Task::new(format!("t{index}"), format!("Task {index}"));
+        task.parent = phase;
+        task.duration = if random.chance(5) {
+            Duration::working(0)
+        } else {
+            Duration::working(60 * (4 + random.below(8 * 15) as i64))
+        };
+        if shape.mixed && random.chance(1) {
+            let offset = random.below(400) as i64;
+            let day = start.date().checked_add(jiff::Span::new().days(offset)).unwrap_or(start.date());
+            task.constraint = Constraint::StartNoEarlierThan(day.at(8, 0, 0, 0));
+        }
+        let id = plan.add_task(task);
+        // Links from recent tasks: real plans are mostly local, with the odd long reach back.
+        if !leaves.is_empty() {
+            let wanted = poisson_like(&mut random, shape.links_per_task);
+            for _ in 0..wanted {
+                let window = (shape.tasks / 100).max(30);
+                let reach = if random.chance(90) { window.min(leaves.len()) } else { leaves.len() };
+                let predecessor = leaves[leaves.len() - 1 - random.below(reach as u64) as usize];
+                let (kind, lag) = if shape.mixed { random_link(&mut random) } else { (LinkType::FinishToStart, Lag::None) };
+                plan.links.push(Link { predecessor, successor: id, kind, lag });
+            }
+        }
+        leaves.push(id);
+    }
+    // A summary with no children would be a zero-length leaf: give it one day of work.
+    let is_summary = plan.summary_flags();
+    for (task, summary) in plan.tasks.iter_mut().zip(is_summary) {
+        if !summary && task.key.starts_with('p') {
+            task.duration = Duration::working(480);
+        }
+    }
+    plan
+}
+
+/// A count with the given mean, between 0 and twice the mean.
+fn poisson_like(random: &mut SplitMix64, mean: f64) -> usize {
+    let whole = mean.floor() as u64;
+    let fraction = ((mean - mean.floor()) * 100.0) as u64;
+    let base = random.below(2 * whole + 1) as usize;
+    base + usize::from(random.chance(fraction))
+}
+
+fn random_link(random: &mut SplitMix64) -> (LinkType, Lag) {
+    let kind = match random.below(100) {
+        0..=79 => LinkType::FinishToStart,
+        80..=89 => LinkType::StartToStart,
+        90..=96 => LinkType::FinishToFinish,
+        _ => LinkType::StartToFinish,
+    };
+    let lag = match random.below(100) {
+        0..=69 => Lag::None,
+        70..=86 => Lag::Working(480 * (1 + random.below(5) as i64)),
+        87..=91 => Lag::Working(-240 * (1 + random.below(4) as i64)),
+        92..=96 => Lag::Elapsed(1440 * (1 + random.below(3) as i64)),
+        _ => Lag::Percent(25.0 * (1 + random.below(3)) as f64),
+    };
+    (kind, lag)
+}
+
+/// Ten fixed-date holidays a year (New Year, spring, summer and year-end breaks) for `years`.
+fn add_holidays(exceptions: &mut Vec<CalendarException>, first_year: i16, years: i16) {
+    const DAYS: [(i8, i8, &str); 10] = [
+        (1, 1, "New Year's Day"),
+        (1, 2, "New Year holiday"),
+        (4, 3, "Spring holiday"),
+        (5, 1, "Labour Day"),
+        (5, 25, "Spring bank holiday"),
+        (7, 14, "Summer holiday"),
+        (8, 15, "Assumption"),
+        (11, 11, "Armistice"),
+        (12, 25, "Christmas Day"),
+        (12, 26, "Boxing Day"),
+    ];
+    for year in first_year..first_year + years {
+        for (month, day, name) in DAYS {
+            let Ok(day) = Date::new(year, month, day) else { continue };
+            exceptions.push(CalendarException { name: name.to_string(), from: day, to: day, shifts: Vec::new() });
+        }
+    }
+}
