@@ -32,8 +32,11 @@ impl Instant {
     pub fn to_civil(self) -> DateTime {
         let days = self.0.div_euclid(MINUTES_PER_DAY);
         let minute_of_day = self.0.rem_euclid(MINUTES_PER_DAY);
-        let date = EPOCH
-            .checked_add(jiff::Span::new().days(days))
+        // Beyond jiff's range (years -9999 to 9999) the date saturates rather than panics.
+        let date = jiff::Span::new()
+            .try_days(days)
+            .ok()
+            .and_then(|span| EPOCH.checked_add(span).ok())
             .unwrap_or(if days < 0 { Date::MIN } else { Date::MAX });
         // minute_of_day is in 0..1440, so hour < 24 and minute < 60.
         let time = Time::constant((minute_of_day / 60) as i8, (minute_of_day % 60) as i8, 0, 0);
@@ -94,6 +97,12 @@ mod tests {
         ] {
             assert_eq!(Instant::from_civil(datetime).to_civil(), datetime);
         }
+    }
+
+    #[test]
+    fn far_instants_saturate_instead_of_panicking() {
+        assert_eq!(Instant(i64::MAX / 2).to_civil().date(), Date::MAX);
+        assert_eq!(Instant(i64::MIN / 2).to_civil().date(), Date::MIN);
     }
 
     #[test]
