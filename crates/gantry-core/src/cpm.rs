@@ -49,7 +49,11 @@ pub struct ScheduleOptions {
 
 impl Default for ScheduleOptions {
     fn default() -> Self {
-        ScheduleOptions { status_date: None, schedule_after_status_date: true, max_critical_paths: 16 }
+        ScheduleOptions {
+            status_date: None,
+            schedule_after_status_date: true,
+            max_critical_paths: 16,
+        }
     }
 }
 
@@ -146,10 +150,9 @@ pub enum DiagnosticKind {
     InvalidLink,
     /// A calendar is broken or has run out of working time.
     Calendar,
-    /// A constraint or deadline forces negative total float.
+    /// A constraint date keeps a task earlier than its links allow: the links are not honoured
+    /// and the tasks driving it get negative total float.
     NegativeFloat,
-    /// A constraint date keeps a task earlier than its links allow; the links are not honoured.
-    LinkOverridden,
     /// A task finishes after its deadline.
     MissedDeadline,
     /// A constraint that has no effect where it is (on a summary task).
@@ -182,7 +185,13 @@ pub struct ScheduleFailure {
 impl ScheduleFailure {
     fn single(kind: DiagnosticKind, tasks: Vec<TaskId>, message: String) -> ScheduleFailure {
         ScheduleFailure {
-            diagnostics: vec![Diagnostic { severity: Severity::Error, kind, tasks, links: Vec::new(), message }],
+            diagnostics: vec![Diagnostic {
+                severity: Severity::Error,
+                kind,
+                tasks,
+                links: Vec::new(),
+                message,
+            }],
         }
     }
 }
@@ -190,10 +199,34 @@ impl ScheduleFailure {
 /// Marks an edge that is part of the WBS (gate → child, child → roll-up), not a link.
 const HIERARCHY: u32 = u32::MAX;
 
+/// `Engine::incoming_meta` / `outgoing_meta`: the link type in the low two bits, then flags.
+const EDGE_KIND: u8 = 0b11;
+const EDGE_FINISH_TO_START: u8 = 0;
+const EDGE_START_TO_START: u8 = 1;
+const EDGE_FINISH_TO_FINISH: u8 = 2;
+const EDGE_START_TO_FINISH: u8 = 3;
+/// Both ends share a calendar and the lag is a fixed number of working minutes.
+const EDGE_FAST: u8 = 1 << 2;
+/// A WBS edge (gate → child or child → roll-up), not a link.
+const EDGE_HIERARCHY: u8 = 1 << 3;
+
+/// `Engine::flags` bits.
+const TASK_SUMMARY: u8 = 1;
+const TASK_MILESTONE: u8 = 1 << 1;
+const TASK_ELAPSED: u8 = 1 << 2;
+const TASK_STARTED: u8 = 1 << 3;
+const TASK_COMPLETE: u8 = 1 << 4;
+/// An ALAP task that has not started: placed at its late dates.
+const TASK_ALAP_LATE: u8 = 1 << 5;
+
 /// Schedules `plan`. Deterministic: the same plan and options give the same schedule.
 pub fn schedule(plan: &Plan, options: &ScheduleOptions) -> Result<Schedule, ScheduleFailure> {
     if let Err(error) = plan.validate_structure() {
-        return Err(ScheduleFailure::single(DiagnosticKind::InvalidLink, Vec::new(), error.to_string()));
+        return Err(ScheduleFailure::single(
+            DiagnosticKind::InvalidLink,
+            Vec::new(),
+            error.to_string(),
+        ));
     }
     let network = Network::build(plan)?;
     let mut engine = Engine::new(plan, options, network)?;
@@ -225,8 +258,19 @@ impl Network {
 
         let node_count = 2 * task_count;
         let entry = |task: TaskId| task.0;
-        let exit = |task: TaskId| if is_summary[task.index()] { task.0 + task_count as u32 } else { task.0 };
-        let hierarchy_edges = plan.tasks.iter().filter(|task| task.parent.is_some()).count() * 2;
+        let exit = |task: TaskId| {
+            if is_summary[task.index()] {
+                task.0 + task_count as u32
+            } else {
+                task.0
+            }
+        };
+        let hierarchy_edges = plan
+            .tasks
+            .iter()
+            .filter(|task| task.parent.is_some())
+            .count()
+            * 2;
         let edge_capacity = plan.links.len() + hierarchy_edges;
         let mut edge_from = Vec::with_capacity(edge_capacity);
         let mut edge_to = Vec::with_capacity(edge_capacity);
@@ -251,15 +295,21 @@ impl Network {
         let (outgoing_offsets, outgoing) = compress(node_count, &edge_from);
 
         let exists = |node: usize| node < task_count || is_summary[node - task_count];
-        let mut pending: Vec<u32> =
-            (0..node_count).map(|node| incoming_offsets[node + 1] - incoming_offsets[node]).collect();
+        let mut pending: Vec<u32> = (0..node_count)
+            .map(|node| incoming_offsets[node + 1] - incoming_offsets[node])
+            .collect();
         let mut order = Vec::with_capacity(node_count);
-        order.extend((0..node_count as u32).filter(|&node| exists(node as usize) && pending[node as usize] == 0));
+        order.extend(
+            (0..node_count as u32)
+                .filter(|&node| exists(node as usize) && pending[node as usize] == 0),
+        );
         let mut next = 0;
         while next < order.len() {
             let node = order[next] as usize;
             next += 1;
-            for &edge in &outgoing[outgoing_offsets[node] as usize..outgoing_offsets[node + 1] as usize] {
+            for &edge in
+                &outgoing[outgoing_offsets[node] as usize..outgoing_offsets[node + 1] as usize]
+            {
                 let to = edge_to[edge as usize] as usize;
                 pending[to] -= 1;
                 if pending[to] == 0 {
@@ -287,15 +337,21 @@ impl Network {
     }
 
     fn incoming(&self, node: usize) -> &[u32] {
-        &self.incoming[self.incoming_offsets[node] as usize..self.incoming_offsets[node + 1] as usize]
+        &self.incoming
+            [self.incoming_offsets[node] as usize..self.incoming_offsets[node + 1] as usize]
     }
 
     fn outgoing(&self, node: usize) -> &[u32] {
-        &self.outgoing[self.outgoing_offsets[node] as usize..self.outgoing_offsets[node + 1] as usize]
+        &self.outgoing
+            [self.outgoing_offsets[node] as usize..self.outgoing_offsets[node + 1] as usize]
     }
 
     fn task_of(&self, node: u32) -> TaskId {
-        TaskId(if (node as usize) < self.task_count { node } else { node - self.task_count as u32 })
+        TaskId(if (node as usize) < self.task_count {
+            node
+        } else {
+            node - self.task_count as u32
+        })
     }
 
     /// Finds the dependency loops among the nodes the topological sort could not reach. Every such
@@ -331,7 +387,9 @@ impl Network {
                 };
                 (node, edge_in) = (self.edge_from[edge as usize], edge);
             };
-            let Some((at, closing_edge)) = closing else { continue };
+            let Some((at, closing_edge)) = closing else {
+                continue;
+            };
             // Forward order is the reverse of walk[at..]; the closing edge runs from walk[at] back
             // to the last node walked, and each later entry's edge runs to the entry before it.
             let mut tasks: Vec<TaskId> = Vec::new();
@@ -351,7 +409,10 @@ impl Network {
                 })
                 .collect();
             links.sort();
-            let mut words: Vec<String> = tasks.iter().map(|&task| format!("\"{}\"", plan.task(task).name)).collect();
+            let mut words: Vec<String> = tasks
+                .iter()
+                .map(|&task| format!("\"{}\"", plan.task(task).name))
+                .collect();
             words.push(words[0].clone());
             diagnostics.push(Diagnostic {
                 severity: Severity::Error,
@@ -396,16 +457,28 @@ fn check_links(plan: &Plan, is_summary: &[bool]) -> Result<(), ScheduleFailure> 
     };
     let mut diagnostics = Vec::new();
     for (index, link) in plan.links.iter().enumerate() {
+        let (predecessor_is_summary, successor_is_summary) = (
+            is_summary[link.predecessor.index()],
+            is_summary[link.successor.index()],
+        );
+        if link.predecessor != link.successor && !predecessor_is_summary && !successor_is_summary {
+            continue; // only a summary task can be an ancestor
+        }
         let (predecessor, successor) = (plan.task(link.predecessor), plan.task(link.successor));
         let message = if link.predecessor == link.successor {
             Some(format!("\"{}\" cannot depend on itself", predecessor.name))
-        } else if is_ancestor(link.predecessor, link.successor) || is_ancestor(link.successor, link.predecessor) {
+        } else if is_ancestor(link.predecessor, link.successor)
+            || is_ancestor(link.successor, link.predecessor)
+        {
             Some(format!(
                 "\"{}\" and \"{}\" cannot be linked: a summary task cannot be linked to its own subtasks",
                 predecessor.name, successor.name
             ))
         } else if is_summary[link.successor.index()]
-            && matches!(link.kind, LinkType::FinishToFinish | LinkType::StartToFinish)
+            && matches!(
+                link.kind,
+                LinkType::FinishToFinish | LinkType::StartToFinish
+            )
         {
             Some(format!(
                 "\"{}\" is a summary task: its finish rolls up from its subtasks, so it cannot be the successor of a {} link (from \"{}\")",
@@ -426,7 +499,11 @@ fn check_links(plan: &Plan, is_summary: &[bool]) -> Result<(), ScheduleFailure> 
             });
         }
     }
-    if diagnostics.is_empty() { Ok(()) } else { Err(ScheduleFailure { diagnostics }) }
+    if diagnostics.is_empty() {
+        Ok(())
+    } else {
+        Err(ScheduleFailure { diagnostics })
+    }
 }
 
 /// Why a node's early start is what it is (before it is resolved into a [`Driver`]).
@@ -491,9 +568,21 @@ struct Engine<'a> {
     /// Per task node: the latest bound its incoming edges give (before status date and
     /// constraints), as a working-minute count on the node's calendar.
     edges_bound: Vec<i64>,
-    /// Per edge: the start bound it gave in the forward pass, as a working-minute count on the
-    /// calendar of the node it enters. Bounds that land on the same working time are ties.
+    /// Per position of the incoming adjacency: the start bound that edge gave in the forward
+    /// pass, as a working-minute count on the calendar of the node it enters. Bounds that land
+    /// on the same working time are ties.
     edge_value: Vec<i64>,
+    /// The adjacency restated for the hot loops, one entry per position of `network.incoming`
+    /// (and of `network.outgoing`): the task at the other end, the lag in working minutes and a
+    /// byte of `EDGE_*` bits, so that a pass reads a few sequential arrays instead of the links.
+    incoming_source: Vec<u32>,
+    incoming_lag: Vec<i64>,
+    incoming_meta: Vec<u8>,
+    outgoing_target: Vec<u32>,
+    outgoing_lag: Vec<i64>,
+    outgoing_meta: Vec<u8>,
+    /// Per task: `TASK_*` bits.
+    flags: Vec<u8>,
     /// Working-minute counts of the early and late dates on each task's own calendar. The passes
     /// mostly work on these: on one calendar a link's bound is a count plus the lag, and a date
     /// only has to be materialised once per task.
@@ -512,8 +601,9 @@ struct Engine<'a> {
     rollup_finish_bound: Vec<Instant>,
     /// Per summary: the latest start its start-tied successors allow its earliest subtasks.
     rollup_start_bound: Vec<Option<Instant>>,
-    /// Per task: its late finish was set by its own constraint or deadline.
-    late_constrained: Vec<bool>,
+    /// Per leaf: the early start its links, the project start and the status date allow, before
+    /// its own constraint (as a count on its calendar).
+    links_start_count: Vec<i64>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -527,7 +617,11 @@ fn calendar_failure(plan: &Plan, task: TaskId, error: CalendarError) -> Schedule
 }
 
 impl<'a> Engine<'a> {
-    fn new(plan: &'a Plan, options: &ScheduleOptions, network: Network) -> Result<Engine<'a>, ScheduleFailure> {
+    fn new(
+        plan: &'a Plan,
+        options: &ScheduleOptions,
+        network: Network,
+    ) -> Result<Engine<'a>, ScheduleFailure> {
         let task_count = plan.tasks.len();
         // Build each calendar that is used once.
         let mut calendar_slot = vec![u32::MAX; plan.calendars.len()];
@@ -536,8 +630,10 @@ impl<'a> Engine<'a> {
         let mut slot_of = |id: crate::model::CalendarId, calendars: &mut Vec<WorkingCalendar>| {
             if calendar_slot[id.index()] == u32::MAX {
                 let calendar = WorkingCalendar::build(&plan.calendars, id).map_err(|error| {
-                    let users: Vec<TaskId> =
-                        plan.task_ids().filter(|&task| plan.task(task).calendar.unwrap_or(plan.calendar) == id).collect();
+                    let users: Vec<TaskId> = plan
+                        .task_ids()
+                        .filter(|&task| plan.task(task).calendar.unwrap_or(plan.calendar) == id)
+                        .collect();
                     ScheduleFailure::single(DiagnosticKind::Calendar, users, error.to_string())
                 })?;
                 calendar_slot[id.index()] = calendars.len() as u32;
@@ -547,10 +643,16 @@ impl<'a> Engine<'a> {
         };
         slot_of(plan.calendar, &mut calendars)?;
         for task in &plan.tasks {
-            task_calendar.push(slot_of(task.calendar.unwrap_or(plan.calendar), &mut calendars)?);
+            task_calendar.push(slot_of(
+                task.calendar.unwrap_or(plan.calendar),
+                &mut calendars,
+            )?);
         }
 
-        let status_date = options.status_date.or(plan.status_date).map(Instant::from_civil);
+        let status_date = options
+            .status_date
+            .or(plan.status_date)
+            .map(Instant::from_civil);
         let mut duration = Vec::with_capacity(task_count);
         let mut elapsed = Vec::with_capacity(task_count);
         let mut milestone = Vec::with_capacity(task_count);
@@ -558,8 +660,9 @@ impl<'a> Engine<'a> {
         let mut progress = Vec::with_capacity(task_count);
         let mut constraint_at = Vec::with_capacity(task_count);
         let mut deadline = Vec::with_capacity(task_count);
-        for task in &plan.tasks {
+        for (index, task) in plan.tasks.iter().enumerate() {
             let minutes = task.duration.minutes.max(0);
+            let calendar = &calendars[task_calendar[index] as usize];
             duration.push(minutes);
             elapsed.push(task.duration.elapsed);
             milestone.push(minutes == 0);
@@ -573,21 +676,127 @@ impl<'a> Engine<'a> {
             } else if let Some(remaining) = reported.remaining {
                 (minutes - remaining.minutes).clamp(0, minutes)
             } else {
-                ((minutes as f64) * reported.percent_complete.clamp(0.0, 100.0) / 100.0).round() as i64
+                ((minutes as f64) * reported.percent_complete.clamp(0.0, 100.0) / 100.0).round()
+                    as i64
+            };
+            // Actual dates given as days ("started 2026-01-05") mean working time: the start of
+            // that day's work, the end of the finishing day's work.
+            let snap = |date: Option<DateTime>, finish: bool| {
+                date.map(|date| {
+                    let instant = Instant::from_civil(date);
+                    let at_period_end = !calendar.is_working(instant)
+                        && calendar.is_working(instant.plus_minutes(-1));
+                    let snapped = if finish && task.duration.elapsed {
+                        Ok(instant) // clock time may end outside working time
+                    } else if finish {
+                        calendar.previous_work_finish(instant)
+                    } else if minutes == 0 && at_period_end {
+                        Ok(instant) // a milestone may sit at the end of a working period
+                    } else {
+                        calendar.next_work_start(instant)
+                    };
+                    snapped.unwrap_or(instant)
+                })
             };
             progress.push(TaskProgress {
-                actual_start: reported.actual_start.map(Instant::from_civil),
-                actual_finish: reported.actual_finish.map(Instant::from_civil),
+                actual_start: snap(reported.actual_start, false),
+                actual_finish: snap(reported.actual_finish, true),
                 done,
                 remaining: minutes - done,
-                started: complete || reported.actual_start.is_some() || reported.percent_complete > 0.0,
+                started: complete
+                    || reported.actual_start.is_some()
+                    || reported.percent_complete > 0.0,
             });
         }
         let project_start = Instant::from_civil(plan.start);
         let edge_count = network.edge_from.len();
-        let project_start_count = calendars.iter().map(|calendar| calendar.work_before(project_start)).collect();
-        let status_date_count =
-            calendars.iter().map(|calendar| status_date.map(|date| calendar.work_before(date))).collect();
+        let mut flags = vec![0u8; task_count];
+        for task in 0..task_count {
+            let mut bits = 0;
+            if network.is_summary[task] {
+                bits |= TASK_SUMMARY;
+            }
+            if milestone[task] {
+                bits |= TASK_MILESTONE;
+            }
+            if elapsed[task] {
+                bits |= TASK_ELAPSED;
+            }
+            if progress[task].started {
+                bits |= TASK_STARTED;
+            }
+            if progress[task].actual_finish.is_some() {
+                bits |= TASK_COMPLETE;
+            }
+            if alap[task] && !progress[task].started && !network.is_summary[task] {
+                bits |= TASK_ALAP_LATE;
+            }
+            flags[task] = bits;
+        }
+        // A link is "fast" when both ends share a calendar and its lag is a fixed number of
+        // working minutes: its bound is then a count plus the lag.
+        let describe = |edge: usize, predecessor_end: usize, successor_end: usize| -> (i64, u8) {
+            let link = network.edge_link[edge];
+            if link == HIERARCHY {
+                return (0, EDGE_HIERARCHY);
+            }
+            let link = &plan.links[link as usize];
+            let predecessor = link.predecessor.index();
+            let lag = match link.lag {
+                Lag::None => Some(0),
+                Lag::Working(minutes) => Some(minutes),
+                Lag::Percent(percent) if !network.is_summary[predecessor] => {
+                    Some((duration[predecessor] as f64 * percent / 100.0).round() as i64)
+                }
+                Lag::Percent(_) | Lag::Elapsed(_) => None,
+            };
+            let kind = match link.kind {
+                LinkType::FinishToStart => EDGE_FINISH_TO_START,
+                LinkType::StartToStart => EDGE_START_TO_START,
+                LinkType::FinishToFinish => EDGE_FINISH_TO_FINISH,
+                LinkType::StartToFinish => EDGE_START_TO_FINISH,
+            };
+            match lag {
+                Some(lag) if task_calendar[predecessor_end] == task_calendar[successor_end] => {
+                    (lag, kind | EDGE_FAST)
+                }
+                _ => (0, kind),
+            }
+        };
+        let mut incoming_source = Vec::with_capacity(edge_count);
+        let mut incoming_lag = Vec::with_capacity(edge_count);
+        let mut incoming_meta = Vec::with_capacity(edge_count);
+        for node in 0..network.incoming_offsets.len() - 1 {
+            let this = network.task_of(node as u32).index();
+            for &edge in network.incoming(node) {
+                let other = network.task_of(network.edge_from[edge as usize]).index();
+                let (lag, meta) = describe(edge as usize, other, this);
+                incoming_source.push(other as u32);
+                incoming_lag.push(lag);
+                incoming_meta.push(meta);
+            }
+        }
+        let mut outgoing_target = Vec::with_capacity(edge_count);
+        let mut outgoing_lag = Vec::with_capacity(edge_count);
+        let mut outgoing_meta = Vec::with_capacity(edge_count);
+        for node in 0..network.outgoing_offsets.len() - 1 {
+            let this = network.task_of(node as u32).index();
+            for &edge in network.outgoing(node) {
+                let other = network.task_of(network.edge_to[edge as usize]).index();
+                let (lag, meta) = describe(edge as usize, this, other);
+                outgoing_target.push(other as u32);
+                outgoing_lag.push(lag);
+                outgoing_meta.push(meta);
+            }
+        }
+        let project_start_count = calendars
+            .iter()
+            .map(|calendar| calendar.work_before(project_start))
+            .collect();
+        let status_date_count = calendars
+            .iter()
+            .map(|calendar| status_date.map(|date| calendar.work_before(date)))
+            .collect();
         Ok(Engine {
             plan,
             calendars,
@@ -615,6 +824,13 @@ impl<'a> Engine<'a> {
             reason: vec![Reason::ProjectStart; task_count],
             edges_bound: vec![0; task_count],
             edge_value: vec![0; edge_count],
+            incoming_source,
+            incoming_lag,
+            incoming_meta,
+            outgoing_target,
+            outgoing_lag,
+            outgoing_meta,
+            flags,
             early_start_count: vec![0; task_count],
             early_finish_count: vec![0; task_count],
             late_start_count: vec![0; task_count],
@@ -626,7 +842,7 @@ impl<'a> Engine<'a> {
             status_date_count,
             rollup_finish_bound: vec![project_start; task_count],
             rollup_start_bound: vec![None; task_count],
-            late_constrained: vec![false; task_count],
+            links_start_count: vec![0; task_count],
             diagnostics: Vec::new(),
             network,
         })
@@ -637,7 +853,12 @@ impl<'a> Engine<'a> {
     }
 
     /// The finish of `minutes` of the task's work begun at `start`.
-    fn finish_after(&self, task: usize, start: Instant, minutes: i64) -> Result<Instant, CalendarError> {
+    fn finish_after(
+        &self,
+        task: usize,
+        start: Instant,
+        minutes: i64,
+    ) -> Result<Instant, CalendarError> {
         if minutes <= 0 {
             Ok(start)
         } else if self.elapsed[task] {
@@ -649,7 +870,12 @@ impl<'a> Engine<'a> {
     }
 
     /// The start of `minutes` of the task's work that ends at `finish`.
-    fn start_before(&self, task: usize, finish: Instant, minutes: i64) -> Result<Instant, CalendarError> {
+    fn start_before(
+        &self,
+        task: usize,
+        finish: Instant,
+        minutes: i64,
+    ) -> Result<Instant, CalendarError> {
         if minutes <= 0 {
             Ok(finish)
         } else if self.elapsed[task] {
@@ -663,7 +889,10 @@ impl<'a> Engine<'a> {
     /// Moves a start to working time; a milestone may stay at the end of a working period.
     fn snap_start(&self, task: usize, at: Instant) -> Result<Instant, CalendarError> {
         let calendar = self.calendar(task);
-        if self.milestone[task] && !calendar.is_working(at) && calendar.is_working(at.plus_minutes(-1)) {
+        if self.milestone[task]
+            && !calendar.is_working(at)
+            && calendar.is_working(at.plus_minutes(-1))
+        {
             return Ok(at);
         }
         calendar.next_work_start(at)
@@ -699,14 +928,20 @@ impl<'a> Engine<'a> {
     ) -> Result<Instant, CalendarError> {
         match (link.lag, self.lag_minutes(link)) {
             (Lag::Elapsed(minutes), _) => Ok(at.plus_minutes(sign * minutes)),
-            (_, Some(minutes)) => self.calendar(link.successor.index()).add_working(at, sign * minutes),
+            (_, Some(minutes)) => self
+                .calendar(link.successor.index())
+                .add_working(at, sign * minutes),
             (_, None) => Ok(at),
         }
     }
 
     /// The dates a task offers its successors in the forward pass.
     fn forward_dates(&self, task: usize) -> (Instant, Instant) {
-        if self.alap_pass && self.alap[task] && !self.progress[task].started && !self.network.is_summary[task] {
+        if self.alap_pass
+            && self.alap[task]
+            && !self.progress[task].started
+            && !self.network.is_summary[task]
+        {
             (self.late_start[task], self.late_finish[task])
         } else {
             (self.early_start[task], self.early_finish[task])
@@ -744,8 +979,11 @@ impl<'a> Engine<'a> {
             .map(|task| self.early_finish[task])
             .max()
             .unwrap_or(self.project_start);
-        self.project_finish_count =
-            self.calendars.iter().map(|calendar| calendar.work_before(self.project_finish)).collect();
+        self.project_finish_count = self
+            .calendars
+            .iter()
+            .map(|calendar| calendar.work_before(self.project_finish))
+            .collect();
         self.backward_pass()?;
         if (0..self.plan.tasks.len()).any(|task| self.alap[task] && !self.progress[task].started) {
             self.alap_pass = true;
@@ -759,7 +997,10 @@ impl<'a> Engine<'a> {
         for task in self.plan.task_ids() {
             let constraint = self.plan.task(task).constraint;
             if self.network.is_summary[task.index()]
-                && !matches!(constraint, Constraint::AsSoonAsPossible | Constraint::StartNoEarlierThan(_))
+                && !matches!(
+                    constraint,
+                    Constraint::AsSoonAsPossible | Constraint::StartNoEarlierThan(_)
+                )
             {
                 self.diagnostics.push(Diagnostic {
                     severity: Severity::Warning,
@@ -783,9 +1024,11 @@ impl<'a> Engine<'a> {
             if node >= task_count {
                 self.forward_rollup(node - task_count);
             } else if self.network.is_summary[node] {
-                self.forward_gate(node).map_err(|error| calendar_failure(self.plan, TaskId(node as u32), error))?;
+                self.forward_gate(node)
+                    .map_err(|error| calendar_failure(self.plan, TaskId(node as u32), error))?;
             } else {
-                self.forward_leaf(node).map_err(|error| calendar_failure(self.plan, TaskId(node as u32), error))?;
+                self.forward_leaf(node)
+                    .map_err(|error| calendar_failure(self.plan, TaskId(node as u32), error))?;
             }
         }
         Ok(())
@@ -809,11 +1052,13 @@ impl<'a> Engine<'a> {
                 if link.kind == LinkType::FinishToFinish && value < self.project_start {
                     // MS Project never lets a finish-to-finish link pull a task before the
                     // project start; the project start, not the link, then sets the date.
-                    best = Some(best.map_or((self.project_start, false), |(current, had)| (current.max(self.project_start), had)));
+                    best = Some(best.map_or((self.project_start, false), |(current, had)| {
+                        (current.max(self.project_start), had)
+                    }));
                 }
                 (value, true)
             };
-            self.edge_value[edge] = self.calendar(node).work_before(value);
+            self.edge_value[index as usize] = self.calendar(node).work_before(value);
             best = Some(match best {
                 Some((current, had)) => (current.max(value), had || bound),
                 None => (value, bound),
@@ -832,41 +1077,46 @@ impl<'a> Engine<'a> {
         let plan = self.plan;
         let slot = self.task_calendar[task];
         let remaining = self.progress[task].remaining;
+        let project_start = self.project_start_count[slot as usize];
         let mut best: Option<i64> = None;
         let mut has_bound = false;
         let mut floored = false;
-        for index in self.network.incoming_offsets[task]..self.network.incoming_offsets[task + 1] {
-            let edge = self.network.incoming[index as usize] as usize;
-            let link = self.network.edge_link[edge];
-            let (value, bound) = if link == HIERARCHY {
-                let parent = self.network.edge_from[edge] as usize;
-                let value = if self.task_calendar[parent] == slot {
-                    self.gate_count[parent]
+        let range = self.network.incoming_offsets[task] as usize
+            ..self.network.incoming_offsets[task + 1] as usize;
+        for position in range {
+            let meta = self.incoming_meta[position];
+            let source = self.incoming_source[position] as usize;
+            let (value, bound) = if meta & EDGE_HIERARCHY != 0 {
+                let value = if self.task_calendar[source] == slot {
+                    self.gate_count[source]
                 } else {
-                    self.calendar(task).work_before(self.gate_start[parent])
+                    self.calendar(task).work_before(self.gate_start[source])
                 };
-                (value, self.gate_bound[parent])
-            } else {
-                let link = &plan.links[link as usize];
-                let predecessor = link.predecessor.index();
-                let value = match self.lag_minutes(link) {
-                    Some(lag) if self.task_calendar[predecessor] == slot => {
-                        let (start, finish) = self.forward_counts(predecessor);
-                        match link.kind {
-                            LinkType::FinishToStart => finish + lag,
-                            LinkType::StartToStart => start + lag,
-                            LinkType::FinishToFinish => finish - remaining + lag,
-                            LinkType::StartToFinish => start - remaining + lag,
-                        }
-                    }
-                    _ => self.calendar(task).work_before(self.link_start_bound(link)?),
+                (value, self.gate_bound[source])
+            } else if meta & EDGE_FAST != 0 {
+                let (start, finish) = self.forward_counts(source);
+                let lag = self.incoming_lag[position];
+                let value = match meta & EDGE_KIND {
+                    EDGE_FINISH_TO_START => finish + lag,
+                    EDGE_START_TO_START => start + lag,
+                    EDGE_FINISH_TO_FINISH => finish - remaining + lag,
+                    _ => start - remaining + lag,
                 };
-                if link.kind == LinkType::FinishToFinish && value < self.project_start_count[slot as usize] {
-                    floored = true;
-                }
                 (value, true)
+            } else {
+                let edge = self.network.incoming[position] as usize;
+                let link = &plan.links[self.network.edge_link[edge] as usize];
+                (
+                    self.calendar(task)
+                        .work_before(self.link_start_bound(link)?),
+                    true,
+                )
             };
-            self.edge_value[edge] = value;
+            if meta & (EDGE_HIERARCHY | EDGE_KIND) == EDGE_FINISH_TO_FINISH && value < project_start
+            {
+                floored = true;
+            }
+            self.edge_value[position] = value;
             has_bound |= bound;
             best = Some(best.map_or(value, |current| current.max(value)));
         }
@@ -875,7 +1125,7 @@ impl<'a> Engine<'a> {
 
     /// The counts a task offers its successors in the forward pass (see `forward_dates`).
     fn forward_counts(&self, task: usize) -> (i64, i64) {
-        if self.alap_pass && self.alap[task] && !self.progress[task].started && !self.network.is_summary[task] {
+        if self.alap_pass && self.flags[task] & TASK_ALAP_LATE != 0 {
             (self.late_start_count[task], self.late_finish_count[task])
         } else {
             (self.early_start_count[task], self.early_finish_count[task])
@@ -883,8 +1133,14 @@ impl<'a> Engine<'a> {
     }
 
     fn forward_gate(&mut self, summary: usize) -> Result<(), CalendarError> {
-        let (mut start, mut bound) = self.incoming_bound(summary)?.unwrap_or((self.project_start, false));
-        self.reason[summary] = if bound { Reason::Edges } else { Reason::ProjectStart };
+        let (mut start, mut bound) = self
+            .incoming_bound(summary)?
+            .unwrap_or((self.project_start, false));
+        self.reason[summary] = if bound {
+            Reason::Edges
+        } else {
+            Reason::ProjectStart
+        };
         if let Constraint::StartNoEarlierThan(_) = self.plan.tasks[summary].constraint {
             let date = self.constraint_at[summary].unwrap_or(self.project_start);
             if !bound || date > start {
@@ -904,7 +1160,10 @@ impl<'a> Engine<'a> {
         let mut start = Instant(i64::MAX);
         let mut finish = Instant(i64::MIN);
         for &edge in self.network.incoming(node) {
-            let child = self.network.task_of(self.network.edge_from[edge as usize]).index();
+            let child = self
+                .network
+                .task_of(self.network.edge_from[edge as usize])
+                .index();
             let (child_start, child_finish) = self.forward_dates(child);
             start = start.min(child_start);
             finish = finish.max(child_finish);
@@ -913,13 +1172,16 @@ impl<'a> Engine<'a> {
         self.early_finish[summary] = finish;
         let calendar = self.calendar(summary);
         let counts = (calendar.work_before(start), calendar.work_before(finish));
-        (self.early_start_count[summary], self.early_finish_count[summary]) = counts;
+        (
+            self.early_start_count[summary],
+            self.early_finish_count[summary],
+        ) = counts;
     }
 
     /// Whether a leaf takes the counted path: a plain task of working duration, not started.
     fn is_simple(&self, task: usize) -> bool {
         !self.exact_only
-            && !self.milestone[task] && !self.elapsed[task] && !self.progress[task].started
+            && self.flags[task] & (TASK_SUMMARY | TASK_MILESTONE | TASK_ELAPSED | TASK_STARTED) == 0
     }
 
     fn forward_leaf(&mut self, task: usize) -> Result<(), CalendarError> {
@@ -928,7 +1190,10 @@ impl<'a> Engine<'a> {
         }
         self.forward_leaf_exact(task)?;
         let calendar = self.calendar(task);
-        let counts = (calendar.work_before(self.early_start[task]), calendar.work_before(self.early_finish[task]));
+        let counts = (
+            calendar.work_before(self.early_start[task]),
+            calendar.work_before(self.early_finish[task]),
+        );
         (self.early_start_count[task], self.early_finish_count[task]) = counts;
         Ok(())
     }
@@ -941,7 +1206,8 @@ impl<'a> Engine<'a> {
         let (incoming, floored) = self.incoming_count(task)?;
         let project_start = self.project_start_count[slot];
         let constraint = self.plan.tasks[task].constraint;
-        let constraint_count = self.constraint_at[task].map(|date| self.calendar(task).work_before(date));
+        let constraint_count =
+            self.constraint_at[task].map(|date| self.calendar(task).work_before(date));
         let links_bound = match (incoming, floored) {
             (Some(value), true) => value.max(project_start),
             (Some(value), false) => value,
@@ -952,23 +1218,31 @@ impl<'a> Engine<'a> {
             (Some(value), _, _) if value >= links_bound => (links_bound, Reason::Edges),
             (Some(_), _, _) => (links_bound, Reason::ProjectStart),
             (None, Constraint::StartNoEarlierThan(_), Some(date)) => (date, Reason::Constraint),
-            (None, Constraint::FinishNoEarlierThan(_), Some(date)) => (date - duration, Reason::Constraint),
+            (None, Constraint::FinishNoEarlierThan(_), Some(date)) => {
+                (date - duration, Reason::Constraint)
+            }
             _ => (project_start, Reason::ProjectStart),
         };
-        if let (Some(status_date), true) = (self.status_date_count[slot], self.schedule_after_status_date) {
-            if status_date > start {
-                (start, reason) = (status_date, Reason::StatusDate);
-            }
+        if let (Some(status_date), true) = (
+            self.status_date_count[slot],
+            self.schedule_after_status_date,
+        ) && status_date > start
+        {
+            (start, reason) = (status_date, Reason::StatusDate);
         }
         let links_start = start;
         let mut finish = None;
         if let Some(date) = constraint_count {
             match constraint {
-                Constraint::StartNoEarlierThan(_) if date > start => (start, reason) = (date, Reason::Constraint),
+                Constraint::StartNoEarlierThan(_) if date > start => {
+                    (start, reason) = (date, Reason::Constraint)
+                }
                 Constraint::FinishNoEarlierThan(_) if date - duration > start => {
                     (start, reason) = (date - duration, Reason::Constraint);
                 }
-                Constraint::StartNoLaterThan(_) if date < start => (start, reason) = (date, Reason::Constraint),
+                Constraint::StartNoLaterThan(_) if date < start => {
+                    (start, reason) = (date, Reason::Constraint)
+                }
                 Constraint::FinishNoLaterThan(_) if date - duration < start => {
                     (start, reason) = (date - duration, Reason::Constraint);
                 }
@@ -983,14 +1257,10 @@ impl<'a> Engine<'a> {
         let finish = finish.unwrap_or(start + duration);
         let calendar = self.calendar(task);
         let dates = (calendar.start_at(start)?, calendar.finish_at(finish)?);
-        let overridden = start < links_start && incoming.is_some() && !self.alap_pass;
-        let allowed = if overridden { Some(calendar.start_at(links_start)?) } else { None };
         (self.early_start[task], self.early_finish[task]) = dates;
         (self.early_start_count[task], self.early_finish_count[task]) = (start, finish);
+        self.links_start_count[task] = links_start;
         self.reason[task] = reason;
-        if let Some(allowed) = allowed {
-            self.report_overridden_links(task, allowed, dates.0);
-        }
         Ok(())
     }
 
@@ -999,7 +1269,10 @@ impl<'a> Engine<'a> {
     fn forward_leaf_exact(&mut self, task: usize) -> Result<(), CalendarError> {
         let progress = self.progress[task];
         if let (Some(actual_finish), true) = (progress.actual_finish, progress.started) {
-            let finish = self.calendar(task).previous_work_finish(actual_finish).unwrap_or(actual_finish);
+            let finish = self
+                .calendar(task)
+                .previous_work_finish(actual_finish)
+                .unwrap_or(actual_finish);
             let start = match progress.actual_start {
                 Some(actual_start) => actual_start,
                 None => self.start_before(task, finish, self.duration[task])?,
@@ -1022,18 +1295,24 @@ impl<'a> Engine<'a> {
             (true, _, _) if self.edge_reaches(task, links_count) => (links_bound, Reason::Edges),
             (true, _, _) => (links_bound, Reason::ProjectStart),
             (false, Constraint::StartNoEarlierThan(_), Some(date)) => (date, Reason::Constraint),
-            (false, Constraint::FinishNoEarlierThan(_), Some(date)) => {
-                (self.start_before(task, self.finish_constraint(task, date)?, self.duration[task])?, Reason::Constraint)
-            }
+            (false, Constraint::FinishNoEarlierThan(_), Some(date)) => (
+                self.start_before(
+                    task,
+                    self.finish_constraint(task, date)?,
+                    self.duration[task],
+                )?,
+                Reason::Constraint,
+            ),
             _ => (self.project_start, Reason::ProjectStart),
         };
-        if let (Some(status_date), true, false) =
-            (self.status_date, self.schedule_after_status_date, progress.started)
+        if let (Some(status_date), true, false) = (
+            self.status_date,
+            self.schedule_after_status_date,
+            progress.started,
+        ) && status_date > start
         {
-            if status_date > start {
-                start = status_date;
-                reason = Reason::StatusDate;
-            }
+            start = status_date;
+            reason = Reason::StatusDate;
         }
         let links_start = self.snap_start(task, start)?;
         start = links_start;
@@ -1049,7 +1328,8 @@ impl<'a> Engine<'a> {
                     }
                 }
                 Constraint::FinishNoEarlierThan(_) => {
-                    let earliest = self.start_before(task, self.finish_constraint(task, date)?, duration)?;
+                    let earliest =
+                        self.start_before(task, self.finish_constraint(task, date)?, duration)?;
                     if earliest > start {
                         (start, reason) = (earliest, Reason::Constraint);
                     }
@@ -1061,7 +1341,8 @@ impl<'a> Engine<'a> {
                     }
                 }
                 Constraint::FinishNoLaterThan(_) => {
-                    let latest = self.start_before(task, self.finish_constraint(task, date)?, duration)?;
+                    let latest =
+                        self.start_before(task, self.finish_constraint(task, date)?, duration)?;
                     if latest < start {
                         (start, reason) = (latest, Reason::Constraint);
                     }
@@ -1072,14 +1353,15 @@ impl<'a> Engine<'a> {
                 Constraint::MustFinishOn(_) => {
                     let finish = self.finish_constraint(task, date)?;
                     forced_finish = Some(finish);
-                    (start, reason) = (self.start_before(task, finish, duration)?, Reason::Constraint);
+                    (start, reason) = (
+                        self.start_before(task, finish, duration)?,
+                        Reason::Constraint,
+                    );
                 }
                 Constraint::AsSoonAsPossible | Constraint::AsLateAsPossible => {}
             }
         }
-        if start < links_start && has_bound && !self.alap_pass {
-            self.report_overridden_links(task, links_start, start);
-        }
+        self.links_start_count[task] = self.calendar(task).work_before(links_start);
 
         if progress.started {
             // Started: the done part runs from the actual start; the rest resumes after the
@@ -1087,20 +1369,29 @@ impl<'a> Engine<'a> {
             let actual_start = progress.actual_start.unwrap_or(start);
             let stop = self.finish_after(task, actual_start, progress.done)?;
             let mut resume = stop;
-            if let (Some(status_date), true) = (self.status_date, self.schedule_after_status_date) {
-                if status_date > stop && progress.remaining > 0 {
-                    resume = self.calendar(task).next_work_start(status_date)?;
-                }
+            if let (Some(status_date), true) = (self.status_date, self.schedule_after_status_date)
+                && status_date > stop
+                && progress.remaining > 0
+            {
+                resume = self.calendar(task).next_work_start(status_date)?;
             }
             let finish = if progress.remaining > 0 {
-                let resume = if self.elapsed[task] { resume } else { self.calendar(task).next_work_start(resume)? };
+                let resume = if self.elapsed[task] {
+                    resume
+                } else {
+                    self.calendar(task).next_work_start(resume)?
+                };
                 self.finish_after(task, resume, progress.remaining)?
             } else {
                 stop
             };
             self.early_start[task] = actual_start;
             self.early_finish[task] = finish;
-            self.reason[task] = if progress.actual_start.is_some() { Reason::Actual } else { reason };
+            self.reason[task] = if progress.actual_start.is_some() {
+                Reason::Actual
+            } else {
+                reason
+            };
             return Ok(());
         }
 
@@ -1116,7 +1407,9 @@ impl<'a> Engine<'a> {
     /// Whether some incoming edge of the node gives exactly `bound` (and not only the floor at
     /// the project start).
     fn edge_reaches(&self, node: usize, bound: i64) -> bool {
-        self.network.incoming(node).iter().any(|&edge| self.edge_value[edge as usize] == bound)
+        let range = self.network.incoming_offsets[node] as usize
+            ..self.network.incoming_offsets[node + 1] as usize;
+        self.edge_value[range].contains(&bound)
     }
 
     /// A finish-type constraint date moved back to the end of working time.
@@ -1125,29 +1418,6 @@ impl<'a> Engine<'a> {
             return Ok(date);
         }
         self.calendar(task).previous_work_finish(date)
-    }
-
-    fn report_overridden_links(&mut self, task: usize, links_start: Instant, start: Instant) {
-        let links: Vec<LinkId> = self.driving_edges(task).iter().filter_map(|&edge| self.edge_link_id(edge)).collect();
-        let plan = self.plan;
-        let names: Vec<String> =
-            links.iter().map(|link| format!("\"{}\"", plan.task(plan.links[link.index()].predecessor).name)).collect();
-        let constraint = plan.tasks[task].constraint;
-        self.diagnostics.push(Diagnostic {
-            severity: Severity::Warning,
-            kind: DiagnosticKind::LinkOverridden,
-            tasks: std::iter::once(TaskId(task as u32))
-                .chain(links.iter().map(|link| plan.links[link.index()].predecessor))
-                .collect(),
-            links,
-            message: format!(
-                "\"{}\" is held at {start} by its {} {} constraint although its links from {} allow {links_start} at the earliest; those links are not honoured",
-                plan.tasks[task].name,
-                constraint.code(),
-                constraint.date().map(|date| Instant::from_civil(date).to_string()).unwrap_or_default(),
-                names.join(", "),
-            ),
-        });
     }
 
     fn backward_pass(&mut self) -> Result<(), ScheduleFailure> {
@@ -1170,12 +1440,16 @@ impl<'a> Engine<'a> {
 
     /// The latest finish (for `finish`) or start a link allows its predecessor, from the
     /// successor's late dates. `None` when the successor is complete (it no longer constrains).
-    fn link_late_bound(&self, link: &crate::model::Link) -> Result<Option<(Instant, bool)>, CalendarError> {
+    fn link_late_bound(
+        &self,
+        link: &crate::model::Link,
+    ) -> Result<Option<(Instant, bool)>, CalendarError> {
         let successor = link.successor.index();
         if !self.network.is_summary[successor] && self.progress[successor].actual_finish.is_some() {
             return Ok(None);
         }
-        let (mut late_start, mut late_finish) = (self.late_start[successor], self.late_finish[successor]);
+        let (mut late_start, mut late_finish) =
+            (self.late_start[successor], self.late_finish[successor]);
         if let Lag::Elapsed(_) = link.lag {
             // A date at the end of a working period is the same working time as the start of the
             // next; clock time counts back from the later of the two, as the forward pass counted
@@ -1192,12 +1466,22 @@ impl<'a> Engine<'a> {
             // The forward pass adds an elapsed lag to the successor's start (MS Project's
             // order); mirror it so that both passes agree. Working lags give the same dates
             // either way.
-            LinkType::FinishToFinish if elapsed => {
-                (self.finish_after(successor, self.shift_by_lag(link, late_start, -1)?, remaining)?, true)
-            }
-            LinkType::StartToFinish if elapsed => {
-                (self.finish_after(successor, self.shift_by_lag(link, late_start, -1)?, remaining)?, false)
-            }
+            LinkType::FinishToFinish if elapsed => (
+                self.finish_after(
+                    successor,
+                    self.shift_by_lag(link, late_start, -1)?,
+                    remaining,
+                )?,
+                true,
+            ),
+            LinkType::StartToFinish if elapsed => (
+                self.finish_after(
+                    successor,
+                    self.shift_by_lag(link, late_start, -1)?,
+                    remaining,
+                )?,
+                false,
+            ),
             LinkType::FinishToFinish => (self.shift_by_lag(link, late_finish, -1)?, true),
             LinkType::StartToFinish => (self.shift_by_lag(link, late_finish, -1)?, false),
         }))
@@ -1215,14 +1499,21 @@ impl<'a> Engine<'a> {
                 let parent = self.network.task_of(self.network.edge_to[edge]).index();
                 let bound = self.rollup_finish_bound[parent];
                 finish_bound = Some(finish_bound.map_or(bound, |current| current.min(bound)));
-                if let Some(parent_start) = self.rollup_start_bound[parent] {
-                    if self.early_start[summary] == self.early_start[parent] {
-                        start_bound = Some(start_bound.map_or(parent_start, |current| current.min(parent_start)));
-                    }
+                if let Some(parent_start) = self.rollup_start_bound[parent]
+                    && self.early_start[summary] == self.early_start[parent]
+                {
+                    start_bound =
+                        Some(start_bound.map_or(parent_start, |current| current.min(parent_start)));
                 }
-            } else if let Some((bound, is_finish)) = self.link_late_bound(&plan.links[link as usize])? {
+            } else if let Some((bound, is_finish)) =
+                self.link_late_bound(&plan.links[link as usize])?
+            {
                 let bound = bound.min(self.project_finish);
-                let slot = if is_finish { &mut finish_bound } else { &mut start_bound };
+                let slot = if is_finish {
+                    &mut finish_bound
+                } else {
+                    &mut start_bound
+                };
                 *slot = Some(slot.map_or(bound, |current| current.min(bound)));
             }
         }
@@ -1240,15 +1531,24 @@ impl<'a> Engine<'a> {
         let mut late_start = Instant(i64::MAX);
         let mut late_finish = Instant(i64::MIN);
         for &edge in self.network.outgoing(summary) {
-            let child = self.network.task_of(self.network.edge_to[edge as usize]).index();
+            let child = self
+                .network
+                .task_of(self.network.edge_to[edge as usize])
+                .index();
             late_start = late_start.min(self.late_start[child]);
             late_finish = late_finish.max(self.late_finish[child]);
         }
         self.late_start[summary] = late_start;
         self.late_finish[summary] = late_finish;
         let calendar = self.calendar(summary);
-        let counts = (calendar.work_before(late_start), calendar.work_before(late_finish));
-        (self.late_start_count[summary], self.late_finish_count[summary]) = counts;
+        let counts = (
+            calendar.work_before(late_start),
+            calendar.work_before(late_finish),
+        );
+        (
+            self.late_start_count[summary],
+            self.late_finish_count[summary],
+        ) = counts;
     }
 
     fn backward_leaf(&mut self, task: usize) -> Result<(), CalendarError> {
@@ -1257,7 +1557,10 @@ impl<'a> Engine<'a> {
         }
         self.backward_leaf_exact(task)?;
         let calendar = self.calendar(task);
-        let counts = (calendar.work_before(self.late_start[task]), calendar.work_before(self.late_finish[task]));
+        let counts = (
+            calendar.work_before(self.late_start[task]),
+            calendar.work_before(self.late_finish[task]),
+        );
         (self.late_start_count[task], self.late_finish_count[task]) = counts;
         Ok(())
     }
@@ -1269,48 +1572,47 @@ impl<'a> Engine<'a> {
         let duration = self.duration[task];
         let project_finish = self.project_finish_count[slot as usize];
         let mut late_finish: Option<i64> = None;
-        for index in self.network.outgoing_offsets[task]..self.network.outgoing_offsets[task + 1] {
-            let edge = self.network.outgoing[index as usize] as usize;
-            let link = self.network.edge_link[edge];
-            let bound = if link == HIERARCHY {
-                let parent = self.network.task_of(self.network.edge_to[edge]).index();
-                let mut bound = if self.task_calendar[parent] == slot {
-                    self.rollup_finish_count[parent]
+        let range = self.network.outgoing_offsets[task] as usize
+            ..self.network.outgoing_offsets[task + 1] as usize;
+        for position in range {
+            let meta = self.outgoing_meta[position];
+            let target = self.outgoing_target[position] as usize;
+            let bound = if meta & EDGE_HIERARCHY != 0 {
+                let mut bound = if self.task_calendar[target] == slot {
+                    self.rollup_finish_count[target]
                 } else {
-                    self.calendar(task).work_before(self.rollup_finish_bound[parent])
+                    self.calendar(task)
+                        .work_before(self.rollup_finish_bound[target])
                 };
-                if let Some(start_bound) = self.rollup_start_bound[parent] {
-                    if self.early_start[task] == self.early_start[parent] {
-                        bound = bound.min(self.calendar(task).work_before(start_bound) + duration);
-                    }
+                if let Some(start_bound) = self.rollup_start_bound[target]
+                    && self.early_start[task] == self.early_start[target]
+                {
+                    bound = bound.min(self.calendar(task).work_before(start_bound) + duration);
                 }
                 bound
-            } else {
-                let link = &plan.links[link as usize];
-                let successor = link.successor.index();
-                let same_calendar = self.task_calendar[successor] == slot;
-                match self.lag_minutes(link) {
-                    _ if !self.network.is_summary[successor] && self.progress[successor].actual_finish.is_some() => {
-                        continue;
-                    }
-                    Some(lag) if same_calendar => match link.kind {
-                        LinkType::FinishToStart => self.late_start_count[successor] - lag,
-                        LinkType::StartToStart => self.late_start_count[successor] - lag + duration,
-                        LinkType::FinishToFinish => self.late_finish_count[successor] - lag,
-                        LinkType::StartToFinish => self.late_finish_count[successor] - lag + duration,
-                    },
-                    _ => {
-                        let Some((bound, is_finish)) = self.link_late_bound(link)? else { continue };
-                        let bound = self.calendar(task).work_before(bound);
-                        if is_finish { bound } else { bound + duration }
-                    }
+            } else if self.flags[target] & (TASK_COMPLETE | TASK_SUMMARY) == TASK_COMPLETE {
+                continue; // a finished successor no longer constrains
+            } else if meta & EDGE_FAST != 0 {
+                let lag = self.outgoing_lag[position];
+                match meta & EDGE_KIND {
+                    EDGE_FINISH_TO_START => self.late_start_count[target] - lag,
+                    EDGE_START_TO_START => self.late_start_count[target] - lag + duration,
+                    EDGE_FINISH_TO_FINISH => self.late_finish_count[target] - lag,
+                    _ => self.late_finish_count[target] - lag + duration,
                 }
                 .min(project_finish)
+            } else {
+                let edge = self.network.outgoing[position] as usize;
+                let link = &plan.links[self.network.edge_link[edge] as usize];
+                let Some((bound, is_finish)) = self.link_late_bound(link)? else {
+                    continue;
+                };
+                let bound = self.calendar(task).work_before(bound);
+                (if is_finish { bound } else { bound + duration }).min(project_finish)
             };
             late_finish = Some(late_finish.map_or(bound, |current| current.min(bound)));
         }
         let mut late_finish = late_finish.unwrap_or(project_finish);
-        let unconstrained = late_finish;
         if let Some(date) = self.constraint_at[task] {
             let date = self.calendar(task).work_before(date);
             match plan.tasks[task].constraint {
@@ -1324,9 +1626,11 @@ impl<'a> Engine<'a> {
         if let Some(deadline) = self.deadline[task] {
             late_finish = late_finish.min(self.calendar(task).work_before(deadline));
         }
-        self.late_constrained[task] = late_finish < unconstrained;
         let calendar = self.calendar(task);
-        let dates = (calendar.start_at(late_finish - duration)?, calendar.finish_at(late_finish)?);
+        let dates = (
+            calendar.start_at(late_finish - duration)?,
+            calendar.finish_at(late_finish)?,
+        );
         (self.late_start[task], self.late_finish[task]) = dates;
         self.late_finish_count[task] = late_finish;
         self.late_start_count[task] = late_finish - duration;
@@ -1344,33 +1648,54 @@ impl<'a> Engine<'a> {
         let plan = self.plan;
         let duration = self.duration[task];
         let mut late_finish: Option<Instant> = None;
-        let mut tighten = |bound: Instant| late_finish = Some(late_finish.map_or(bound, |current| current.min(bound)));
+        let mut tighten = |bound: Instant| {
+            late_finish = Some(late_finish.map_or(bound, |current| current.min(bound)))
+        };
         for index in self.network.outgoing_offsets[task]..self.network.outgoing_offsets[task + 1] {
             let edge = self.network.outgoing[index as usize] as usize;
             let link = self.network.edge_link[edge];
+            // Once a task has started, links tied to its start (SS, SF) no longer constrain it:
+            // the start is a fact. Only its finish can still be late.
             if link == HIERARCHY {
                 let parent = self.network.task_of(self.network.edge_to[edge]).index();
                 tighten(self.rollup_finish_bound[parent]);
-                if let Some(start_bound) = self.rollup_start_bound[parent] {
-                    if self.early_start[task] == self.early_start[parent] {
-                        tighten(self.finish_after(task, start_bound, duration)?.min(self.project_finish));
-                    }
+                if let Some(start_bound) = self.rollup_start_bound[parent]
+                    && self.early_start[task] == self.early_start[parent]
+                    && !progress.started
+                {
+                    tighten(
+                        self.finish_after(task, start_bound, duration)?
+                            .min(self.project_finish),
+                    );
                 }
-            } else if let Some((bound, is_finish)) = self.link_late_bound(&plan.links[link as usize])? {
-                let bound = if is_finish { bound } else { self.finish_after(task, bound, duration)? };
+            } else if let Some((bound, is_finish)) =
+                self.link_late_bound(&plan.links[link as usize])?
+            {
+                if !is_finish && progress.started {
+                    continue;
+                }
+                let bound = if is_finish {
+                    bound
+                } else {
+                    self.finish_after(task, bound, duration)?
+                };
                 tighten(bound.min(self.project_finish));
             }
         }
         let mut late_finish = late_finish.unwrap_or(self.project_finish);
-        let unconstrained = late_finish;
         if let Some(date) = self.constraint_at[task] {
             match plan.tasks[task].constraint {
                 Constraint::MustStartOn(_) => {
-                    late_finish = self.finish_after(task, self.snap_start(task, date)?, duration)?;
+                    late_finish =
+                        self.finish_after(task, self.snap_start(task, date)?, duration)?;
                 }
                 Constraint::MustFinishOn(_) => late_finish = self.finish_constraint(task, date)?,
                 Constraint::StartNoLaterThan(_) => {
-                    late_finish = late_finish.min(self.finish_after(task, self.snap_start(task, date)?, duration)?);
+                    late_finish = late_finish.min(self.finish_after(
+                        task,
+                        self.snap_start(task, date)?,
+                        duration,
+                    )?);
                 }
                 Constraint::FinishNoLaterThan(_) => {
                     late_finish = late_finish.min(self.finish_constraint(task, date)?);
@@ -1381,7 +1706,6 @@ impl<'a> Engine<'a> {
         if let Some(deadline) = self.deadline[task] {
             late_finish = late_finish.min(self.finish_constraint(task, deadline)?);
         }
-        self.late_constrained[task] = late_finish < unconstrained;
         // A finish at the start of a working period is the same as one at the end of the last.
         let late_finish = if self.milestone[task] {
             // A milestone sits at an instant, which may be the start of a working period (a
@@ -1390,7 +1714,9 @@ impl<'a> Engine<'a> {
             let calendar = self.calendar(task);
             let snapped = calendar.previous_work_finish(late_finish)?;
             let early_finish = self.early_finish[task];
-            if snapped < early_finish && calendar.work_before(late_finish) >= calendar.work_before(early_finish) {
+            if snapped < early_finish
+                && calendar.work_before(late_finish) >= calendar.work_before(early_finish)
+            {
                 early_finish
             } else {
                 snapped
@@ -1418,7 +1744,14 @@ impl<'a> Engine<'a> {
     /// counts of working time, so bounds that land on the same working time tie.
     fn driving_edges(&self, node: usize) -> Vec<u32> {
         let best = self.edges_bound[node];
-        self.network.incoming(node).iter().copied().filter(|&edge| self.edge_value[edge as usize] == best).collect()
+        let first = self.network.incoming_offsets[node] as usize;
+        self.network
+            .incoming(node)
+            .iter()
+            .enumerate()
+            .filter(|&(offset, _)| self.edge_value[first + offset] == best)
+            .map(|(_, &edge)| edge)
+            .collect()
     }
 
     /// The leaf tasks behind a node that drive through an edge of this link type.
@@ -1450,7 +1783,8 @@ impl<'a> Engine<'a> {
             match self.edge_link_id(edge) {
                 Some(link) => {
                     let kind = self.plan.links[link.index()].kind;
-                    let start_side = matches!(kind, LinkType::StartToStart | LinkType::StartToFinish);
+                    let start_side =
+                        matches!(kind, LinkType::StartToStart | LinkType::StartToFinish);
                     self.exit_leaves(self.network.edge_from[edge as usize], start_side, into);
                 }
                 None => {
@@ -1473,7 +1807,12 @@ impl<'a> Engine<'a> {
 
     /// The links (on the task or summaries above it) that drive a task node.
     fn driving_links(&self, node: usize, into: &mut Vec<LinkId>) {
-        for edge in self.driving_edges(node) {
+        let best = self.edges_bound[node];
+        let first = self.network.incoming_offsets[node] as usize;
+        for (offset, &edge) in self.network.incoming(node).iter().enumerate() {
+            if self.edge_value[first + offset] != best {
+                continue;
+            }
             match self.edge_link_id(edge) {
                 Some(link) => into.push(link),
                 None => {
@@ -1524,60 +1863,97 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Negative float that constraints or deadlines force, with the chain of tasks that drives
-    /// into them; and missed deadlines.
+    /// Constraints that the links cannot meet (which forces negative float on the tasks that
+    /// drive them) and missed deadlines, each with the chain of tasks that drives into it.
     fn report_constraint_conflicts(&mut self) {
         let plan = self.plan;
         let durations = plan.durations;
+        let mut found = Vec::new();
         for task in 0..plan.tasks.len() {
-            if self.network.is_summary[task] || self.progress[task].actual_finish.is_some() {
+            if self.flags[task] & (TASK_SUMMARY | TASK_STARTED) != 0 {
                 continue;
             }
-            let finish = self.scheduled_finish(task);
+            let calendar = self.calendar(task);
+            let chain_text = |chain: &[TaskId]| {
+                chain
+                    .iter()
+                    .map(|&member| format!("\"{}\"", plan.task(member).name))
+                    .collect::<Vec<_>>()
+                    .join(" → ")
+            };
             if let Some(deadline) = self.deadline[task] {
-                if finish > deadline {
-                    self.diagnostics.push(Diagnostic {
+                let finish = self.scheduled_finish(task);
+                let (finish_count, deadline_count) =
+                    (calendar.work_before(finish), calendar.work_before(deadline));
+                if finish_count > deadline_count {
+                    let chain = self.driving_chain(task);
+                    let shown = calendar.previous_work_finish(deadline).unwrap_or(deadline);
+                    found.push(Diagnostic {
                         severity: Severity::Warning,
                         kind: DiagnosticKind::MissedDeadline,
-                        tasks: vec![TaskId(task as u32)],
-                        links: Vec::new(),
                         message: format!(
-                            "\"{}\" finishes {finish}, after its deadline {deadline}",
-                            plan.tasks[task].name
+                            "\"{}\" finishes {finish}, {} after its deadline {shown}; driven by {}",
+                            plan.tasks[task].name,
+                            describe_minutes(finish_count - deadline_count, &durations),
+                            chain_text(&chain)
                         ),
+                        tasks: chain,
+                        links: Vec::new(),
                     });
                 }
             }
-            if !self.late_constrained[task] {
+            let constraint = plan.tasks[task].constraint;
+            let Some(date) = self.constraint_at[task] else {
+                continue;
+            };
+            let date_count = calendar.work_before(date);
+            let (latest_start, what) = match constraint {
+                Constraint::StartNoLaterThan(_) => (date_count, "start no later than"),
+                Constraint::MustStartOn(_) => (date_count, "start on"),
+                Constraint::FinishNoLaterThan(_) => {
+                    (date_count - self.duration[task], "finish no later than")
+                }
+                Constraint::MustFinishOn(_) => (date_count - self.duration[task], "finish on"),
+                _ => continue,
+            };
+            let allowed = self.links_start_count[task];
+            if allowed <= latest_start {
                 continue;
             }
             let chain = self.driving_chain(task);
-            let worst = chain.iter().map(|&member| self.total_float(member.index())).min().unwrap_or(0);
-            if worst >= 0 {
-                continue;
+            let links: Vec<LinkId> = self
+                .driving_edges(task)
+                .iter()
+                .filter_map(|&edge| self.edge_link_id(edge))
+                .collect();
+            let negative: Vec<TaskId> = chain
+                .iter()
+                .copied()
+                .filter(|&member| self.total_float(member.index()) < 0)
+                .collect();
+            let shown = if what.starts_with("start") {
+                calendar.start_at(date_count)
+            } else {
+                calendar.finish_at(date_count)
             }
-            let involved: Vec<TaskId> =
-                chain.iter().copied().filter(|&member| self.total_float(member.index()) < 0).collect();
-            let names: Vec<String> = involved.iter().map(|&member| format!("\"{}\"", plan.task(member).name)).collect();
-            let what = match plan.tasks[task].constraint.date() {
-                Some(date) if !matches!(plan.tasks[task].constraint, Constraint::StartNoEarlierThan(_) | Constraint::FinishNoEarlierThan(_)) => {
-                    format!("its {} {} constraint", plan.tasks[task].constraint.code(), Instant::from_civil(date))
-                }
-                _ => format!("its deadline {}", self.deadline[task].map(|d| d.to_string()).unwrap_or_default()),
-            };
-            self.diagnostics.push(Diagnostic {
+            .unwrap_or(date);
+            let allowed_date = calendar.start_at(allowed).unwrap_or(date);
+            found.push(Diagnostic {
                 severity: Severity::Warning,
                 kind: DiagnosticKind::NegativeFloat,
-                tasks: involved,
-                links: Vec::new(),
                 message: format!(
-                    "\"{}\" cannot meet {what}: total float {} on {}",
+                    "\"{}\" must {what} {shown} ({}), but its predecessors let it start {allowed_date} at the earliest, {} later: the constraint wins, the links are not honoured, and {} {} negative total float",
                     plan.tasks[task].name,
-                    describe_minutes(worst, &durations),
-                    names.join(" → ")
+                    constraint.code(),
+                    describe_minutes(allowed - latest_start, &durations),
+                    if negative.is_empty() { "the chain".to_string() } else { chain_text(&negative) },
+                    if negative.len() == 1 { "has" } else { "have" },
                 ),
+                tasks: chain,
+                links,
             });
         }
+        self.diagnostics.extend(found);
     }
 
     /// The chain of leaf tasks that drives `task`, first to last, following the first driver.
@@ -1589,7 +1965,9 @@ impl<'a> Engine<'a> {
         while chain.len() < MAX_CHAIN {
             drivers.clear();
             self.driving_leaves(current, &mut drivers);
-            let Some(&next) = drivers.iter().find(|driver| !chain.contains(driver)) else { break };
+            let Some(&next) = drivers.iter().find(|driver| !chain.contains(driver)) else {
+                break;
+            };
             chain.push(next);
             current = next.index();
         }
@@ -1625,7 +2003,11 @@ impl<'a> Engine<'a> {
 
     /// Total float from the working-minute counts of early start, early finish, late start and
     /// late finish on the task's calendar.
-    fn total_float_from(&self, task: usize, [early_start, early_finish, late_start, late_finish]: [i64; 4]) -> i64 {
+    fn total_float_from(
+        &self,
+        task: usize,
+        [early_start, early_finish, late_start, late_finish]: [i64; 4],
+    ) -> i64 {
         let progress = self.progress[task];
         let is_summary = self.network.is_summary[task];
         if !is_summary && (progress.actual_finish.is_some() || self.alap[task]) {
@@ -1642,33 +2024,44 @@ impl<'a> Engine<'a> {
     /// on the task's calendar. `starts`/`finishes` are the scheduled dates of every task and
     /// `start_counts`/`finish_counts` their working-minute counts on each task's own calendar.
     fn free_float(&self, task: usize, total_float: i64, scheduled: &ScheduledDates) -> i64 {
-        if self.progress[task].actual_finish.is_some() && !self.network.is_summary[task] {
+        if self.flags[task] & (TASK_COMPLETE | TASK_SUMMARY) == TASK_COMPLETE {
             return 0;
         }
-        let node = if self.network.is_summary[task] { task + self.network.task_count } else { task };
-        let calendar = self.calendar(task);
+        let node = if self.network.is_summary[task] {
+            task + self.network.task_count
+        } else {
+            task
+        };
         let mut free: Option<i64> = None;
-        for &edge in self.network.outgoing(node) {
-            let Some(link) = self.edge_link_id(edge) else { continue };
-            let link = &self.plan.links[link.index()];
-            let successor = link.successor.index();
-            if !self.network.is_summary[successor] && self.progress[successor].actual_finish.is_some() {
+        let range = self.network.outgoing_offsets[node] as usize
+            ..self.network.outgoing_offsets[node + 1] as usize;
+        for position in range {
+            let meta = self.outgoing_meta[position];
+            let successor = self.outgoing_target[position] as usize;
+            if meta & EDGE_HIERARCHY != 0
+                || self.flags[successor] & (TASK_COMPLETE | TASK_SUMMARY) == TASK_COMPLETE
+            {
                 continue;
             }
-            let (from_start, to_start) = match link.kind {
-                LinkType::FinishToStart => (false, true),
-                LinkType::StartToStart => (true, true),
-                LinkType::FinishToFinish => (false, false),
-                LinkType::StartToFinish => (true, false),
+            let (from_start, to_start) = match meta & EDGE_KIND {
+                EDGE_FINISH_TO_START => (false, true),
+                EDGE_START_TO_START => (true, true),
+                EDGE_FINISH_TO_FINISH => (false, false),
+                _ => (true, false),
             };
-            let same_calendar = self.task_calendar[task] == self.task_calendar[successor];
-            let slack = match self.lag_minutes(link) {
+            let slack = if meta & EDGE_FAST != 0 {
                 // The common case: counts on one calendar, so the lag simply adds to them.
-                Some(lag) if same_calendar => scheduled.count(successor, to_start) - scheduled.count(task, from_start) - lag,
-                _ => {
-                    let Ok(from) = self.shift_by_lag(link, scheduled.date(task, from_start), 1) else { continue };
-                    calendar.working_minutes_between(from, scheduled.date(successor, to_start))
-                }
+                scheduled.count(successor, to_start)
+                    - scheduled.count(task, from_start)
+                    - self.outgoing_lag[position]
+            } else {
+                let edge = self.network.outgoing[position] as usize;
+                let link = &self.plan.links[self.network.edge_link[edge] as usize];
+                let Ok(from) = self.shift_by_lag(link, scheduled.date(task, from_start), 1) else {
+                    continue;
+                };
+                self.calendar(task)
+                    .working_minutes_between(from, scheduled.date(successor, to_start))
             };
             free = Some(free.map_or(slack, |current| current.min(slack)));
         }
@@ -1684,7 +2077,9 @@ impl<'a> Engine<'a> {
         // critical task (a task finishing with the project can still drive a milestone after it).
         let mut drives_critical = vec![false; self.plan.tasks.len()];
         let mut drivers = Vec::new();
-        for task in (0..self.plan.tasks.len()).filter(|&task| !self.network.is_summary[task] && critical[task]) {
+        for task in (0..self.plan.tasks.len())
+            .filter(|&task| !self.network.is_summary[task] && critical[task])
+        {
             drivers.clear();
             self.driving_leaves_if_linked(task, &mut drivers);
             for driver in &drivers {
@@ -1692,11 +2087,14 @@ impl<'a> Engine<'a> {
             }
         }
         let ends: Vec<usize> = (0..self.plan.tasks.len())
-            .filter(|&task| !self.network.is_summary[task] && critical[task] && !drives_critical[task])
+            .filter(|&task| {
+                !self.network.is_summary[task] && critical[task] && !drives_critical[task]
+            })
             .filter(|&task| {
                 // In working time: a finish at Friday 17:00 ends with a milestone at Monday 08:00.
                 let calendar = self.calendar(task);
-                calendar.work_before(self.scheduled_finish(task)) >= calendar.work_before(self.project_finish)
+                calendar.work_before(self.scheduled_finish(task))
+                    >= calendar.work_before(self.project_finish)
             })
             .collect();
         // Depth-first with an explicit stack: (task, depth); `path` holds the current branch.
@@ -1744,10 +2142,10 @@ impl<'a> Engine<'a> {
         }
         // A summary is critical when a subtask is; children come after parents in WBS order.
         for task in (0..task_count).rev() {
-            if critical[task] {
-                if let Some(parent) = self.plan.tasks[task].parent {
-                    critical[parent.index()] = true;
-                }
+            if critical[task]
+                && let Some(parent) = self.plan.tasks[task].parent
+            {
+                critical[parent.index()] = true;
             }
         }
         // Percent complete rolls up by duration.
@@ -1766,8 +2164,14 @@ impl<'a> Engine<'a> {
         for task in 0..task_count {
             let is_summary = self.network.is_summary[task];
             let complete = !is_summary && self.progress[task].actual_finish.is_some();
-            let percent_complete = if complete || (!is_summary && self.progress[task].started && self.duration[task] == 0) {
-                if complete || self.plan.tasks[task].progress.percent_complete >= 100.0 { 100.0 } else { 0.0 }
+            let percent_complete = if complete
+                || (!is_summary && self.progress[task].started && self.duration[task] == 0)
+            {
+                if complete || self.plan.tasks[task].progress.percent_complete >= 100.0 {
+                    100.0
+                } else {
+                    0.0
+                }
             } else if rolled_duration[task] > 0.0 {
                 100.0 * rolled_done[task] / rolled_duration[task]
             } else {
@@ -1789,7 +2193,8 @@ impl<'a> Engine<'a> {
                 free_float: self.free_float(task, total_floats[task], &scheduled),
                 critical: critical[task],
                 is_summary,
-                is_milestone: !is_summary && (self.milestone[task] || self.plan.tasks[task].milestone),
+                is_milestone: !is_summary
+                    && (self.milestone[task] || self.plan.tasks[task].milestone),
                 duration_minutes,
                 percent_complete,
                 driver: self.driver(task),
@@ -1824,7 +2229,10 @@ impl<'a> Engine<'a> {
                 let mut start = Instant(i64::MAX);
                 let mut finish = Instant(i64::MIN);
                 for &edge in self.network.incoming(task + task_count) {
-                    let child = self.network.task_of(self.network.edge_from[edge as usize]).index();
+                    let child = self
+                        .network
+                        .task_of(self.network.edge_from[edge as usize])
+                        .index();
                     start = start.min(starts[child]);
                     finish = finish.max(finishes[child]);
                 }
@@ -1833,21 +2241,35 @@ impl<'a> Engine<'a> {
             }
         }
         let count = |task: usize, instant: Instant, known: [(Instant, i64); 2]| {
-            known.iter().find(|(date, _)| *date == instant).map_or_else(|| self.calendar(task).work_before(instant), |&(_, count)| count)
+            known.iter().find(|(date, _)| *date == instant).map_or_else(
+                || self.calendar(task).work_before(instant),
+                |&(_, count)| count,
+            )
         };
         let start_counts = (0..task_count)
             .map(|task| {
-                let known = [(self.early_start[task], self.early_start_count[task]), (self.late_start[task], self.late_start_count[task])];
+                let known = [
+                    (self.early_start[task], self.early_start_count[task]),
+                    (self.late_start[task], self.late_start_count[task]),
+                ];
                 count(task, starts[task], known)
             })
             .collect();
         let finish_counts = (0..task_count)
             .map(|task| {
-                let known = [(self.early_finish[task], self.early_finish_count[task]), (self.late_finish[task], self.late_finish_count[task])];
+                let known = [
+                    (self.early_finish[task], self.early_finish_count[task]),
+                    (self.late_finish[task], self.late_finish_count[task]),
+                ];
                 count(task, finishes[task], known)
             })
             .collect();
-        ScheduledDates { starts, finishes, start_counts, finish_counts }
+        ScheduledDates {
+            starts,
+            finishes,
+            start_counts,
+            finish_counts,
+        }
     }
 }
 
@@ -1861,11 +2283,19 @@ struct ScheduledDates {
 
 impl ScheduledDates {
     fn date(&self, task: usize, start: bool) -> Instant {
-        if start { self.starts[task] } else { self.finishes[task] }
+        if start {
+            self.starts[task]
+        } else {
+            self.finishes[task]
+        }
     }
 
     fn count(&self, task: usize, start: bool) -> i64 {
-        if start { self.start_counts[task] } else { self.finish_counts[task] }
+        if start {
+            self.start_counts[task]
+        } else {
+            self.finish_counts[task]
+        }
     }
 }
 
@@ -1887,7 +2317,8 @@ mod tests {
 
     fn schedule_with(plan: &Plan, exact_only: bool) -> Schedule {
         let network = Network::build(plan).expect("generated plans have no loops");
-        let mut engine = Engine::new(plan, &ScheduleOptions::default(), network).expect("calendars build");
+        let mut engine =
+            Engine::new(plan, &ScheduleOptions::default(), network).expect("calendars build");
         engine.exact_only = exact_only;
         engine.run().expect("generated plans schedule");
         engine.into_schedule()
@@ -1908,7 +2339,11 @@ mod tests {
             let plan = random_plan(&shape);
             let (counted, exact) = (schedule_with(&plan, false), schedule_with(&plan, true));
             for (index, (counted, exact)) in counted.tasks.iter().zip(&exact.tasks).enumerate() {
-                assert_eq!(counted, exact, "seed {seed}, task {}", plan.tasks[index].key);
+                assert_eq!(
+                    counted, exact,
+                    "seed {seed}, task {}",
+                    plan.tasks[index].key
+                );
             }
             assert_eq!(counted, exact, "seed {seed}");
         }

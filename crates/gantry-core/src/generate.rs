@@ -8,7 +8,9 @@
 
 use jiff::civil::{Date, DateTime, date};
 
-use crate::model::{CalendarException, Constraint, Duration, Lag, Link, LinkType, Plan, Task, TaskId};
+use crate::model::{
+    CalendarException, Constraint, Duration, Lag, Link, LinkType, Plan, Task, TaskId,
+};
 
 /// A small, fast, seeded pseudo-random generator (SplitMix64): the same seed gives the same plan
 /// on every machine, with no dependency.
@@ -60,7 +62,13 @@ pub struct NetworkShape {
 impl NetworkShape {
     /// The benchmark's shape: about 2.5 links per task, phases of 20, everything mixed.
     pub fn benchmark(tasks: usize, seed: u64) -> NetworkShape {
-        NetworkShape { tasks, links_per_task: 2.5, phase_size: 20, mixed: true, seed }
+        NetworkShape {
+            tasks,
+            links_per_task: 2.5,
+            phase_size: 20,
+            mixed: true,
+            seed,
+        }
     }
 }
 
@@ -75,7 +83,10 @@ pub fn random_plan(shape: &NetworkShape) -> Plan {
     let mut phase: Option<TaskId> = None;
     for index in 0..shape.tasks {
         if shape.phase_size > 0 && index % shape.phase_size == 0 && index + 1 < shape.tasks {
-            let mut summary = Task::new(format!("p{index}"), format!("Phase {}", index / shape.phase_size + 1));
+            let mut summary = Task::new(
+                format!("p{index}"),
+                format!("Phase {}", index / shape.phase_size + 1),
+            );
             summary.duration = Duration::working(0);
             phase = Some(plan.add_task(summary));
             continue;
@@ -89,7 +100,10 @@ pub fn random_plan(shape: &NetworkShape) -> Plan {
         };
         if shape.mixed && random.chance(1) {
             let offset = random.below(400) as i64;
-            let day = start.date().checked_add(jiff::Span::new().days(offset)).unwrap_or(start.date());
+            let day = start
+                .date()
+                .checked_add(jiff::Span::new().days(offset))
+                .unwrap_or(start.date());
             task.constraint = Constraint::StartNoEarlierThan(day.at(8, 0, 0, 0));
         }
         let id = plan.add_task(task);
@@ -98,10 +112,23 @@ pub fn random_plan(shape: &NetworkShape) -> Plan {
             let wanted = poisson_like(&mut random, shape.links_per_task);
             for _ in 0..wanted {
                 let window = (shape.tasks / 100).max(30);
-                let reach = if random.chance(90) { window.min(leaves.len()) } else { leaves.len() };
+                let reach = if random.chance(90) {
+                    window.min(leaves.len())
+                } else {
+                    leaves.len()
+                };
                 let predecessor = leaves[leaves.len() - 1 - random.below(reach as u64) as usize];
-                let (kind, lag) = if shape.mixed { random_link(&mut random) } else { (LinkType::FinishToStart, Lag::None) };
-                plan.links.push(Link { predecessor, successor: id, kind, lag });
+                let (kind, lag) = if shape.mixed {
+                    random_link(&mut random)
+                } else {
+                    (LinkType::FinishToStart, Lag::None)
+                };
+                plan.links.push(Link {
+                    predecessor,
+                    successor: id,
+                    kind,
+                    lag,
+                });
             }
         }
         leaves.push(id);
@@ -157,8 +184,15 @@ fn add_holidays(exceptions: &mut Vec<CalendarException>, first_year: i16, years:
     ];
     for year in first_year..first_year + years {
         for (month, day, name) in DAYS {
-            let Ok(day) = Date::new(year, month, day) else { continue };
-            exceptions.push(CalendarException { name: name.to_string(), from: day, to: day, shifts: Vec::new() });
+            let Ok(day) = Date::new(year, month, day) else {
+                continue;
+            };
+            exceptions.push(CalendarException {
+                name: name.to_string(),
+                from: day,
+                to: day,
+                shifts: Vec::new(),
+            });
         }
     }
 }

@@ -54,7 +54,11 @@ pub struct DurationSettings {
 
 impl Default for DurationSettings {
     fn default() -> Self {
-        DurationSettings { minutes_per_day: 480, minutes_per_week: 2400, days_per_month: 20 }
+        DurationSettings {
+            minutes_per_day: 480,
+            minutes_per_week: 2400,
+            days_per_month: 20,
+        }
     }
 }
 
@@ -118,7 +122,8 @@ impl Plan {
 
     /// Appends a calendar and returns its id.
     pub fn add_calendar(&mut self, calendar: CalendarDef) -> CalendarId {
-        let id = CalendarId(u32::try_from(self.calendars.len()).expect("fewer than 2^32 calendars"));
+        let id =
+            CalendarId(u32::try_from(self.calendars.len()).expect("fewer than 2^32 calendars"));
         self.calendars.push(calendar);
         id
     }
@@ -152,7 +157,11 @@ impl Plan {
                 }
                 Some(parent) => {
                     child_counts[parent.index()] += 1;
-                    format!("{}.{}", numbers[parent.index()], child_counts[parent.index()])
+                    format!(
+                        "{}.{}",
+                        numbers[parent.index()],
+                        child_counts[parent.index()]
+                    )
                 }
             };
             numbers.push(number);
@@ -166,31 +175,38 @@ impl Plan {
     pub fn validate_structure(&self) -> Result<(), StructureError> {
         let tasks = self.tasks.len();
         if self.calendar.index() >= self.calendars.len() {
-            return Err(StructureError::UnknownCalendar { calendar: self.calendar });
+            return Err(StructureError::UnknownCalendar {
+                calendar: self.calendar,
+            });
         }
         for (index, task) in self.tasks.iter().enumerate() {
             let id = TaskId(index as u32);
-            if let Some(parent) = task.parent {
-                if parent.index() >= index {
-                    return Err(StructureError::ParentAfterChild { task: id, parent });
-                }
+            if let Some(parent) = task.parent
+                && parent.index() >= index
+            {
+                return Err(StructureError::ParentAfterChild { task: id, parent });
             }
-            if let Some(calendar) = task.calendar {
-                if calendar.index() >= self.calendars.len() {
-                    return Err(StructureError::UnknownCalendar { calendar });
-                }
+            if let Some(calendar) = task.calendar
+                && calendar.index() >= self.calendars.len()
+            {
+                return Err(StructureError::UnknownCalendar { calendar });
             }
         }
         for (index, calendar) in self.calendars.iter().enumerate() {
-            if let Some(base) = calendar.base {
-                if base.index() >= index {
-                    return Err(StructureError::BaseCalendarAfter { calendar: CalendarId(index as u32), base });
-                }
+            if let Some(base) = calendar.base
+                && base.index() >= index
+            {
+                return Err(StructureError::BaseCalendarAfter {
+                    calendar: CalendarId(index as u32),
+                    base,
+                });
             }
         }
         for (index, link) in self.links.iter().enumerate() {
             if link.predecessor.index() >= tasks || link.successor.index() >= tasks {
-                return Err(StructureError::LinkOutOfRange { link: LinkId(index as u32) });
+                return Err(StructureError::LinkOutOfRange {
+                    link: LinkId(index as u32),
+                });
             }
         }
         Ok(())
@@ -290,12 +306,18 @@ pub struct Duration {
 impl Duration {
     /// A duration in working minutes.
     pub const fn working(minutes: i64) -> Duration {
-        Duration { minutes, elapsed: false }
+        Duration {
+            minutes,
+            elapsed: false,
+        }
     }
 
     /// A duration in clock minutes.
     pub const fn elapsed(minutes: i64) -> Duration {
-        Duration { minutes, elapsed: true }
+        Duration {
+            minutes,
+            elapsed: true,
+        }
     }
 }
 
@@ -431,11 +453,24 @@ pub struct CalendarDef {
 impl CalendarDef {
     /// MS Project's "Standard" calendar: Monday to Friday, 08:00–12:00 and 13:00–17:00.
     pub fn standard() -> CalendarDef {
-        let day = || Some(vec![Shift::new(8 * 60, 12 * 60), Shift::new(13 * 60, 17 * 60)]);
+        let day = || {
+            Some(vec![
+                Shift::new(8 * 60, 12 * 60),
+                Shift::new(13 * 60, 17 * 60),
+            ])
+        };
         CalendarDef {
             name: "Standard".to_string(),
             base: None,
-            week: [day(), day(), day(), day(), day(), Some(vec![]), Some(vec![])],
+            week: [
+                day(),
+                day(),
+                day(),
+                day(),
+                day(),
+                Some(vec![]),
+                Some(vec![]),
+            ],
             exceptions: Vec::new(),
         }
     }

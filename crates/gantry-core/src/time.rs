@@ -19,8 +19,15 @@ pub struct Instant(pub i64);
 impl Instant {
     /// The instant of a civil date and time; seconds are dropped.
     pub fn from_civil(datetime: DateTime) -> Instant {
-        let days = i64::from(datetime.date().since(EPOCH).map_or(0, |span| span.get_days()));
-        Instant(days * MINUTES_PER_DAY + i64::from(datetime.hour()) * 60 + i64::from(datetime.minute()))
+        let days = i64::from(
+            datetime
+                .date()
+                .since(EPOCH)
+                .map_or(0, |span| span.get_days()),
+        );
+        Instant(
+            days * MINUTES_PER_DAY + i64::from(datetime.hour()) * 60 + i64::from(datetime.minute()),
+        )
     }
 
     /// Midnight at the start of `date`.

@@ -13,9 +13,19 @@ use gantry_core::time::Instant;
 use proptest::prelude::*;
 
 fn shapes() -> impl Strategy<Value = NetworkShape> {
-    (2usize..120, 0u64..u64::MAX, prop_oneof![Just(0usize), Just(5), Just(20)], 0.5f64..3.5).prop_map(
-        |(tasks, seed, phase_size, links_per_task)| NetworkShape { tasks, links_per_task, phase_size, mixed: true, seed },
+    (
+        2usize..120,
+        0u64..u64::MAX,
+        prop_oneof![Just(0usize), Just(5), Just(20)],
+        0.5f64..3.5,
     )
+        .prop_map(|(tasks, seed, phase_size, links_per_task)| NetworkShape {
+            tasks,
+            links_per_task,
+            phase_size,
+            mixed: true,
+            seed,
+        })
 }
 
 /// The lag of a link in working minutes of the successor's calendar, or clock minutes.
@@ -26,7 +36,11 @@ fn lag_of(plan: &Plan, schedule: &Schedule, link: &gantry_core::model::Link) -> 
         Lag::Elapsed(minutes) => (minutes, true),
         Lag::Percent(percent) => {
             let predecessor = schedule.task(link.predecessor);
-            let base = if predecessor.is_summary { predecessor.duration_minutes } else { plan.task(link.predecessor).duration.minutes };
+            let base = if predecessor.is_summary {
+                predecessor.duration_minutes
+            } else {
+                plan.task(link.predecessor).duration.minutes
+            };
             ((base as f64 * percent / 100.0).round() as i64, false)
         }
     }
@@ -35,7 +49,12 @@ fn lag_of(plan: &Plan, schedule: &Schedule, link: &gantry_core::model::Link) -> 
 /// Whether `to` is at least `lag` after `from`, as the link counts it: working lags in working
 /// minutes; an elapsed lag in clock minutes, where an instant in non-working time counts as the
 /// working time that follows it (a successor cannot start on a Sunday morning).
-fn honours(calendar: &WorkingCalendar, from: Instant, to: Instant, (lag, elapsed): (i64, bool)) -> bool {
+fn honours(
+    calendar: &WorkingCalendar,
+    from: Instant,
+    to: Instant,
+    (lag, elapsed): (i64, bool),
+) -> bool {
     if elapsed {
         calendar.work_before(to) >= calendar.work_before(from.plus_minutes(lag))
     } else {
@@ -45,7 +64,11 @@ fn honours(calendar: &WorkingCalendar, from: Instant, to: Instant, (lag, elapsed
 
 fn ends(schedule: &Schedule, task: gantry_core::model::TaskId, late: bool) -> (Instant, Instant) {
     let entry = schedule.task(task);
-    if late { (entry.late_start, entry.late_finish) } else { (entry.early_start, entry.early_finish) }
+    if late {
+        (entry.late_start, entry.late_finish)
+    } else {
+        (entry.early_start, entry.early_finish)
+    }
 }
 
 proptest! {

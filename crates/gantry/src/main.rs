@@ -1,2 +1,170 @@
-//! The `gantry` command line.
-fn main() {}
+//! The `gantry` command line: a thin layer that parses arguments and calls the library crates.
+
+mod bench;
+mod render;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use gantry_core::cpm::{self, ScheduleOptions, Severity};
+
+/// Gantry: IT project planning — schedule plans, find the critical path, benchmark the engine.
+#[derive(Parser, Debug)]
+#[command(name = "gantry", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Validate a plan file and print its diagnostics; exits 1 when it has errors.
+    Check {
+        /// The plan file (TOML).
+        file: PathBuf,
+    },
+    /// Schedule a plan and print every task's dates, float and the critical path.
+    Schedule {
+        /// The plan file (TOML).
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Status date (YYYY-MM-DD or YYYY-MM-DDTHH:MM); a date alone means the end of that day.
+        #[arg(long)]
+        status_date: Option<String>,
+    },
+    /// Measure the engine.
+    Bench {
+        #[command(subcommand)]
+        workload: bench::Workload,
+    },
+}
+
+/// Output format of `schedule`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Aligned columns for people.
+    Table,
+    /// One JSON object, for programs.
+    Json,
+    /// Comma-separated values, for spreadsheets.
+    Csv,
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(error) => {
+            // `gantry schedule … | head` closes the pipe early: that is not a failure.
+            if error.chain().any(|cause| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let code = match cli.command {
+        Command::Check { file } => check(&file, &mut out)?,
+        Command::Schedule {
+            file,
+            format,
+            status_date,
+        } => schedule(&file, format, status_date.as_deref(), &mut out)?,
+        Command::Bench { workload } => bench::run(workload, &mut out)?,
+    };
+    out.flush()?;
+    Ok(code)
+}
+
+/// Loads a plan, printing its errors to stderr; `None` when it cannot be read or parsed.
+fn load(file: &std::path::Path) -> Option<gantry_formats::PlanFile> {
+    match gantry_formats::load_plan(file) {
+        Ok(plan_file) => Some(plan_file),
+        Err(errors) => {
+            for error in &errors.0 {
+                eprintln!("error: {error}");
+            }
+            None
+        }
+    }
+}
+
+fn check(file: &std::path::Path, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let Some(plan_file) = load(file) else {
+        return Ok(ExitCode::from(1));
+    };
+    match cpm::schedule(&plan_file.plan, &ScheduleOptions::default()) {
+        Ok(schedule) => {
+            render::diagnostics(&plan_file, &schedule.diagnostics, &mut std::io::stderr())?;
+            let warnings = schedule
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Warning)
+                .count();
+            writeln!(
+                out,
+                "{}: {} tasks, {} links: ok{}",
+                file.display(),
+                plan_file.plan.tasks.len(),
+                plan_file.plan.links.len(),
+                if warnings > 0 {
+                    format!(" ({warnings} warning(s))")
+                } else {
+                    String::new()
+                }
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(failure) => {
+            render::diagnostics(&plan_file, &failure.diagnostics, &mut std::io::stderr())?;
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn schedule(
+    file: &std::path::Path,
+    format: Format,
+    status_date: Option<&str>,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    let mut options = ScheduleOptions::default();
+    if let Some(text) = status_date {
+        options.status_date = Some(
+            render::parse_status_date(text).with_context(|| format!("--status-date {text:?}"))?,
+        );
+    }
+    let Some(plan_file) = load(file) else {
+        return Ok(ExitCode::from(1));
+    };
+    let schedule = match cpm::schedule(&plan_file.plan, &options) {
+        Ok(schedule) => schedule,
+        Err(failure) => {
+            render::diagnostics(&plan_file, &failure.diagnostics, &mut std::io::stderr())?;
+            return Ok(ExitCode::from(1));
+        }
+    };
+    match format {
+        Format::Table => {
+            render::table(&plan_file.plan, &schedule, out)?;
+            render::diagnostics(&plan_file, &schedule.diagnostics, &mut std::io::stderr())?;
+        }
+        Format::Json => render::json(&plan_file.plan, &schedule, out)?,
+        Format::Csv => render::csv(&plan_file.plan, &schedule, out)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

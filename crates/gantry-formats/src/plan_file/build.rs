@@ -1,0 +1,1123 @@
+//! From the raw TOML structures to a [`Plan`]: every value gets its meaning here, and every
+//! problem is collected with its position instead of stopping at the first.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use gantry_core::model::{
+    CalendarDef, CalendarException, CalendarId, Constraint, Duration, DurationSettings, Lag, Link,
+    LinkType, Plan, Progress, Shift, Task, TaskId,
+};
+use jiff::civil::{Date, DateTime, Time};
+use toml::Spanned;
+
+use super::raw::{
+    DAY_TABLE_KEYS, DateValue, DayEntry, DayTable, RawCalendar, RawPlan, RawTask, StringList,
+};
+use super::values::{
+    closest, end_of, parse_date_and_time, parse_duration, parse_lag, parse_shift, parse_weekday,
+    start_of,
+};
+use super::{LineIndex, PlanFile, PlanFileError, PlanFileErrors, Position, SourceMap};
+
+/// The calendar a plan uses when it names none.
+const DEFAULT_CALENDAR: &str = "standard";
+
+/// Calendars a file may name without defining them.
+const BUILT_IN_CALENDARS: [&str; 2] = ["standard", "24h"];
+
+fn built_in_calendar(id: &str) -> Option<CalendarDef> {
+    match id {
+        "standard" => Some(CalendarDef::standard()),
+        "24h" => Some(CalendarDef::twenty_four_hours()),
+        _ => None,
+    }
+}
+
+/// Which end of a day a date alone stands for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Edge {
+    /// 00:00 of the day: starts, start constraints.
+    Start,
+    /// 00:00 of the next day: finishes, finish constraints, deadlines, the status date.
+    Finish,
+}
+
+/// Builds the plan or returns every problem found.
+pub(super) fn build(
+    file: &str,
+    lines: &LineIndex,
+    raw: &RawPlan,
+) -> Result<PlanFile, PlanFileErrors> {
+    let mut builder = Builder {
+        file,
+        lines,
+        errors: Vec::new(),
+    };
+    let plan_file = builder.plan(raw);
+    if builder.errors.is_empty()
+        && let Some(plan_file) = plan_file
+    {
+        return Ok(plan_file);
+    }
+    let mut errors = builder.errors;
+    // Stable, so that two problems at one place keep the order in which they were found.
+    errors.sort_by_key(|error| (error.line, error.column));
+    Err(PlanFileErrors(errors))
+}
+
+struct Builder<'a> {
+    file: &'a str,
+    lines: &'a LineIndex<'a>,
+    errors: Vec<PlanFileError>,
+}
+
+/// What [`Builder::tasks`] builds.
+struct TasksAndLinks {
+    tasks: Vec<Task>,
+    task_positions: Vec<Position>,
+    links: Vec<Link>,
+    link_positions: Vec<Position>,
+}
+
+/// A task table with where it sits in the file and in the nesting.
+struct TaskEntry<'r> {
+    raw: &'r RawTask,
+    /// The `[[task]]` header.
+    header: Range<usize>,
+    /// The entry this one is nested in.
+    nested_in: Option<usize>,
+}
+
+impl<'a> Builder<'a> {
+    fn error(&mut self, span: &Range<usize>, message: impl Into<String>) {
+        let Position { line, column } = self.lines.start_of(span);
+        self.errors.push(PlanFileError {
+            file: self.file.to_string(),
+            line,
+            column,
+            message: message.into(),
+        });
+    }
+
+    fn plan(&mut self, raw: &RawPlan) -> Option<PlanFile> {
+        let project = raw.project.get_ref();
+        let start = self.datetime(&project.start, Edge::Start);
+        let status_date = project
+            .status_date
+            .as_ref()
+            .and_then(|value| self.datetime(value, Edge::Finish));
+        let durations = self.duration_settings(raw);
+
+        let mut calendars = Calendars::new(raw);
+        calendars.define_all(self);
+        let project_calendar = match &project.calendar {
+            Some(id) => calendars.resolve(self, id.get_ref(), id.span()),
+            None => calendars.resolve(self, DEFAULT_CALENDAR, raw.project.span()),
+        };
+
+        let TasksAndLinks {
+            tasks,
+            task_positions,
+            links,
+            link_positions,
+        } = self.tasks(raw, &durations, &mut calendars);
+
+        let plan = Plan {
+            name: project.name.get_ref().clone(),
+            start: start?,
+            status_date,
+            time_zone: project
+                .time_zone
+                .as_ref()
+                .map(|zone| zone.get_ref().clone()),
+            calendar: project_calendar?,
+            calendars: calendars.defined,
+            tasks,
+            links,
+            durations,
+        };
+        let source = SourceMap {
+            file: self.file.to_string(),
+            tasks: task_positions,
+            links: link_positions,
+        };
+        Some(PlanFile { plan, source })
+    }
+
+    // ----- values -----
+
+    /// A date or date-time; a date alone means the start or the end of that day.
+    fn datetime(&mut self, value: &Spanned<DateValue>, edge: Edge) -> Option<DateTime> {
+        let (date, time) = self.date_and_time(value)?;
+        self.at_edge(value.span(), date, time, edge)
+    }
+
+    fn at_edge(
+        &mut self,
+        span: Range<usize>,
+        date: Date,
+        time: Option<Time>,
+        edge: Edge,
+    ) -> Option<DateTime> {
+        match (time, edge) {
+            (Some(time), _) => Some(date.to_datetime(time)),
+            (None, Edge::Start) => Some(start_of(date)),
+            (None, Edge::Finish) => match end_of(date) {
+                Ok(datetime) => Some(datetime),
+                Err(message) => {
+                    self.error(&span, message);
+                    None
+                }
+            },
+        }
+    }
+
+    fn date_and_time(&mut self, value: &Spanned<DateValue>) -> Option<(Date, Option<Time>)> {
+        let result = match value.get_ref() {
+            DateValue::Text(text) => parse_date_and_time(text),
+            DateValue::Toml(datetime) => toml_date_and_time(datetime),
+        };
+        result
+            .map_err(|message| self.error(&value.span(), message))
+            .ok()
+    }
+
+    /// A date without a time (calendar days).
+    fn date_only(&mut self, value: &Spanned<DateValue>) -> Option<Date> {
+        let (date, time) = self.date_and_time(value)?;
+        if time.is_some() {
+            self.error(
+                &value.span(),
+                "expected a date without a time of day, e.g. 2026-12-25",
+            );
+            return None;
+        }
+        Some(date)
+    }
+
+    fn duration(
+        &mut self,
+        value: &Spanned<String>,
+        settings: &DurationSettings,
+    ) -> Option<Duration> {
+        parse_duration(value.get_ref(), settings)
+            .map_err(|message| self.error(&value.span(), message))
+            .ok()
+    }
+
+    fn shifts(&mut self, values: &[Spanned<String>]) -> Vec<Shift> {
+        values
+            .iter()
+            .filter_map(|value| {
+                parse_shift(value.get_ref())
+                    .map_err(|message| self.error(&value.span(), message))
+                    .ok()
+            })
+            .collect()
+    }
+
+    fn duration_settings(&mut self, raw: &RawPlan) -> DurationSettings {
+        let project = raw.project.get_ref();
+        let mut settings = DurationSettings::default();
+        let mut hours =
+            |value: &Option<Spanned<super::raw::Number>>, key: &str, most: f64, into: &mut i64| {
+                if let Some(value) = value {
+                    let hours = value.get_ref().0;
+                    if hours > 0.0 && hours <= most {
+                        *into = ((hours * 60.0).round() as i64).max(1);
+                    } else {
+                        self.error(
+                            &value.span(),
+                            format!("{key} must be more than 0 and at most {most}, got {hours}"),
+                        );
+                    }
+                }
+            };
+        hours(
+            &project.hours_per_day,
+            "hours_per_day",
+            24.0,
+            &mut settings.minutes_per_day,
+        );
+        hours(
+            &project.hours_per_week,
+            "hours_per_week",
+            168.0,
+            &mut settings.minutes_per_week,
+        );
+        if let Some(value) = &project.days_per_month {
+            let days = value.get_ref().0;
+            if days.fract() == 0.0 && (1.0..=31.0).contains(&days) {
+                settings.days_per_month = days as i64;
+            } else {
+                self.error(
+                    &value.span(),
+                    format!("days_per_month must be a whole number from 1 to 31, got {days}"),
+                );
+            }
+        }
+        settings
+    }
+
+    // ----- calendars -----
+
+    fn calendar(&mut self, id: &str, raw: &RawCalendar, base: Option<CalendarId>) -> CalendarDef {
+        let mut week: [Option<Vec<Shift>>; 7] = Default::default();
+        if raw.workdays.is_some() || raw.hours.is_some() {
+            let workdays: Vec<usize> = match &raw.workdays {
+                Some(days) => days
+                    .iter()
+                    .filter_map(|day| {
+                        parse_weekday(day.get_ref())
+                            .map_err(|message| self.error(&day.span(), message))
+                            .ok()
+                    })
+                    .collect(),
+                None => (0..5).collect(),
+            };
+            let hours = match &raw.hours {
+                Some(hours) => self.shifts(hours),
+                None => CalendarDef::standard().week[0].clone().unwrap_or_default(),
+            };
+            for (weekday, day) in week.iter_mut().enumerate() {
+                *day = Some(if workdays.contains(&weekday) {
+                    hours.clone()
+                } else {
+                    Vec::new()
+                });
+            }
+        }
+        for (weekday, shifts) in raw.days().into_iter().enumerate() {
+            if let Some(shifts) = shifts {
+                week[weekday] = Some(self.shifts(shifts));
+            }
+        }
+
+        let mut exceptions = Vec::new();
+        for holiday in &raw.holidays {
+            if let Some(exception) = self.day_entry(holiday, false) {
+                exceptions.push(exception);
+            }
+        }
+        for exception in &raw.exceptions {
+            if let Some(exception) = self.day_entry(exception, true) {
+                exceptions.push(exception);
+            }
+        }
+        exceptions.sort_by_key(|exception| exception.from);
+
+        CalendarDef {
+            name: raw
+                .name
+                .as_ref()
+                .map_or_else(|| id.to_string(), |name| name.get_ref().clone()),
+            base,
+            week,
+            exceptions,
+        }
+    }
+
+    /// One entry of `holidays` (`with_hours` false) or `exceptions` (`with_hours` true).
+    fn day_entry(
+        &mut self,
+        entry: &Spanned<DayEntry>,
+        with_hours: bool,
+    ) -> Option<CalendarException> {
+        let table = match entry.get_ref() {
+            DayEntry::Date(date) => {
+                if with_hours {
+                    self.error(
+                        &entry.span(),
+                        "an exception needs a table with its working hours, e.g. { date = 2026-03-07, hours = [\"08:00-12:00\"] }; \
+                         list days off under `holidays`",
+                    );
+                    return None;
+                }
+                let date = self.date_only(&Spanned::new(entry.span(), date.clone()))?;
+                return Some(CalendarException {
+                    name: String::new(),
+                    from: date,
+                    to: date,
+                    shifts: Vec::new(),
+                });
+            }
+            DayEntry::Table(table) => table,
+        };
+        self.day_table(entry.span(), table, with_hours)
+    }
+
+    fn day_table(
+        &mut self,
+        span: Range<usize>,
+        table: &DayTable,
+        with_hours: bool,
+    ) -> Option<CalendarException> {
+        let mut valid = true;
+        for (key, value_span) in &table.unknown_keys {
+            let expected = if with_hours {
+                &DAY_TABLE_KEYS[..]
+            } else {
+                &DAY_TABLE_KEYS[..4]
+            };
+            let expected = expected
+                .iter()
+                .map(|key| format!("`{key}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let at = self.lines.key_before(value_span.start, key);
+            self.error(
+                &(at..at),
+                format!("unknown field `{key}`, expected one of {expected}"),
+            );
+            valid = false;
+        }
+        let shifts = match (&table.hours, with_hours) {
+            (Some(hours), true) => self.shifts(hours),
+            (None, true) => {
+                self.error(
+                    &span,
+                    "an exception needs `hours` (use `hours = []` or `holidays` for days off)",
+                );
+                valid = false;
+                Vec::new()
+            }
+            (Some(hours), false) => {
+                let at = hours.first().map_or_else(|| span.clone(), Spanned::span);
+                self.error(&at, "a holiday has no working hours; list days with changed hours under `exceptions`");
+                valid = false;
+                Vec::new()
+            }
+            (None, false) => Vec::new(),
+        };
+        let (from, to) = match (&table.date, &table.from, &table.to) {
+            (Some(date), None, None) => {
+                let date = self.date_only(date);
+                (date, date)
+            }
+            (None, Some(from), Some(to)) => {
+                let (first, last) = (self.date_only(from), self.date_only(to));
+                if let (Some(first), Some(last)) = (first, last)
+                    && last < first
+                {
+                    self.error(
+                        &to.span(),
+                        format!("`to` ({last}) is before `from` ({first})"),
+                    );
+                    valid = false;
+                }
+                (first, last)
+            }
+            (Some(date), _, _) => {
+                self.error(
+                    &date.span(),
+                    "give either `date` or `from` and `to`, not both",
+                );
+                (None, None)
+            }
+            (None, Some(from), None) => {
+                self.error(
+                    &from.span(),
+                    "`from` needs a `to` (the last day, inclusive)",
+                );
+                (None, None)
+            }
+            (None, None, Some(to)) => {
+                self.error(&to.span(), "`to` needs a `from` (the first day)");
+                (None, None)
+            }
+            (None, None, None) => {
+                self.error(
+                    &span,
+                    "give the day with `date`, or a range of days with `from` and `to`",
+                );
+                (None, None)
+            }
+        };
+        let name = table
+            .name
+            .as_ref()
+            .map(|name| name.get_ref().clone())
+            .unwrap_or_default();
+        match (from, to, valid) {
+            (Some(from), Some(to), true) => Some(CalendarException {
+                name,
+                from,
+                to,
+                shifts,
+            }),
+            _ => None,
+        }
+    }
+
+    // ----- tasks and links -----
+
+    /// The tasks in WBS order and the links between them, with their positions.
+    fn tasks(
+        &mut self,
+        raw: &RawPlan,
+        durations: &DurationSettings,
+        calendars: &mut Calendars,
+    ) -> TasksAndLinks {
+        let mut entries: Vec<TaskEntry> = Vec::new();
+        flatten(&raw.tasks, None, &mut entries);
+
+        // Ids: valid and unique.
+        let mut index_of: HashMap<&str, usize> = HashMap::new();
+        for (index, entry) in entries.iter().enumerate() {
+            let id = &entry.raw.id;
+            if id.get_ref().is_empty()
+                || !id
+                    .get_ref()
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+            {
+                self.error(
+                    &id.span(),
+                    format!(
+                        "task id \"{}\" may only contain letters, digits, '_', '.' and '-' (it names the task in `after` and `parent`)",
+                        id.get_ref()
+                    ),
+                );
+            }
+            if let Some(&first) = index_of.get(id.get_ref().as_str()) {
+                let line = self.lines.start_of(&entries[first].raw.id.span()).line;
+                self.error(
+                    &id.span(),
+                    format!(
+                        "duplicate task id \"{}\": already used on line {line}",
+                        id.get_ref()
+                    ),
+                );
+            } else {
+                index_of.insert(id.get_ref(), index);
+            }
+        }
+        let keys: Vec<&str> = index_of.keys().copied().collect();
+
+        // Parents: nesting, or `parent = "…"`.
+        let mut parent_of: Vec<Option<usize>> = Vec::with_capacity(entries.len());
+        for (index, entry) in entries.iter().enumerate() {
+            let parent = match (&entry.raw.parent, entry.nested_in) {
+                (Some(parent), Some(nested_in)) => {
+                    self.error(
+                        &parent.span(),
+                        format!(
+                            "a nested task cannot also name a parent: it is inside \"{}\" already",
+                            entries[nested_in].raw.id.get_ref()
+                        ),
+                    );
+                    Some(nested_in)
+                }
+                (Some(parent), None) => match index_of.get(parent.get_ref().as_str()) {
+                    Some(&parent_index) if parent_index == index => {
+                        self.error(&parent.span(), "a task cannot be its own parent");
+                        None
+                    }
+                    Some(&parent_index) => Some(parent_index),
+                    None => {
+                        let message = unknown_task_message("parent", parent.get_ref(), &keys);
+                        self.error(&parent.span(), message);
+                        None
+                    }
+                },
+                (None, nested_in) => nested_in,
+            };
+            parent_of.push(parent);
+        }
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); entries.len()];
+        for (index, parent) in parent_of.iter().enumerate() {
+            if let Some(parent) = parent {
+                children[*parent].push(index);
+            }
+        }
+        for list in &mut children {
+            list.sort_by_key(|&child| entries[child].header.start);
+        }
+
+        // WBS order: depth first from the top-level tasks, children in file order.
+        let mut order: Vec<usize> = Vec::with_capacity(entries.len());
+        let mut stack: Vec<usize> = (0..entries.len())
+            .filter(|&index| parent_of[index].is_none())
+            .rev()
+            .collect();
+        while let Some(index) = stack.pop() {
+            order.push(index);
+            stack.extend(children[index].iter().rev());
+        }
+        if order.len() < entries.len() {
+            self.parent_cycles(&entries, &parent_of, &order);
+        }
+        let mut task_id_of: Vec<Option<TaskId>> = vec![None; entries.len()];
+        for (position, &index) in order.iter().enumerate() {
+            task_id_of[index] = Some(TaskId(u32::try_from(position).unwrap_or(u32::MAX)));
+        }
+
+        let mut tasks = Vec::with_capacity(order.len());
+        let mut task_positions = Vec::with_capacity(order.len());
+        for &index in &order {
+            let entry = &entries[index];
+            let is_summary = !children[index].is_empty();
+            let parent = parent_of[index].and_then(|parent| task_id_of[parent]);
+            tasks.push(self.task(entry.raw, parent, is_summary, durations, calendars));
+            task_positions.push(self.lines.start_of(&entry.header));
+        }
+
+        // Links, successor by successor in WBS order.
+        let mut links = Vec::new();
+        let mut link_positions = Vec::new();
+        let parents: Vec<Option<TaskId>> = tasks.iter().map(|task: &Task| task.parent).collect();
+        for &index in &order {
+            let Some(after) = &entries[index].raw.after else {
+                continue;
+            };
+            let Some(successor) = task_id_of[index] else {
+                continue;
+            };
+            let items: Vec<Spanned<String>> = match after.get_ref() {
+                StringList::One(text) => vec![Spanned::new(after.span(), text.clone())],
+                StringList::Many(items) => items.clone(),
+            };
+            let mut predecessors: Vec<TaskId> = Vec::new();
+            for item in &items {
+                let Some((predecessor_key, kind, lag)) = self.link_text(item, durations) else {
+                    continue;
+                };
+                let Some(predecessor) = index_of
+                    .get(predecessor_key)
+                    .and_then(|&entry| task_id_of[entry])
+                else {
+                    if !index_of.contains_key(predecessor_key) {
+                        let message = unknown_task_message("predecessor", predecessor_key, &keys);
+                        self.error(&item.span(), message);
+                    }
+                    continue;
+                };
+                if predecessor == successor {
+                    self.error(
+                        &item.span(),
+                        format!("task \"{predecessor_key}\" cannot follow itself"),
+                    );
+                    continue;
+                }
+                if is_ancestor(&parents, predecessor, successor) {
+                    self.error(
+                        &item.span(),
+                        format!(
+                            "a task cannot follow its own summary task \"{predecessor_key}\": a summary task spans its subtasks"
+                        ),
+                    );
+                    continue;
+                }
+                if is_ancestor(&parents, successor, predecessor) {
+                    self.error(
+                        &item.span(),
+                        format!(
+                            "a summary task cannot follow its own subtask \"{predecessor_key}\": a summary task spans its subtasks"
+                        ),
+                    );
+                    continue;
+                }
+                if predecessors.contains(&predecessor) {
+                    self.error(
+                        &item.span(),
+                        format!("\"{predecessor_key}\" is already a predecessor of this task"),
+                    );
+                    continue;
+                }
+                predecessors.push(predecessor);
+                links.push(Link {
+                    predecessor,
+                    successor,
+                    kind,
+                    lag,
+                });
+                link_positions.push(self.lines.start_of(&item.span()));
+            }
+        }
+        TasksAndLinks {
+            tasks,
+            task_positions,
+            links,
+            link_positions,
+        }
+    }
+
+    /// Reports each cycle of `parent` references once, at the `parent` of its first task in the file.
+    fn parent_cycles(
+        &mut self,
+        entries: &[TaskEntry],
+        parent_of: &[Option<usize>],
+        order: &[usize],
+    ) {
+        let mut reached = vec![false; entries.len()];
+        for &index in order {
+            reached[index] = true;
+        }
+        for start in 0..entries.len() {
+            if reached[start] {
+                continue;
+            }
+            // Walk up until a task repeats: the tasks from its first visit on form the cycle.
+            let mut path: Vec<usize> = Vec::new();
+            let mut current = Some(start);
+            while let Some(index) = current {
+                if reached[index] {
+                    break;
+                }
+                if let Some(position) = path.iter().position(|&seen| seen == index) {
+                    let cycle = &path[position..];
+                    let names: Vec<String> = cycle
+                        .iter()
+                        .chain(std::iter::once(&index))
+                        .map(|&i| format!("\"{}\"", entries[i].raw.id.get_ref()))
+                        .collect();
+                    let first = cycle
+                        .iter()
+                        .copied()
+                        .min_by_key(|&i| entries[i].header.start)
+                        .unwrap_or(index);
+                    let span = entries[first]
+                        .raw
+                        .parent
+                        .as_ref()
+                        .map_or_else(|| entries[first].header.clone(), Spanned::span);
+                    self.error(
+                        &span,
+                        format!(
+                            "parent cycle: {} (each names the next as its parent)",
+                            names.join(" → ")
+                        ),
+                    );
+                    break;
+                }
+                path.push(index);
+                current = parent_of[index];
+            }
+            for index in path {
+                reached[index] = true;
+            }
+        }
+    }
+
+    fn task(
+        &mut self,
+        raw: &RawTask,
+        parent: Option<TaskId>,
+        is_summary: bool,
+        durations: &DurationSettings,
+        calendars: &mut Calendars,
+    ) -> Task {
+        let key = raw.id.get_ref().clone();
+        let name = raw
+            .name
+            .as_ref()
+            .map_or_else(|| key.clone(), |name| name.get_ref().clone());
+        let milestone = raw.milestone.as_ref().is_some_and(|flag| *flag.get_ref());
+        let default_duration = Duration::working(if milestone && !is_summary {
+            0
+        } else {
+            durations.minutes_per_day
+        });
+        let duration = match &raw.duration {
+            Some(value) if is_summary => {
+                self.error(
+                    &value.span(),
+                    format!(
+                        "\"{key}\" is a summary task and cannot have a duration: the dates of a summary task roll up from its subtasks"
+                    ),
+                );
+                default_duration
+            }
+            Some(value) => self.duration(value, durations).unwrap_or(default_duration),
+            None => default_duration,
+        };
+        let constraint = raw
+            .constraint
+            .as_ref()
+            .and_then(|value| self.constraint(value))
+            .unwrap_or(Constraint::AsSoonAsPossible);
+        let deadline = raw
+            .deadline
+            .as_ref()
+            .and_then(|value| self.datetime(value, Edge::Finish));
+        let calendar = raw
+            .calendar
+            .as_ref()
+            .and_then(|id| calendars.resolve(self, id.get_ref(), id.span()));
+        let priority = match &raw.priority {
+            Some(value)
+                if value.get_ref().0.fract() == 0.0
+                    && (0.0..=1000.0).contains(&value.get_ref().0) =>
+            {
+                value.get_ref().0 as u16
+            }
+            Some(value) => {
+                self.error(
+                    &value.span(),
+                    format!(
+                        "priority must be a whole number from 0 to 1000 (500 is normal), got {}",
+                        value.get_ref().0
+                    ),
+                );
+                500
+            }
+            None => 500,
+        };
+        let actual_start = raw
+            .actual_start
+            .as_ref()
+            .and_then(|value| self.datetime(value, Edge::Start));
+        let actual_finish = raw
+            .actual_finish
+            .as_ref()
+            .and_then(|value| self.datetime(value, Edge::Finish));
+        if let (Some(started), Some(finished), Some(value)) =
+            (actual_start, actual_finish, &raw.actual_finish)
+            && finished < started
+        {
+            self.error(&value.span(), "actual_finish is before actual_start");
+        }
+        let percent_complete = match &raw.percent_complete {
+            Some(value) if (0.0..=100.0).contains(&value.get_ref().0) => value.get_ref().0,
+            Some(value) => {
+                self.error(
+                    &value.span(),
+                    format!(
+                        "percent_complete must be from 0 to 100, got {}",
+                        value.get_ref().0
+                    ),
+                );
+                0.0
+            }
+            None => 0.0,
+        };
+        let remaining = raw
+            .remaining
+            .as_ref()
+            .and_then(|value| self.duration(value, durations));
+        Task {
+            key,
+            name,
+            parent,
+            duration,
+            milestone,
+            constraint,
+            deadline,
+            calendar,
+            priority,
+            progress: Progress {
+                actual_start,
+                actual_finish,
+                percent_complete,
+                remaining,
+            },
+        }
+    }
+
+    /// "ASAP", "ALAP" or "<SNET|SNLT|FNET|FNLT|MSO|MFO> <date or date-time>".
+    fn constraint(&mut self, value: &Spanned<String>) -> Option<Constraint> {
+        let text = value.get_ref().trim();
+        let (code, date_text) = match text.split_once(char::is_whitespace) {
+            Some((code, rest)) => (code, rest.trim()),
+            None => (text, ""),
+        };
+        let upper = code.to_ascii_uppercase();
+        let edge = match upper.as_str() {
+            "ASAP" | "ALAP" => {
+                if !date_text.is_empty() {
+                    self.error(
+                        &value.span(),
+                        format!(
+                            "{upper} takes no date; for a fixed date use e.g. \"SNET {date_text}\""
+                        ),
+                    );
+                    return None;
+                }
+                return Some(if upper == "ASAP" {
+                    Constraint::AsSoonAsPossible
+                } else {
+                    Constraint::AsLateAsPossible
+                });
+            }
+            "SNET" | "SNLT" | "MSO" => Edge::Start,
+            "FNET" | "FNLT" | "MFO" => Edge::Finish,
+            _ => {
+                self.error(
+                    &value.span(),
+                    format!(
+                        "unknown constraint \"{code}\": use ASAP, ALAP, or SNET, SNLT, FNET, FNLT, MSO or MFO followed by a date, e.g. \"SNET 2026-02-02\""
+                    ),
+                );
+                return None;
+            }
+        };
+        if date_text.is_empty() {
+            self.error(
+                &value.span(),
+                format!("constraint {upper} needs a date, e.g. \"{upper} 2026-02-02\""),
+            );
+            return None;
+        }
+        let (date, time) = parse_date_and_time(date_text)
+            .map_err(|message| self.error(&value.span(), message))
+            .ok()?;
+        let at = self.at_edge(value.span(), date, time, edge)?;
+        Some(match upper.as_str() {
+            "SNET" => Constraint::StartNoEarlierThan(at),
+            "SNLT" => Constraint::StartNoLaterThan(at),
+            "MSO" => Constraint::MustStartOn(at),
+            "FNET" => Constraint::FinishNoEarlierThan(at),
+            "FNLT" => Constraint::FinishNoLaterThan(at),
+            _ => Constraint::MustFinishOn(at),
+        })
+    }
+
+    /// "<task id>" or "<task id> <FS|SS|FF|SF>[+|-<lag>]".
+    fn link_text<'t>(
+        &mut self,
+        item: &'t Spanned<String>,
+        durations: &DurationSettings,
+    ) -> Option<(&'t str, LinkType, Lag)> {
+        let text = item.get_ref().trim();
+        let mut words = text.split_whitespace();
+        let Some(key) = words.next() else {
+            self.error(
+                &item.span(),
+                "empty predecessor: write a task id, e.g. \"design\" or \"design SS+2d\"",
+            );
+            return None;
+        };
+        let rest: String = words.collect();
+        if rest.is_empty() {
+            return Some((key, LinkType::FinishToStart, Lag::None));
+        }
+        let (kind, lag_text) = if rest.starts_with(['+', '-']) {
+            (LinkType::FinishToStart, rest.as_str())
+        } else {
+            let code_length = rest.find(['+', '-']).unwrap_or(rest.len());
+            // "SS2d": a link type with a lag that lacks its sign; let the lag say so.
+            let code_length = if code_length > 2 && rest.get(..2).is_some_and(is_link_type) {
+                2
+            } else {
+                code_length
+            };
+            let (code, lag_text) = rest.split_at(code_length);
+            let kind = match code.to_ascii_uppercase().as_str() {
+                "FS" => LinkType::FinishToStart,
+                "SS" => LinkType::StartToStart,
+                "FF" => LinkType::FinishToFinish,
+                "SF" => LinkType::StartToFinish,
+                _ => {
+                    self.error(
+                        &item.span(),
+                        format!(
+                            "unknown link type \"{code}\" in \"{text}\": use FS, SS, FF or SF, e.g. \"{key} SS+2d\""
+                        ),
+                    );
+                    return None;
+                }
+            };
+            (kind, lag_text)
+        };
+        if lag_text.is_empty() {
+            return Some((key, kind, Lag::None));
+        }
+        let lag = parse_lag(lag_text, durations)
+            .map_err(|message| self.error(&item.span(), message))
+            .ok()?;
+        Some((key, kind, lag))
+    }
+}
+
+fn is_link_type(code: &str) -> bool {
+    matches!(
+        code.to_ascii_uppercase().as_str(),
+        "FS" | "SS" | "FF" | "SF"
+    )
+}
+
+/// Lists the task tables depth first, which is their order in the file.
+fn flatten<'r>(
+    tasks: &'r [Spanned<RawTask>],
+    nested_in: Option<usize>,
+    out: &mut Vec<TaskEntry<'r>>,
+) {
+    for task in tasks {
+        let index = out.len();
+        out.push(TaskEntry {
+            raw: task.get_ref(),
+            header: task.span(),
+            nested_in,
+        });
+        flatten(&task.get_ref().subtasks, Some(index), out);
+    }
+}
+
+/// Whether `ancestor` is a summary task above `task`.
+fn is_ancestor(parents: &[Option<TaskId>], ancestor: TaskId, task: TaskId) -> bool {
+    let mut current = parents[task.index()];
+    while let Some(parent) = current {
+        if parent == ancestor {
+            return true;
+        }
+        current = parents[parent.index()];
+    }
+    false
+}
+
+fn unknown_task_message(role: &str, key: &str, keys: &[&str]) -> String {
+    match closest(key, keys.iter().copied()) {
+        Some(suggestion) => {
+            format!("unknown {role} \"{key}\": no task has this id; did you mean \"{suggestion}\"?")
+        }
+        None => format!("unknown {role} \"{key}\": no task has this id"),
+    }
+}
+
+/// The date and time of a TOML date-time; local times only.
+fn toml_date_and_time(datetime: &toml::value::Datetime) -> Result<(Date, Option<Time>), String> {
+    if datetime.offset.is_some() {
+        return Err(format!(
+            "{datetime} has a time-zone offset; write local time without one (the project's time_zone applies)"
+        ));
+    }
+    let Some(day) = datetime.date else {
+        return Err(format!(
+            "{datetime} is a time of day without a date; write e.g. 2026-01-05T{datetime}"
+        ));
+    };
+    let date = i16::try_from(day.year)
+        .ok()
+        .and_then(|year| Date::new(year, day.month as i8, day.day as i8).ok())
+        .ok_or_else(|| format!("date {datetime} is outside the supported range"))?;
+    let time = match datetime.time {
+        Some(time) => Some(
+            Time::new(
+                time.hour as i8,
+                time.minute as i8,
+                time.second.unwrap_or(0).min(59) as i8,
+                0,
+            )
+            .map_err(|_| format!("time {datetime} does not exist"))?,
+        ),
+        None => None,
+    };
+    Ok((date, time))
+}
+
+/// The calendars of the file and the built-in ones it uses, in the order they join the plan: each
+/// after its base.
+struct Calendars<'r> {
+    /// The file's calendar tables in file order.
+    tables: Vec<(&'r Spanned<String>, &'r RawCalendar)>,
+    /// Ids resolved so far: `None` when the calendar is wrong and already reported.
+    resolved: HashMap<String, Option<CalendarId>>,
+    /// Ids being built, innermost last, to find `base` cycles.
+    building: Vec<String>,
+    defined: Vec<CalendarDef>,
+}
+
+impl<'r> Calendars<'r> {
+    fn new(raw: &'r RawPlan) -> Calendars<'r> {
+        Calendars {
+            tables: raw
+                .calendars
+                .0
+                .iter()
+                .map(|(id, table)| (id, table.get_ref()))
+                .collect(),
+            resolved: HashMap::new(),
+            building: Vec::new(),
+            defined: Vec::new(),
+        }
+    }
+
+    /// Builds every calendar of the file, in file order (a base first when it comes later).
+    fn define_all(&mut self, builder: &mut Builder) {
+        for index in 0..self.tables.len() {
+            let id = self.tables[index].0;
+            self.resolve(builder, id.get_ref(), id.span());
+        }
+    }
+
+    /// The plan's id for calendar `id`, named at `span`; builds it (and its bases) on first use.
+    fn resolve(
+        &mut self,
+        builder: &mut Builder,
+        id: &str,
+        span: Range<usize>,
+    ) -> Option<CalendarId> {
+        if let Some(resolved) = self.resolved.get(id) {
+            return *resolved;
+        }
+        if let Some(position) = self.building.iter().position(|building| building == id) {
+            let mut names: Vec<String> = self.building[position..]
+                .iter()
+                .map(|name| format!("\"{name}\""))
+                .collect();
+            names.push(format!("\"{id}\""));
+            builder.error(
+                &span,
+                format!(
+                    "calendar base cycle: {} (each is based on the next)",
+                    names.join(" → ")
+                ),
+            );
+            return None;
+        }
+        let table = self
+            .tables
+            .iter()
+            .find(|(key, _)| key.get_ref() == id)
+            .map(|(_, table)| *table);
+        let definition = match table {
+            Some(table) => {
+                self.building.push(id.to_string());
+                let base = table
+                    .base
+                    .as_ref()
+                    .map(|base| (self.resolve(builder, base.get_ref(), base.span()), base));
+                self.building.pop();
+                // A base that is wrong (unknown, or in a cycle) was reported where it is named;
+                // the calendar is still read, to report what else is wrong in it.
+                let failed_base = matches!(base, Some((None, _)));
+                let definition = builder.calendar(id, table, base.and_then(|(base, _)| base));
+                (!failed_base).then_some(definition)
+            }
+            None => match built_in_calendar(id) {
+                Some(definition) => Some(definition),
+                None => {
+                    let known: Vec<&str> = self
+                        .tables
+                        .iter()
+                        .map(|(key, _)| key.get_ref().as_str())
+                        .chain(BUILT_IN_CALENDARS.iter().copied().filter(|built_in| {
+                            !self.tables.iter().any(|(key, _)| key.get_ref() == built_in)
+                        }))
+                        .collect();
+                    let hint = match closest(id, known.iter().copied()) {
+                        Some(suggestion) => format!("; did you mean \"{suggestion}\"?"),
+                        None => String::new(),
+                    };
+                    // Not remembered: every place that names it gets its own message.
+                    builder.error(
+                        &span,
+                        format!(
+                            "unknown calendar \"{id}\"{hint} (calendars: {}; define others under [calendars.<id>])",
+                            known.iter().map(|name| format!("\"{name}\"")).collect::<Vec<_>>().join(", ")
+                        ),
+                    );
+                    return None;
+                }
+            },
+        };
+        let calendar_id = definition.map(|definition| {
+            let calendar_id = CalendarId(u32::try_from(self.defined.len()).unwrap_or(u32::MAX));
+            self.defined.push(definition);
+            calendar_id
+        });
+        self.resolved.insert(id.to_string(), calendar_id);
+        calendar_id
+    }
+}

@@ -1,0 +1,236 @@
+//! The `gantry` binary as a person runs it: exit codes, messages with file positions, and the
+//! table, JSON and CSV outputs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn gantry(arguments: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gantry"))
+        .args(arguments)
+        .output()
+        .expect("gantry runs")
+}
+
+fn write_plan(folder: &Path, name: &str, text: &str) -> PathBuf {
+    let path = folder.join(name);
+    std::fs::write(&path, text).expect("write plan");
+    path
+}
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+const HEADER: &str = "[project]\nname = \"t\"\nstart = 2026-03-02\n\n";
+
+#[test]
+fn a_loop_exits_1_and_names_every_task_of_it_with_its_line() {
+    let folder = tempfile::tempdir().unwrap();
+    let plan = write_plan(
+        folder.path(),
+        "loop.toml",
+        &format!(
+            "{HEADER}[[task]]\nid = \"design\"\nafter = [\"test\"]\n\n[[task]]\nid = \"build\"\nafter = [\"design\"]\n\n[[task]]\nid = \"test\"\nafter = [\"build\"]\n"
+        ),
+    );
+    for command in ["check", "schedule"] {
+        let output = gantry(&[command, plan.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(1), "{command}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains("dependency loop"), "{stderr}");
+        for (task, line) in [("design", 5), ("build", 9), ("test", 13)] {
+            assert!(
+                stderr.contains(&format!("loop.toml:{line}:1: task \"{task}\"")),
+                "{task} line {line} in:\n{stderr}"
+            );
+        }
+    }
+}
+
+/// Each mistake gives exactly one message, naming the file, line and column.
+#[test]
+fn bad_input_gives_one_clear_message_with_its_position() {
+    let folder = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "[[task]]\nid = \"a\"\n\n[[task]]\nid = \"b\"\nafter = [\"x\"]\n",
+            "10:10",
+            "unknown predecessor \"x\"",
+        ),
+        (
+            "[[task]]\nid = \"a\"\nduration = \"5 dayz\"\n",
+            "7:12",
+            "unknown unit \"dayz\"",
+        ),
+        (
+            "[[task]]\nid = \"a\"\nconstraint = \"SNET 2026-02-30\"\n",
+            "7:14",
+            "2026-02-30 does not exist",
+        ),
+        (
+            "[[task]]\nid = \"a\"\nconstraint = \"SNET\"\n",
+            "7:14",
+            "SNET needs a date",
+        ),
+    ];
+    for (body, position, expected) in cases {
+        let plan = write_plan(folder.path(), "bad.toml", &format!("{HEADER}{body}"));
+        let output = gantry(&["check", plan.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(1), "{body}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(
+            stderr.lines().count(),
+            1,
+            "one message for {body:?}:\n{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("bad.toml:{position}: ")),
+            "position {position} in {stderr}"
+        );
+        assert!(stderr.contains(expected), "{expected:?} in {stderr}");
+    }
+}
+
+#[test]
+fn the_examples_check_and_schedule() {
+    for example in [
+        "crm-rollout.toml",
+        "datacentre-migration.toml",
+        "network-refresh.toml",
+    ] {
+        let path = examples().join(example);
+        let output = gantry(&["check", path.to_str().unwrap()]);
+        assert!(
+            output.status.success(),
+            "{example}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let output = gantry(&["schedule", path.to_str().unwrap()]);
+        assert!(output.status.success(), "{example}");
+        let table = String::from_utf8(output.stdout).unwrap();
+        assert!(table.starts_with("WBS"), "{table}");
+        assert!(table.contains("Project finish: "), "{table}");
+        assert!(table.contains("Critical path"), "{table}");
+    }
+}
+
+#[test]
+fn json_output_has_the_documented_fields() {
+    let path = examples().join("network-refresh.toml");
+    let output = gantry(&["schedule", path.to_str().unwrap(), "--format", "json"]);
+    assert!(output.status.success());
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(document["project_finish"].is_string());
+    let tasks = document["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 59);
+    for task in tasks {
+        for field in [
+            "id",
+            "name",
+            "start",
+            "finish",
+            "early_start",
+            "early_finish",
+            "late_start",
+            "late_finish",
+        ] {
+            assert!(task[field].is_string(), "{field} in {task}");
+        }
+        for field in ["total_float_minutes", "free_float_minutes"] {
+            assert!(task[field].is_i64(), "{field} in {task}");
+        }
+        for field in ["critical", "is_summary"] {
+            assert!(task[field].is_boolean(), "{field} in {task}");
+        }
+    }
+    // The project finish is the latest finish of any task.
+    let latest = tasks
+        .iter()
+        .map(|task| task["finish"].as_str().unwrap().to_string())
+        .max()
+        .unwrap();
+    assert_eq!(document["project_finish"].as_str().unwrap(), latest);
+}
+
+#[test]
+fn csv_output_has_one_row_per_task() {
+    let path = examples().join("datacentre-migration.toml");
+    let output = gantry(&["schedule", path.to_str().unwrap(), "--format", "csv"]);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1 + 53);
+    assert!(text.starts_with("wbs,id,name,start,finish,"));
+}
+
+#[test]
+fn a_status_date_flag_overrides_the_plan() {
+    let folder = tempfile::tempdir().unwrap();
+    let plan = write_plan(
+        folder.path(),
+        "status.toml",
+        &format!("{HEADER}[[task]]\nid = \"a\"\nduration = \"2d\"\n"),
+    );
+    let output = gantry(&[
+        "schedule",
+        plan.to_str().unwrap(),
+        "--format",
+        "json",
+        "--status-date",
+        "2026-03-04",
+    ]);
+    assert!(output.status.success());
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    // Unstarted work moves after the status date (the end of Wednesday 4 March).
+    assert_eq!(document["tasks"][0]["start"], "2026-03-05T08:00");
+    assert_eq!(document["tasks"][0]["finish"], "2026-03-06T17:00");
+}
+
+#[test]
+fn bench_cpm_prints_json_figures() {
+    let output = gantry(&[
+        "bench", "cpm", "--tasks", "2000", "--runs", "2", "--format", "json",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["tasks"], 2000);
+    assert!(document["links"].as_u64().unwrap() > 3000);
+    assert!(document["median_ms"].as_f64().unwrap() > 0.0);
+    assert!(document["peak_rss_mb"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // Far more output than a pipe holds (64 KiB), so that writes really hit the closed pipe.
+    let folder = tempfile::tempdir().unwrap();
+    let tasks: String = (0..5000)
+        .map(|index| format!("[[task]]\nid = \"task-{index}\"\n\n"))
+        .collect();
+    let path = write_plan(folder.path(), "big.toml", &format!("{HEADER}{tasks}"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gantry"))
+        .args(["schedule", path.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one byte, then close the pipe, as `gantry schedule … | head -c1` would.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut byte = [0u8; 1];
+    stdout.read_exact(&mut byte).unwrap();
+    drop(stdout);
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(status.success(), "exit {status}: {stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+}
