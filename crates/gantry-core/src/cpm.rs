@@ -72,12 +72,40 @@ pub struct Schedule {
     pub critical_paths: Vec<Vec<TaskId>>,
     /// Warnings about the plan: negative float, overridden links, missed deadlines.
     pub diagnostics: Vec<Diagnostic>,
+    /// The driving links of every task driven by links, task after task (one flat list rather
+    /// than a vector per task: a schedule of a million tasks allocates once).
+    driving_links: Vec<LinkId>,
+    /// The driving subtasks of every summary task, likewise.
+    driving_subtasks: Vec<TaskId>,
 }
 
 impl Schedule {
     /// The schedule of one task.
     pub fn task(&self, id: TaskId) -> &TaskSchedule {
         &self.tasks[id.index()]
+    }
+
+    /// The links that set a task's early start ([`Driver::Links`]): on the task, or on a summary
+    /// task above it. Empty for other drivers.
+    pub fn driving_links(&self, id: TaskId) -> &[LinkId] {
+        let entry = self.task(id);
+        match entry.driver {
+            Driver::Links => {
+                &self.driving_links[entry.drivers.start as usize..entry.drivers.end as usize]
+            }
+            _ => &[],
+        }
+    }
+
+    /// The subtasks a summary task's start rolls up from ([`Driver::Subtasks`]). Empty for others.
+    pub fn driving_subtasks(&self, id: TaskId) -> &[TaskId] {
+        let entry = self.task(id);
+        match entry.driver {
+            Driver::Subtasks => {
+                &self.driving_subtasks[entry.drivers.start as usize..entry.drivers.end as usize]
+            }
+            _ => &[],
+        }
     }
 }
 
@@ -110,12 +138,15 @@ pub struct TaskSchedule {
     pub duration_minutes: i64,
     /// Share of the duration done, 0–100 (rolled up by duration for summaries).
     pub percent_complete: f64,
-    /// Why the task starts when it does.
+    /// Why the task starts when it does; the links or subtasks involved are
+    /// [`Schedule::driving_links`] and [`Schedule::driving_subtasks`].
     pub driver: Driver,
+    /// Where this task's drivers sit in the schedule's flat driver lists.
+    drivers: std::ops::Range<u32>,
 }
 
 /// What sets a task's early start ("why is this task here?").
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Driver {
     /// Nothing but the project start.
     ProjectStart,
@@ -125,10 +156,12 @@ pub enum Driver {
     Constraint,
     /// It has started: the actual start is a fact.
     Actual,
-    /// These links (on the task or on a summary task above it) give the latest bound.
-    Links(Vec<LinkId>),
-    /// A summary task: its dates roll up from these subtasks (earliest start, latest finish).
-    Subtasks(Vec<TaskId>),
+    /// Links (on the task or on a summary task above it) give the latest bound; see
+    /// [`Schedule::driving_links`].
+    Links,
+    /// A summary task: its start rolls up from its earliest subtasks; see
+    /// [`Schedule::driving_subtasks`].
+    Subtasks,
 }
 
 /// How serious a diagnostic is.
@@ -199,6 +232,9 @@ impl ScheduleFailure {
 /// Marks an edge that is part of the WBS (gate → child, child → roll-up), not a link.
 const HIERARCHY: u32 = u32::MAX;
 
+/// `Network::parent` of a top-level task.
+const NO_PARENT: u32 = u32::MAX;
+
 /// `Engine::incoming_meta` / `outgoing_meta`: the link type in the low two bits, then flags.
 const EDGE_KIND: u8 = 0b11;
 const EDGE_FINISH_TO_START: u8 = 0;
@@ -238,6 +274,8 @@ pub fn schedule(plan: &Plan, options: &ScheduleOptions) -> Result<Schedule, Sche
 struct Network {
     task_count: usize,
     is_summary: Vec<bool>,
+    /// Each task's summary task, or [`NO_PARENT`].
+    parent: Vec<u32>,
     edge_from: Vec<u32>,
     edge_to: Vec<u32>,
     /// The link of each edge, or [`HIERARCHY`].
@@ -253,7 +291,18 @@ struct Network {
 impl Network {
     fn build(plan: &Plan) -> Result<Network, ScheduleFailure> {
         let task_count = plan.tasks.len();
-        let is_summary = plan.summary_flags();
+        // One read of the task records for the tree; everything after uses these arrays.
+        let parent: Vec<u32> = plan
+            .tasks
+            .iter()
+            .map(|task| task.parent.map_or(NO_PARENT, |parent| parent.0))
+            .collect();
+        let mut is_summary = vec![false; task_count];
+        for &parent in &parent {
+            if parent != NO_PARENT {
+                is_summary[parent as usize] = true;
+            }
+        }
         check_links(plan, &is_summary)?;
 
         let node_count = 2 * task_count;
@@ -265,12 +314,7 @@ impl Network {
                 task.0
             }
         };
-        let hierarchy_edges = plan
-            .tasks
-            .iter()
-            .filter(|task| task.parent.is_some())
-            .count()
-            * 2;
+        let hierarchy_edges = parent.iter().filter(|&&parent| parent != NO_PARENT).count() * 2;
         let edge_capacity = plan.links.len() + hierarchy_edges;
         let mut edge_from = Vec::with_capacity(edge_capacity);
         let mut edge_to = Vec::with_capacity(edge_capacity);
@@ -280,14 +324,14 @@ impl Network {
             edge_to.push(entry(link.successor));
             edge_link.push(index as u32);
         }
-        for (index, task) in plan.tasks.iter().enumerate() {
-            if let Some(parent) = task.parent {
+        for (index, &parent) in parent.iter().enumerate() {
+            if parent != NO_PARENT {
                 let child = TaskId(index as u32);
-                edge_from.push(parent.0);
+                edge_from.push(parent);
                 edge_to.push(entry(child));
                 edge_link.push(HIERARCHY);
                 edge_from.push(exit(child));
-                edge_to.push(parent.0 + task_count as u32);
+                edge_to.push(parent + task_count as u32);
                 edge_link.push(HIERARCHY);
             }
         }
@@ -298,22 +342,29 @@ impl Network {
         let mut pending: Vec<u32> = (0..node_count)
             .map(|node| incoming_offsets[node + 1] - incoming_offsets[node])
             .collect();
+        // A topological order that follows the task order wherever the links allow: the passes
+        // then sweep the per-task arrays almost sequentially, which matters more than anything
+        // else for speed on large plans. Tasks are scanned in order; a task becomes due when
+        // its last predecessor is done. One that becomes due behind the scan (a backward link)
+        // or a summary's roll-up is taken at once from a stack; one ahead waits for the scan.
         let mut order = Vec::with_capacity(node_count);
-        order.extend(
-            (0..node_count as u32)
-                .filter(|&node| exists(node as usize) && pending[node as usize] == 0),
-        );
-        let mut next = 0;
-        while next < order.len() {
-            let node = order[next] as usize;
-            next += 1;
-            for &edge in
-                &outgoing[outgoing_offsets[node] as usize..outgoing_offsets[node + 1] as usize]
-            {
-                let to = edge_to[edge as usize] as usize;
-                pending[to] -= 1;
-                if pending[to] == 0 {
-                    order.push(to as u32);
+        let mut stack: Vec<u32> = Vec::new();
+        for scan in 0..task_count {
+            if pending[scan] != 0 {
+                continue;
+            }
+            stack.push(scan as u32);
+            while let Some(node) = stack.pop() {
+                order.push(node);
+                let node = node as usize;
+                let edges =
+                    &outgoing[outgoing_offsets[node] as usize..outgoing_offsets[node + 1] as usize];
+                for &edge in edges {
+                    let to = edge_to[edge as usize] as usize;
+                    pending[to] -= 1;
+                    if pending[to] == 0 && (to >= task_count || to < scan) {
+                        stack.push(to as u32);
+                    }
                 }
             }
         }
@@ -321,6 +372,7 @@ impl Network {
         let network = Network {
             task_count,
             is_summary,
+            parent,
             edge_from,
             edge_to,
             edge_link,
@@ -733,15 +785,13 @@ impl<'a> Engine<'a> {
             }
             flags[task] = bits;
         }
-        // A link is "fast" when both ends share a calendar and its lag is a fixed number of
-        // working minutes: its bound is then a count plus the lag.
-        let describe = |edge: usize, predecessor_end: usize, successor_end: usize| -> (i64, u8) {
-            let link = network.edge_link[edge];
-            if link == HIERARCHY {
-                return (0, EDGE_HIERARCHY);
-            }
-            let link = &plan.links[link as usize];
-            let predecessor = link.predecessor.index();
+        // Each link described once, in link order: its lag in working minutes and a byte of
+        // EDGE_* bits. A link is "fast" when both ends share a calendar and its lag is a fixed
+        // number of working minutes: its bound is then a count plus the lag.
+        let mut link_lag = Vec::with_capacity(plan.links.len());
+        let mut link_meta = Vec::with_capacity(plan.links.len());
+        for link in &plan.links {
+            let (predecessor, successor) = (link.predecessor.index(), link.successor.index());
             let lag = match link.lag {
                 Lag::None => Some(0),
                 Lag::Working(minutes) => Some(minutes),
@@ -756,39 +806,37 @@ impl<'a> Engine<'a> {
                 LinkType::FinishToFinish => EDGE_FINISH_TO_FINISH,
                 LinkType::StartToFinish => EDGE_START_TO_FINISH,
             };
-            match lag {
-                Some(lag) if task_calendar[predecessor_end] == task_calendar[successor_end] => {
+            let (lag, meta) = match lag {
+                Some(lag) if task_calendar[predecessor] == task_calendar[successor] => {
                     (lag, kind | EDGE_FAST)
                 }
                 _ => (0, kind),
+            };
+            link_lag.push(lag);
+            link_meta.push(meta);
+        }
+        // Then gathered into the order of the incoming and outgoing adjacency.
+        let gather = |edges: &[u32], other_end: &[u32]| {
+            let mut ends = Vec::with_capacity(edges.len());
+            let mut lags = Vec::with_capacity(edges.len());
+            let mut metas = Vec::with_capacity(edges.len());
+            for &edge in edges {
+                let link = network.edge_link[edge as usize];
+                ends.push(network.task_of(other_end[edge as usize]).0);
+                if link == HIERARCHY {
+                    lags.push(0);
+                    metas.push(EDGE_HIERARCHY);
+                } else {
+                    lags.push(link_lag[link as usize]);
+                    metas.push(link_meta[link as usize]);
+                }
             }
+            (ends, lags, metas)
         };
-        let mut incoming_source = Vec::with_capacity(edge_count);
-        let mut incoming_lag = Vec::with_capacity(edge_count);
-        let mut incoming_meta = Vec::with_capacity(edge_count);
-        for node in 0..network.incoming_offsets.len() - 1 {
-            let this = network.task_of(node as u32).index();
-            for &edge in network.incoming(node) {
-                let other = network.task_of(network.edge_from[edge as usize]).index();
-                let (lag, meta) = describe(edge as usize, other, this);
-                incoming_source.push(other as u32);
-                incoming_lag.push(lag);
-                incoming_meta.push(meta);
-            }
-        }
-        let mut outgoing_target = Vec::with_capacity(edge_count);
-        let mut outgoing_lag = Vec::with_capacity(edge_count);
-        let mut outgoing_meta = Vec::with_capacity(edge_count);
-        for node in 0..network.outgoing_offsets.len() - 1 {
-            let this = network.task_of(node as u32).index();
-            for &edge in network.outgoing(node) {
-                let other = network.task_of(network.edge_to[edge as usize]).index();
-                let (lag, meta) = describe(edge as usize, this, other);
-                outgoing_target.push(other as u32);
-                outgoing_lag.push(lag);
-                outgoing_meta.push(meta);
-            }
-        }
+        let (incoming_source, incoming_lag, incoming_meta) =
+            gather(&network.incoming, &network.edge_from);
+        let (outgoing_target, outgoing_lag, outgoing_meta) =
+            gather(&network.outgoing, &network.edge_to);
         let project_start_count = calendars
             .iter()
             .map(|calendar| calendar.work_before(project_start))
@@ -1205,9 +1253,15 @@ impl<'a> Engine<'a> {
         let duration = self.duration[task];
         let (incoming, floored) = self.incoming_count(task)?;
         let project_start = self.project_start_count[slot];
-        let constraint = self.plan.tasks[task].constraint;
-        let constraint_count =
-            self.constraint_at[task].map(|date| self.calendar(task).work_before(date));
+        // Only a dated constraint acts here (ALAP acts through the late dates); reading the task
+        // record just to find out costs a cache miss per task on large plans.
+        let (constraint, constraint_count) = match self.constraint_at[task] {
+            Some(date) => (
+                self.plan.tasks[task].constraint,
+                Some(self.calendar(task).work_before(date)),
+            ),
+            None => (Constraint::AsSoonAsPossible, None),
+        };
         let links_bound = match (incoming, floored) {
             (Some(value), true) => value.max(project_start),
             (Some(value), false) => value,
@@ -1825,42 +1879,59 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn driver(&self, task: usize) -> Driver {
+    /// Why a task starts when it does, appending the links or subtasks involved to the flat
+    /// lists and returning where they sit.
+    fn driver(
+        &self,
+        task: usize,
+        links: &mut Vec<LinkId>,
+        subtasks: &mut Vec<TaskId>,
+    ) -> (Driver, std::ops::Range<u32>) {
         if self.network.is_summary[task] {
-            let mut subtasks = Vec::new();
+            let first = subtasks.len() as u32;
             for &edge in self.network.outgoing(task) {
                 let child = self.network.task_of(self.network.edge_to[edge as usize]);
                 if self.forward_dates(child.index()).0 == self.early_start[task] {
                     subtasks.push(child);
                 }
             }
-            return Driver::Subtasks(subtasks);
+            return (Driver::Subtasks, first..subtasks.len() as u32);
         }
-        match self.reason[task] {
+        let driver = match self.reason[task] {
             Reason::Actual => Driver::Actual,
             Reason::Constraint => Driver::Constraint,
             Reason::StatusDate => Driver::StatusDate,
             Reason::ProjectStart => Driver::ProjectStart,
             Reason::Edges => {
-                let mut links = Vec::new();
-                self.driving_links(task, &mut links);
-                links.sort();
-                links.dedup();
-                if links.is_empty() {
-                    // Only summary gates without a bound of their own: the parent's reason applies.
-                    let mut node = task;
-                    while let Some(parent) = self.plan.tasks[node].parent {
-                        node = parent.index();
-                        if self.reason[node] == Reason::Constraint {
-                            return Driver::Constraint;
-                        }
+                let first = links.len();
+                self.driving_links(task, links);
+                // Sort and deduplicate this task's part of the list in place.
+                links[first..].sort_unstable();
+                let mut kept = first;
+                for read in first..links.len() {
+                    if kept == first || links[read] != links[kept - 1] {
+                        links[kept] = links[read];
+                        kept += 1;
                     }
-                    Driver::ProjectStart
-                } else {
-                    Driver::Links(links)
                 }
+                links.truncate(kept);
+                if kept > first {
+                    return (Driver::Links, first as u32..kept as u32);
+                }
+                // Only summary gates without a bound of their own: the parent's reason applies.
+                let mut node = task;
+                let mut driver = Driver::ProjectStart;
+                while let Some(parent) = self.plan.tasks[node].parent {
+                    node = parent.index();
+                    if self.reason[node] == Reason::Constraint {
+                        driver = Driver::Constraint;
+                        break;
+                    }
+                }
+                driver
             }
-        }
+        };
+        (driver, 0..0)
     }
 
     /// Constraints that the links cannot meet (which forces negative float on the tasks that
@@ -2124,6 +2195,8 @@ impl<'a> Engine<'a> {
 
     fn into_schedule(self) -> Schedule {
         let task_count = self.plan.tasks.len();
+        let mut driving_links = Vec::new();
+        let mut driving_subtasks = Vec::new();
         let scheduled = self.scheduled_dates();
         let mut tasks = Vec::with_capacity(task_count);
         let mut critical = vec![false; task_count];
@@ -2142,10 +2215,9 @@ impl<'a> Engine<'a> {
         }
         // A summary is critical when a subtask is; children come after parents in WBS order.
         for task in (0..task_count).rev() {
-            if critical[task]
-                && let Some(parent) = self.plan.tasks[task].parent
-            {
-                critical[parent.index()] = true;
+            let parent = self.network.parent[task];
+            if critical[task] && parent != NO_PARENT {
+                critical[parent as usize] = true;
             }
         }
         // Percent complete rolls up by duration.
@@ -2156,9 +2228,10 @@ impl<'a> Engine<'a> {
                 rolled_duration[task] = self.duration[task] as f64;
                 rolled_done[task] = self.progress[task].done as f64;
             }
-            if let Some(parent) = self.plan.tasks[task].parent {
-                rolled_duration[parent.index()] += rolled_duration[task];
-                rolled_done[parent.index()] += rolled_done[task];
+            let parent = self.network.parent[task];
+            if parent != NO_PARENT {
+                rolled_duration[parent as usize] += rolled_duration[task];
+                rolled_done[parent as usize] += rolled_done[task];
             }
         }
         for task in 0..task_count {
@@ -2182,6 +2255,7 @@ impl<'a> Engine<'a> {
             } else {
                 self.duration[task]
             };
+            let (driver, drivers) = self.driver(task, &mut driving_links, &mut driving_subtasks);
             tasks.push(TaskSchedule {
                 start: scheduled.starts[task],
                 finish: scheduled.finishes[task],
@@ -2197,7 +2271,8 @@ impl<'a> Engine<'a> {
                     && (self.milestone[task] || self.plan.tasks[task].milestone),
                 duration_minutes,
                 percent_complete,
-                driver: self.driver(task),
+                driver,
+                drivers,
             });
         }
         let critical_paths = self.critical_paths(&critical);
@@ -2208,6 +2283,8 @@ impl<'a> Engine<'a> {
             tasks,
             critical_paths,
             diagnostics: self.diagnostics,
+            driving_links,
+            driving_subtasks,
         }
     }
 

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use gantry_core::Instant;
 use gantry_core::cpm::{Diagnostic, Driver, Schedule, Severity};
-use gantry_core::model::{DurationSettings, Plan};
+use gantry_core::model::{DurationSettings, Plan, TaskId};
 use gantry_formats::PlanFile;
 use jiff::civil::{Date, DateTime};
 use serde_json::json;
@@ -159,15 +159,15 @@ pub fn table(plan: &Plan, schedule: &Schedule, out: &mut impl Write) -> std::io:
     Ok(())
 }
 
-fn driver_json(plan: &Plan, driver: &Driver) -> serde_json::Value {
-    match driver {
+fn driver_json(plan: &Plan, schedule: &Schedule, task: TaskId) -> serde_json::Value {
+    match schedule.task(task).driver {
         Driver::ProjectStart => json!({"kind": "project_start"}),
         Driver::StatusDate => json!({"kind": "status_date"}),
         Driver::Constraint => json!({"kind": "constraint"}),
         Driver::Actual => json!({"kind": "actual"}),
-        Driver::Links(links) => json!({
+        Driver::Links => json!({
             "kind": "links",
-            "links": links.iter().map(|link| {
+            "links": schedule.driving_links(task).iter().map(|link| {
                 let link = &plan.links[link.index()];
                 json!({
                     "predecessor": plan.task(link.predecessor).key,
@@ -176,9 +176,9 @@ fn driver_json(plan: &Plan, driver: &Driver) -> serde_json::Value {
                 })
             }).collect::<Vec<_>>(),
         }),
-        Driver::Subtasks(tasks) => json!({
+        Driver::Subtasks => json!({
             "kind": "subtasks",
-            "tasks": tasks.iter().map(|&task| plan.task(task).key.clone()).collect::<Vec<_>>(),
+            "tasks": schedule.driving_subtasks(task).iter().map(|&task| plan.task(task).key.clone()).collect::<Vec<_>>(),
         }),
     }
 }
@@ -210,7 +210,7 @@ pub fn json(plan: &Plan, schedule: &Schedule, out: &mut impl Write) -> std::io::
                 "is_milestone": entry.is_milestone,
                 "duration_minutes": entry.duration_minutes,
                 "percent_complete": entry.percent_complete,
-                "driver": driver_json(plan, &entry.driver),
+                "driver": driver_json(plan, schedule, TaskId(index as u32)),
             })
         })
         .collect();

@@ -58,12 +58,14 @@ fn table(path: &Path) -> String {
     .expect("writing to a String cannot fail");
     for (index, entry) in schedule.tasks.iter().enumerate() {
         let task = &plan.tasks[index];
-        let driver = match &entry.driver {
+        let id = gantry_core::model::TaskId(index as u32);
+        let driver = match entry.driver {
             Driver::ProjectStart => "project start".to_string(),
             Driver::StatusDate => "status date".to_string(),
             Driver::Constraint => "constraint".to_string(),
             Driver::Actual => "actual".to_string(),
-            Driver::Links(links) => links
+            Driver::Links => schedule
+                .driving_links(id)
                 .iter()
                 .map(|link| {
                     let link = &plan.links[link.index()];
@@ -71,16 +73,15 @@ fn table(path: &Path) -> String {
                 })
                 .collect::<Vec<_>>()
                 .join(", "),
-            Driver::Subtasks(tasks) => {
-                format!(
-                    "subtasks {}",
-                    tasks
-                        .iter()
-                        .map(|&task| plan.task(task).key.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }
+            Driver::Subtasks => format!(
+                "subtasks {}",
+                schedule
+                    .driving_subtasks(id)
+                    .iter()
+                    .map(|&task| plan.task(task).key.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         };
         writeln!(
             out,
