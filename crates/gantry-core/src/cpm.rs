@@ -256,18 +256,118 @@ const TASK_COMPLETE: u8 = 1 << 4;
 const TASK_ALAP_LATE: u8 = 1 << 5;
 
 /// Schedules `plan`. Deterministic: the same plan and options give the same schedule.
+///
+/// To schedule again and again (a server re-scheduling a project after every change), keep a
+/// [`Scheduler`]: it gives the same schedules and keeps its working memory between them.
 pub fn schedule(plan: &Plan, options: &ScheduleOptions) -> Result<Schedule, ScheduleFailure> {
-    if let Err(error) = plan.validate_structure() {
-        return Err(ScheduleFailure::single(
-            DiagnosticKind::InvalidLink,
-            Vec::new(),
-            error.to_string(),
-        ));
+    Scheduler::new().schedule(plan, options)
+}
+
+/// Schedules plans one after another, keeping the engine's working memory (tens of megabytes
+/// for a plan of 100,000 tasks) from one schedule to the next instead of asking the operating
+/// system for it, and faulting it in, each time.
+#[derive(Debug, Default)]
+pub struct Scheduler {
+    pools: Pools,
+}
+
+impl Scheduler {
+    /// A scheduler with no memory kept yet.
+    pub fn new() -> Scheduler {
+        Scheduler::default()
     }
-    let network = Network::build(plan)?;
-    let mut engine = Engine::new(plan, options, network)?;
-    engine.run()?;
-    Ok(engine.into_schedule())
+
+    /// Schedules `plan`; the same result as [`schedule`].
+    pub fn schedule(
+        &mut self,
+        plan: &Plan,
+        options: &ScheduleOptions,
+    ) -> Result<Schedule, ScheduleFailure> {
+        let pools = &mut self.pools;
+        if let Err(error) = plan.validate_structure() {
+            return Err(ScheduleFailure::single(
+                DiagnosticKind::InvalidLink,
+                Vec::new(),
+                error.to_string(),
+            ));
+        }
+        let network = Network::build(plan, pools)?;
+        let mut engine = Engine::new(plan, options, network, pools)?;
+        engine.run()?;
+        Ok(engine.into_schedule(pools))
+    }
+}
+
+/// Working memory kept between schedules: for each element type, a few cleared vectors.
+#[derive(Debug, Default)]
+struct Pools {
+    instants: Vec<Vec<Instant>>,
+    optional_instants: Vec<Vec<Option<Instant>>>,
+    counts: Vec<Vec<i64>>,
+    numbers: Vec<Vec<u32>>,
+    bytes: Vec<Vec<u8>>,
+    flags: Vec<Vec<bool>>,
+    reasons: Vec<Vec<Reason>>,
+    progress: Vec<Vec<TaskProgress>>,
+    fractions: Vec<Vec<f64>>,
+}
+
+/// An element type [`Pools`] keeps vectors of.
+trait Pooled: Clone {
+    fn stack(pools: &mut Pools) -> &mut Vec<Vec<Self>>;
+}
+
+macro_rules! pooled {
+    ($($element:ty => $field:ident),* $(,)?) => {
+        $(impl Pooled for $element {
+            fn stack(pools: &mut Pools) -> &mut Vec<Vec<Self>> {
+                &mut pools.$field
+            }
+        })*
+    };
+}
+
+pooled!(
+    Instant => instants,
+    Option<Instant> => optional_instants,
+    i64 => counts,
+    u32 => numbers,
+    u8 => bytes,
+    bool => flags,
+    Reason => reasons,
+    TaskProgress => progress,
+    f64 => fractions,
+);
+
+impl Pools {
+    /// A kept vector for `length` elements, cleared: the smallest that is large enough, so that
+    /// each vector serves the same purpose from one schedule to the next; else the largest.
+    fn take<T: Pooled>(&mut self, length: usize) -> Vec<T> {
+        let stack = T::stack(self);
+        let fitting = (0..stack.len())
+            .filter(|&index| stack[index].capacity() >= length)
+            .min_by_key(|&index| stack[index].capacity());
+        let chosen =
+            fitting.or_else(|| (0..stack.len()).max_by_key(|&index| stack[index].capacity()));
+        let mut vector = chosen
+            .map(|index| stack.swap_remove(index))
+            .unwrap_or_default();
+        vector.clear();
+        vector.reserve(length);
+        vector
+    }
+
+    /// A vector of `length` copies of `value`.
+    fn filled<T: Pooled>(&mut self, length: usize, value: T) -> Vec<T> {
+        let mut vector = self.take(length);
+        vector.resize(length, value);
+        vector
+    }
+
+    /// Keeps a vector for a later schedule.
+    fn keep<T: Pooled>(&mut self, vector: Vec<T>) {
+        T::stack(self).push(vector);
+    }
 }
 
 /// The task network as flat arrays (see the module documentation).
@@ -289,15 +389,16 @@ struct Network {
 }
 
 impl Network {
-    fn build(plan: &Plan) -> Result<Network, ScheduleFailure> {
+    fn build(plan: &Plan, pools: &mut Pools) -> Result<Network, ScheduleFailure> {
         let task_count = plan.tasks.len();
         // One read of the task records for the tree; everything after uses these arrays.
-        let parent: Vec<u32> = plan
-            .tasks
-            .iter()
-            .map(|task| task.parent.map_or(NO_PARENT, |parent| parent.0))
-            .collect();
-        let mut is_summary = vec![false; task_count];
+        let mut parent: Vec<u32> = pools.take(task_count);
+        parent.extend(
+            plan.tasks
+                .iter()
+                .map(|task| task.parent.map_or(NO_PARENT, |parent| parent.0)),
+        );
+        let mut is_summary = pools.filled(task_count, false);
         for &parent in &parent {
             if parent != NO_PARENT {
                 is_summary[parent as usize] = true;
@@ -316,9 +417,9 @@ impl Network {
         };
         let hierarchy_edges = parent.iter().filter(|&&parent| parent != NO_PARENT).count() * 2;
         let edge_capacity = plan.links.len() + hierarchy_edges;
-        let mut edge_from = Vec::with_capacity(edge_capacity);
-        let mut edge_to = Vec::with_capacity(edge_capacity);
-        let mut edge_link = Vec::with_capacity(edge_capacity);
+        let mut edge_from = pools.take(edge_capacity);
+        let mut edge_to = pools.take(edge_capacity);
+        let mut edge_link = pools.take(edge_capacity);
         for (index, link) in plan.links.iter().enumerate() {
             edge_from.push(exit(link.predecessor));
             edge_to.push(entry(link.successor));
@@ -335,20 +436,21 @@ impl Network {
                 edge_link.push(HIERARCHY);
             }
         }
-        let (incoming_offsets, incoming) = compress(node_count, &edge_to);
-        let (outgoing_offsets, outgoing) = compress(node_count, &edge_from);
+        let (incoming_offsets, incoming) = compress(node_count, &edge_to, pools);
+        let (outgoing_offsets, outgoing) = compress(node_count, &edge_from, pools);
 
         let exists = |node: usize| node < task_count || is_summary[node - task_count];
-        let mut pending: Vec<u32> = (0..node_count)
-            .map(|node| incoming_offsets[node + 1] - incoming_offsets[node])
-            .collect();
+        let mut pending: Vec<u32> = pools.take(node_count);
+        pending.extend(
+            (0..node_count).map(|node| incoming_offsets[node + 1] - incoming_offsets[node]),
+        );
         // A topological order that follows the task order wherever the links allow: the passes
         // then sweep the per-task arrays almost sequentially, which matters more than anything
         // else for speed on large plans. Tasks are scanned in order; a task becomes due when
         // its last predecessor is done. One that becomes due behind the scan (a backward link)
         // or a summary's roll-up is taken at once from a stack; one ahead waits for the scan.
-        let mut order = Vec::with_capacity(node_count);
-        let mut stack: Vec<u32> = Vec::new();
+        let mut order = pools.take(node_count);
+        let mut stack: Vec<u32> = pools.take(0);
         for scan in 0..task_count {
             if pending[scan] != 0 {
                 continue;
@@ -368,6 +470,7 @@ impl Network {
                 }
             }
         }
+        pools.keep(stack);
         let existing = (0..node_count).filter(|&node| exists(node)).count();
         let network = Network {
             task_count,
@@ -385,7 +488,39 @@ impl Network {
         if network.order.len() < existing {
             return Err(network.loops(plan, &pending));
         }
+        pools.keep(pending);
         Ok(network)
+    }
+
+    /// Gives the network's vectors back for the next schedule.
+    fn recycle(self, pools: &mut Pools) {
+        let Network {
+            task_count: _,
+            is_summary,
+            parent,
+            edge_from,
+            edge_to,
+            edge_link,
+            incoming_offsets,
+            incoming,
+            outgoing_offsets,
+            outgoing,
+            order,
+        } = self;
+        pools.keep(is_summary);
+        for vector in [
+            parent,
+            edge_from,
+            edge_to,
+            edge_link,
+            incoming_offsets,
+            incoming,
+            outgoing_offsets,
+            outgoing,
+            order,
+        ] {
+            pools.keep(vector);
+        }
     }
 
     fn incoming(&self, node: usize) -> &[u32] {
@@ -479,20 +614,22 @@ impl Network {
 }
 
 /// Compressed adjacency: for each node, the edges whose `key` is that node.
-fn compress(node_count: usize, key: &[u32]) -> (Vec<u32>, Vec<u32>) {
-    let mut offsets = vec![0u32; node_count + 1];
+fn compress(node_count: usize, key: &[u32], pools: &mut Pools) -> (Vec<u32>, Vec<u32>) {
+    let mut offsets = pools.filled(node_count + 1, 0u32);
     for &node in key {
         offsets[node as usize + 1] += 1;
     }
     for node in 0..node_count {
         offsets[node + 1] += offsets[node];
     }
-    let mut fill = offsets.clone();
-    let mut edges = vec![0u32; key.len()];
+    let mut fill: Vec<u32> = pools.take(offsets.len());
+    fill.extend_from_slice(&offsets);
+    let mut edges = pools.filled(key.len(), 0u32);
     for (edge, &node) in key.iter().enumerate() {
         edges[fill[node as usize] as usize] = edge as u32;
         fill[node as usize] += 1;
     }
+    pools.keep(fill);
     (offsets, edges)
 }
 
@@ -673,12 +810,13 @@ impl<'a> Engine<'a> {
         plan: &'a Plan,
         options: &ScheduleOptions,
         network: Network,
+        pools: &mut Pools,
     ) -> Result<Engine<'a>, ScheduleFailure> {
         let task_count = plan.tasks.len();
         // Build each calendar that is used once.
         let mut calendar_slot = vec![u32::MAX; plan.calendars.len()];
         let mut calendars = Vec::new();
-        let mut task_calendar = Vec::with_capacity(task_count);
+        let mut task_calendar = pools.take(task_count);
         let mut slot_of = |id: crate::model::CalendarId, calendars: &mut Vec<WorkingCalendar>| {
             if calendar_slot[id.index()] == u32::MAX {
                 let calendar = WorkingCalendar::build(&plan.calendars, id).map_err(|error| {
@@ -705,13 +843,13 @@ impl<'a> Engine<'a> {
             .status_date
             .or(plan.status_date)
             .map(Instant::from_civil);
-        let mut duration = Vec::with_capacity(task_count);
-        let mut elapsed = Vec::with_capacity(task_count);
-        let mut milestone = Vec::with_capacity(task_count);
-        let mut alap = Vec::with_capacity(task_count);
-        let mut progress = Vec::with_capacity(task_count);
-        let mut constraint_at = Vec::with_capacity(task_count);
-        let mut deadline = Vec::with_capacity(task_count);
+        let mut duration = pools.take(task_count);
+        let mut elapsed = pools.take(task_count);
+        let mut milestone = pools.take(task_count);
+        let mut alap = pools.take(task_count);
+        let mut progress = pools.take(task_count);
+        let mut constraint_at = pools.take(task_count);
+        let mut deadline = pools.take(task_count);
         for (index, task) in plan.tasks.iter().enumerate() {
             let minutes = task.duration.minutes.max(0);
             let calendar = &calendars[task_calendar[index] as usize];
@@ -762,7 +900,7 @@ impl<'a> Engine<'a> {
         }
         let project_start = Instant::from_civil(plan.start);
         let edge_count = network.edge_from.len();
-        let mut flags = vec![0u8; task_count];
+        let mut flags = pools.filled(task_count, 0u8);
         for task in 0..task_count {
             let mut bits = 0;
             if network.is_summary[task] {
@@ -788,8 +926,8 @@ impl<'a> Engine<'a> {
         // Each link described once, in link order: its lag in working minutes and a byte of
         // EDGE_* bits. A link is "fast" when both ends share a calendar and its lag is a fixed
         // number of working minutes: its bound is then a count plus the lag.
-        let mut link_lag = Vec::with_capacity(plan.links.len());
-        let mut link_meta = Vec::with_capacity(plan.links.len());
+        let mut link_lag: Vec<i64> = pools.take(plan.links.len());
+        let mut link_meta: Vec<u8> = pools.take(plan.links.len());
         for link in &plan.links {
             let (predecessor, successor) = (link.predecessor.index(), link.successor.index());
             let lag = match link.lag {
@@ -816,10 +954,10 @@ impl<'a> Engine<'a> {
             link_meta.push(meta);
         }
         // Then gathered into the order of the incoming and outgoing adjacency.
-        let gather = |edges: &[u32], other_end: &[u32]| {
-            let mut ends = Vec::with_capacity(edges.len());
-            let mut lags = Vec::with_capacity(edges.len());
-            let mut metas = Vec::with_capacity(edges.len());
+        let mut gather = |edges: &[u32], other_end: &[u32]| {
+            let mut ends: Vec<u32> = pools.take(edges.len());
+            let mut lags: Vec<i64> = pools.take(edges.len());
+            let mut metas: Vec<u8> = pools.take(edges.len());
             for &edge in edges {
                 let link = network.edge_link[edge as usize];
                 ends.push(network.task_of(other_end[edge as usize]).0);
@@ -837,6 +975,8 @@ impl<'a> Engine<'a> {
             gather(&network.incoming, &network.edge_from);
         let (outgoing_target, outgoing_lag, outgoing_meta) =
             gather(&network.outgoing, &network.edge_to);
+        pools.keep(link_lag);
+        pools.keep(link_meta);
         let project_start_count = calendars
             .iter()
             .map(|calendar| calendar.work_before(project_start))
@@ -863,15 +1003,15 @@ impl<'a> Engine<'a> {
             max_critical_paths: options.max_critical_paths,
             alap_pass: false,
             exact_only: false,
-            early_start: vec![project_start; task_count],
-            early_finish: vec![project_start; task_count],
-            late_start: vec![project_start; task_count],
-            late_finish: vec![project_start; task_count],
-            gate_start: vec![project_start; task_count],
-            gate_bound: vec![false; task_count],
-            reason: vec![Reason::ProjectStart; task_count],
-            edges_bound: vec![0; task_count],
-            edge_value: vec![0; edge_count],
+            early_start: pools.filled(task_count, project_start),
+            early_finish: pools.filled(task_count, project_start),
+            late_start: pools.filled(task_count, project_start),
+            late_finish: pools.filled(task_count, project_start),
+            gate_start: pools.filled(task_count, project_start),
+            gate_bound: pools.filled(task_count, false),
+            reason: pools.filled(task_count, Reason::ProjectStart),
+            edges_bound: pools.filled(task_count, 0i64),
+            edge_value: pools.filled(edge_count, 0i64),
             incoming_source,
             incoming_lag,
             incoming_meta,
@@ -879,18 +1019,18 @@ impl<'a> Engine<'a> {
             outgoing_lag,
             outgoing_meta,
             flags,
-            early_start_count: vec![0; task_count],
-            early_finish_count: vec![0; task_count],
-            late_start_count: vec![0; task_count],
-            late_finish_count: vec![0; task_count],
-            gate_count: vec![0; task_count],
-            rollup_finish_count: vec![0; task_count],
+            early_start_count: pools.filled(task_count, 0i64),
+            early_finish_count: pools.filled(task_count, 0i64),
+            late_start_count: pools.filled(task_count, 0i64),
+            late_finish_count: pools.filled(task_count, 0i64),
+            gate_count: pools.filled(task_count, 0i64),
+            rollup_finish_count: pools.filled(task_count, 0i64),
             project_start_count,
             project_finish_count: Vec::new(),
             status_date_count,
-            rollup_finish_bound: vec![project_start; task_count],
-            rollup_start_bound: vec![None; task_count],
-            links_start_count: vec![0; task_count],
+            rollup_finish_bound: pools.filled(task_count, project_start),
+            rollup_start_bound: pools.filled(task_count, None),
+            links_start_count: pools.filled(task_count, 0i64),
             diagnostics: Vec::new(),
             network,
         })
@@ -2193,14 +2333,14 @@ impl<'a> Engine<'a> {
         paths
     }
 
-    fn into_schedule(self) -> Schedule {
+    fn into_schedule(mut self, pools: &mut Pools) -> Schedule {
         let task_count = self.plan.tasks.len();
         let mut driving_links = Vec::new();
         let mut driving_subtasks = Vec::new();
-        let scheduled = self.scheduled_dates();
+        let scheduled = self.scheduled_dates(pools);
         let mut tasks = Vec::with_capacity(task_count);
-        let mut critical = vec![false; task_count];
-        let mut total_floats = vec![0i64; task_count];
+        let mut critical = pools.filled(task_count, false);
+        let mut total_floats = pools.filled(task_count, 0i64);
         for task in 0..task_count {
             let counts = [
                 self.early_start_count[task],
@@ -2221,8 +2361,8 @@ impl<'a> Engine<'a> {
             }
         }
         // Percent complete rolls up by duration.
-        let mut rolled_duration = vec![0f64; task_count];
-        let mut rolled_done = vec![0f64; task_count];
+        let mut rolled_duration = pools.filled(task_count, 0f64);
+        let mut rolled_done = pools.filled(task_count, 0f64);
         for task in (0..task_count).rev() {
             if !self.network.is_summary[task] {
                 rolled_duration[task] = self.duration[task] as f64;
@@ -2276,24 +2416,113 @@ impl<'a> Engine<'a> {
             });
         }
         let critical_paths = self.critical_paths(&critical);
-        Schedule {
+        let schedule = Schedule {
             project_start: self.project_start,
             project_finish: self.project_finish,
             status_date: self.status_date,
             tasks,
             critical_paths,
-            diagnostics: self.diagnostics,
+            diagnostics: std::mem::take(&mut self.diagnostics),
             driving_links,
             driving_subtasks,
+        };
+        pools.keep(critical);
+        pools.keep(total_floats);
+        pools.keep(rolled_duration);
+        pools.keep(rolled_done);
+        scheduled.recycle(pools);
+        self.recycle(pools);
+        schedule
+    }
+
+    /// Gives the engine's vectors back for the next schedule.
+    fn recycle(self, pools: &mut Pools) {
+        let Engine {
+            task_calendar,
+            duration,
+            elapsed,
+            milestone,
+            alap,
+            progress,
+            constraint_at,
+            deadline,
+            early_start,
+            early_finish,
+            late_start,
+            late_finish,
+            gate_start,
+            gate_bound,
+            reason,
+            edges_bound,
+            edge_value,
+            incoming_source,
+            incoming_lag,
+            incoming_meta,
+            outgoing_target,
+            outgoing_lag,
+            outgoing_meta,
+            flags,
+            early_start_count,
+            early_finish_count,
+            late_start_count,
+            late_finish_count,
+            gate_count,
+            rollup_finish_count,
+            rollup_finish_bound,
+            rollup_start_bound,
+            links_start_count,
+            network,
+            ..
+        } = self;
+        for vector in [task_calendar, incoming_source, outgoing_target] {
+            pools.keep(vector);
         }
+        for vector in [
+            duration,
+            edges_bound,
+            edge_value,
+            incoming_lag,
+            outgoing_lag,
+            early_start_count,
+            early_finish_count,
+            late_start_count,
+            late_finish_count,
+            gate_count,
+            rollup_finish_count,
+            links_start_count,
+        ] {
+            pools.keep(vector);
+        }
+        for vector in [elapsed, milestone, alap, gate_bound] {
+            pools.keep(vector);
+        }
+        for vector in [incoming_meta, outgoing_meta, flags] {
+            pools.keep(vector);
+        }
+        for vector in [
+            early_start,
+            early_finish,
+            late_start,
+            late_finish,
+            gate_start,
+            rollup_finish_bound,
+        ] {
+            pools.keep(vector);
+        }
+        for vector in [constraint_at, deadline, rollup_start_bound] {
+            pools.keep(vector);
+        }
+        pools.keep(progress);
+        pools.keep(reason);
+        network.recycle(pools);
     }
 
     /// Scheduled start and finish of every task (summaries roll up their subtasks' scheduled
     /// dates), with their working-minute counts on each task's calendar.
-    fn scheduled_dates(&self) -> ScheduledDates {
+    fn scheduled_dates(&self, pools: &mut Pools) -> ScheduledDates {
         let task_count = self.plan.tasks.len();
-        let mut starts = vec![Instant(0); task_count];
-        let mut finishes = vec![Instant(0); task_count];
+        let mut starts = pools.filled(task_count, Instant(0));
+        let mut finishes = pools.filled(task_count, Instant(0));
         for task in 0..task_count {
             if !self.network.is_summary[task] {
                 starts[task] = self.scheduled_start(task);
@@ -2323,24 +2552,22 @@ impl<'a> Engine<'a> {
                 |&(_, count)| count,
             )
         };
-        let start_counts = (0..task_count)
-            .map(|task| {
-                let known = [
-                    (self.early_start[task], self.early_start_count[task]),
-                    (self.late_start[task], self.late_start_count[task]),
-                ];
-                count(task, starts[task], known)
-            })
-            .collect();
-        let finish_counts = (0..task_count)
-            .map(|task| {
-                let known = [
-                    (self.early_finish[task], self.early_finish_count[task]),
-                    (self.late_finish[task], self.late_finish_count[task]),
-                ];
-                count(task, finishes[task], known)
-            })
-            .collect();
+        let mut start_counts = pools.take(task_count);
+        start_counts.extend((0..task_count).map(|task| {
+            let known = [
+                (self.early_start[task], self.early_start_count[task]),
+                (self.late_start[task], self.late_start_count[task]),
+            ];
+            count(task, starts[task], known)
+        }));
+        let mut finish_counts = pools.take(task_count);
+        finish_counts.extend((0..task_count).map(|task| {
+            let known = [
+                (self.early_finish[task], self.early_finish_count[task]),
+                (self.late_finish[task], self.late_finish_count[task]),
+            ];
+            count(task, finishes[task], known)
+        }));
         ScheduledDates {
             starts,
             finishes,
@@ -2359,6 +2586,13 @@ struct ScheduledDates {
 }
 
 impl ScheduledDates {
+    fn recycle(self, pools: &mut Pools) {
+        pools.keep(self.starts);
+        pools.keep(self.finishes);
+        pools.keep(self.start_counts);
+        pools.keep(self.finish_counts);
+    }
+
     fn date(&self, task: usize, start: bool) -> Instant {
         if start {
             self.starts[task]
@@ -2393,12 +2627,36 @@ mod tests {
     use crate::generate::{NetworkShape, random_plan};
 
     fn schedule_with(plan: &Plan, exact_only: bool) -> Schedule {
-        let network = Network::build(plan).expect("generated plans have no loops");
-        let mut engine =
-            Engine::new(plan, &ScheduleOptions::default(), network).expect("calendars build");
+        let mut pools = Pools::default();
+        let network = Network::build(plan, &mut pools).expect("generated plans have no loops");
+        let mut engine = Engine::new(plan, &ScheduleOptions::default(), network, &mut pools)
+            .expect("calendars build");
         engine.exact_only = exact_only;
         engine.run().expect("generated plans schedule");
-        engine.into_schedule()
+        engine.into_schedule(&mut pools)
+    }
+
+    /// A scheduler that keeps its working memory gives the same schedules as a fresh one, also
+    /// when plans of different sizes follow each other (buffers grow, shrink and change hands).
+    #[test]
+    fn a_reused_scheduler_gives_the_same_schedules() {
+        let mut scheduler = Scheduler::new();
+        let options = ScheduleOptions::default();
+        for (round, &tasks) in [300usize, 20, 1500, 7, 300, 900].iter().enumerate() {
+            let shape = NetworkShape {
+                tasks,
+                links_per_task: 2.5,
+                phase_size: 10,
+                mixed: true,
+                seed: round as u64,
+            };
+            let plan = random_plan(&shape);
+            let reused = scheduler
+                .schedule(&plan, &options)
+                .expect("generated plans schedule");
+            let fresh = schedule(&plan, &options).expect("generated plans schedule");
+            assert_eq!(reused, fresh, "round {round}");
+        }
     }
 
     /// The counted path is an optimisation of the exact one: on every kind of network both must
