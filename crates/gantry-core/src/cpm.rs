@@ -1358,12 +1358,17 @@ impl<'a> Engine<'a> {
         }
         self.early_start[summary] = start;
         self.early_finish[summary] = finish;
-        let calendar = self.calendar(summary);
-        let counts = (calendar.work_before(start), calendar.work_before(finish));
+        let counts = self.counts_on_calendar(summary, start, finish);
         (
             self.early_start_count[summary],
             self.early_finish_count[summary],
         ) = counts;
+    }
+
+    /// The working-minute counts of two instants on a task's calendar.
+    fn counts_on_calendar(&self, task: usize, first: Instant, second: Instant) -> (i64, i64) {
+        let calendar = self.calendar(task);
+        (calendar.work_before(first), calendar.work_before(second))
     }
 
     /// Whether a leaf takes the counted path: a plain task of working duration, not started.
@@ -1377,11 +1382,7 @@ impl<'a> Engine<'a> {
             return self.forward_leaf_counted(task);
         }
         self.forward_leaf_exact(task)?;
-        let calendar = self.calendar(task);
-        let counts = (
-            calendar.work_before(self.early_start[task]),
-            calendar.work_before(self.early_finish[task]),
-        );
+        let counts = self.counts_on_calendar(task, self.early_start[task], self.early_finish[task]);
         (self.early_start_count[task], self.early_finish_count[task]) = counts;
         Ok(())
     }
@@ -1734,11 +1735,7 @@ impl<'a> Engine<'a> {
         }
         self.late_start[summary] = late_start;
         self.late_finish[summary] = late_finish;
-        let calendar = self.calendar(summary);
-        let counts = (
-            calendar.work_before(late_start),
-            calendar.work_before(late_finish),
-        );
+        let counts = self.counts_on_calendar(summary, late_start, late_finish);
         (
             self.late_start_count[summary],
             self.late_finish_count[summary],
@@ -1750,11 +1747,7 @@ impl<'a> Engine<'a> {
             return self.backward_leaf_counted(task);
         }
         self.backward_leaf_exact(task)?;
-        let calendar = self.calendar(task);
-        let counts = (
-            calendar.work_before(self.late_start[task]),
-            calendar.work_before(self.late_finish[task]),
-        );
+        let counts = self.counts_on_calendar(task, self.late_start[task], self.late_finish[task]);
         (self.late_start_count[task], self.late_finish_count[task]) = counts;
         Ok(())
     }
