@@ -254,6 +254,10 @@ const TASK_STARTED: u8 = 1 << 3;
 const TASK_COMPLETE: u8 = 1 << 4;
 /// An ALAP task that has not started: placed at its late dates.
 const TASK_ALAP_LATE: u8 = 1 << 5;
+/// Shown as a milestone (zero duration, or flagged so in the plan).
+const TASK_SHOWN_AS_MILESTONE: u8 = 1 << 6;
+/// Has a dated constraint (SNET, SNLT, FNET, FNLT, MSO, MFO).
+const TASK_DATED_CONSTRAINT: u8 = 1 << 7;
 
 /// Schedules `plan`. Deterministic: the same plan and options give the same schedule.
 ///
@@ -921,6 +925,12 @@ impl<'a> Engine<'a> {
             if alap[task] && !progress[task].started && !network.is_summary[task] {
                 bits |= TASK_ALAP_LATE;
             }
+            if milestone[task] || plan.tasks[task].milestone {
+                bits |= TASK_SHOWN_AS_MILESTONE;
+            }
+            if constraint_at[task].is_some() {
+                bits |= TASK_DATED_CONSTRAINT;
+            }
             flags[task] = bits;
         }
         // Each link described once, in link order: its lag in working minutes and a byte of
@@ -1371,6 +1381,16 @@ impl<'a> Engine<'a> {
         (calendar.work_before(first), calendar.work_before(second))
     }
 
+    /// The date of the task's dated constraint, looked up only when its flag says there is one
+    /// (most tasks have none, and the flag byte is already at hand).
+    fn dated_constraint(&self, task: usize) -> Option<Instant> {
+        if self.flags[task] & TASK_DATED_CONSTRAINT == 0 {
+            None
+        } else {
+            self.constraint_at[task]
+        }
+    }
+
     /// Whether a leaf takes the counted path: a plain task of working duration, not started.
     fn is_simple(&self, task: usize) -> bool {
         !self.exact_only
@@ -1396,7 +1416,7 @@ impl<'a> Engine<'a> {
         let project_start = self.project_start_count[slot];
         // Only a dated constraint acts here (ALAP acts through the late dates); reading the task
         // record just to find out costs a cache miss per task on large plans.
-        let (constraint, constraint_count) = match self.constraint_at[task] {
+        let (constraint, constraint_count) = match self.dated_constraint(task) {
             Some(date) => (
                 self.plan.tasks[task].constraint,
                 Some(self.calendar(task).work_before(date)),
@@ -1800,7 +1820,7 @@ impl<'a> Engine<'a> {
             late_finish = Some(late_finish.map_or(bound, |current| current.min(bound)));
         }
         let mut late_finish = late_finish.unwrap_or(project_finish);
-        if let Some(date) = self.constraint_at[task] {
+        if let Some(date) = self.dated_constraint(task) {
             let date = self.calendar(task).work_before(date);
             match plan.tasks[task].constraint {
                 Constraint::MustStartOn(_) => late_finish = date + duration,
@@ -2400,8 +2420,7 @@ impl<'a> Engine<'a> {
                 free_float: self.free_float(task, total_floats[task], &scheduled),
                 critical: critical[task],
                 is_summary,
-                is_milestone: !is_summary
-                    && (self.milestone[task] || self.plan.tasks[task].milestone),
+                is_milestone: !is_summary && self.flags[task] & TASK_SHOWN_AS_MILESTONE != 0,
                 duration_minutes,
                 percent_complete,
                 driver,
