@@ -1428,7 +1428,9 @@ impl<'a> Engine<'a> {
             (Some(value), false) => value,
             (None, _) => project_start,
         };
-        self.edges_bound[task] = incoming.unwrap_or(project_start);
+        // As in the exact path: when the project start floors a finish-to-finish link, the floor,
+        // not the link, is the bound the drivers are measured against.
+        self.edges_bound[task] = links_bound;
         let (mut start, mut reason) = match (incoming, constraint, constraint_count) {
             (Some(value), _, _) if value >= links_bound => (links_bound, Reason::Edges),
             (Some(_), _, _) => (links_bound, Reason::ProjectStart),
@@ -1524,8 +1526,11 @@ impl<'a> Engine<'a> {
             self.status_date,
             self.schedule_after_status_date,
             progress.started,
-        ) && status_date > start
+        ) && self.calendar(task).work_before(status_date)
+            > self.calendar(task).work_before(start)
         {
+            // Compared in working time, as the counted path does: a status date at the end of
+            // Friday and a bound at Friday 17:00 tie, and the bound keeps its reason.
             start = status_date;
             reason = Reason::StatusDate;
         }
@@ -2166,12 +2171,15 @@ impl<'a> Engine<'a> {
                 severity: Severity::Warning,
                 kind: DiagnosticKind::NegativeFloat,
                 message: format!(
-                    "\"{}\" must {what} {shown} ({}), but its predecessors let it start {allowed_date} at the earliest, {} later: the constraint wins, the links are not honoured, and {} {} negative total float",
+                    "\"{}\" must {what} {shown} ({}), but its predecessors let it start {allowed_date} at the earliest, {} later: the constraint wins and the links are not honoured{}",
                     plan.tasks[task].name,
                     constraint.code(),
                     describe_minutes(allowed - latest_start, &durations),
-                    if negative.is_empty() { "the chain".to_string() } else { chain_text(&negative) },
-                    if negative.len() == 1 { "has" } else { "have" },
+                    match negative.len() {
+                        0 => String::new(),
+                        1 => format!("; {} has negative total float", chain_text(&negative)),
+                        _ => format!("; {} have negative total float", chain_text(&negative)),
+                    },
                 ),
                 tasks: chain,
                 links,
@@ -2636,7 +2644,7 @@ fn describe_minutes(minutes: i64, durations: &crate::model::DurationSettings) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generate::{NetworkShape, random_plan};
+    use crate::generate::{NetworkShape, add_constraints_and_progress, random_plan};
 
     fn schedule_with(plan: &Plan, exact_only: bool) -> Schedule {
         let mut pools = Pools::default();
@@ -2683,7 +2691,11 @@ mod tests {
                 mixed: true,
                 seed,
             };
-            let plan = random_plan(&shape);
+            let mut plan = random_plan(&shape);
+            if seed % 2 == 1 {
+                // Every constraint type, deadlines, progress and a status date.
+                add_constraints_and_progress(&mut plan, seed, Some(seed % 90));
+            }
             let (counted, exact) = (schedule_with(&plan, false), schedule_with(&plan, true));
             for (index, (counted, exact)) in counted.tasks.iter().zip(&exact.tasks).enumerate() {
                 assert_eq!(
@@ -2691,6 +2703,13 @@ mod tests {
                     "seed {seed}, task {}",
                     plan.tasks[index].key
                 );
+            }
+            assert_eq!(
+                counted.critical_paths, exact.critical_paths,
+                "seed {seed}: critical paths"
+            );
+            for (a, b) in counted.diagnostics.iter().zip(&exact.diagnostics) {
+                assert_eq!(a.message, b.message, "seed {seed}: diagnostics");
             }
             assert_eq!(counted, exact, "seed {seed}");
         }

@@ -196,3 +196,51 @@ fn add_holidays(exceptions: &mut Vec<CalendarException>, first_year: i16, years:
         }
     }
 }
+
+/// Adds what real plans in progress carry to a generated plan: every constraint type (with dates
+/// in the first 150 days), deadlines, progress (actual starts and finishes, percentages,
+/// remaining durations), some elapsed durations, and optionally a status date `status_day` days
+/// after the start. For tests that must hold whatever the mix.
+pub fn add_constraints_and_progress(plan: &mut Plan, seed: u64, status_day: Option<u64>) {
+    let mut random = SplitMix64::new(seed);
+    let first_day = plan.start.date();
+    let day = |offset: u64, hour: i8| {
+        first_day
+            .checked_add(jiff::Span::new().days(offset as i64))
+            .unwrap_or(first_day)
+            .at(hour, 0, 0, 0)
+    };
+    plan.status_date = status_day.map(|offset| day(offset, 17));
+    let is_summary = plan.summary_flags();
+    for (task, summary) in plan.tasks.iter_mut().zip(is_summary) {
+        if summary {
+            continue;
+        }
+        let date = day(random.below(150), if random.chance(50) { 8 } else { 17 });
+        task.constraint = match random.below(12) {
+            0 => Constraint::StartNoEarlierThan(date),
+            1 => Constraint::StartNoLaterThan(date),
+            2 => Constraint::FinishNoEarlierThan(date),
+            3 => Constraint::FinishNoLaterThan(date),
+            4 => Constraint::MustStartOn(date),
+            5 => Constraint::MustFinishOn(date),
+            6 => Constraint::AsLateAsPossible,
+            _ => Constraint::AsSoonAsPossible,
+        };
+        if random.chance(10) {
+            task.deadline = Some(day(random.below(150), 17));
+        }
+        if random.chance(15) {
+            task.progress.actual_start = Some(day(random.below(60), 8));
+            task.progress.percent_complete = random.below(101) as f64;
+            if random.chance(30) {
+                task.progress.actual_finish = Some(day(random.below(60) + 1, 17));
+            } else if random.chance(30) {
+                task.progress.remaining = Some(Duration::working(60 * random.below(40) as i64));
+            }
+        }
+        if random.chance(5) {
+            task.duration = Duration::elapsed(60 * random.below(100) as i64);
+        }
+    }
+}
