@@ -247,17 +247,19 @@ const EDGE_FAST: u8 = 1 << 2;
 const EDGE_HIERARCHY: u8 = 1 << 3;
 
 /// `Engine::flags` bits.
-const TASK_SUMMARY: u8 = 1;
-const TASK_MILESTONE: u8 = 1 << 1;
-const TASK_ELAPSED: u8 = 1 << 2;
-const TASK_STARTED: u8 = 1 << 3;
-const TASK_COMPLETE: u8 = 1 << 4;
+const TASK_SUMMARY: u16 = 1;
+const TASK_MILESTONE: u16 = 1 << 1;
+const TASK_ELAPSED: u16 = 1 << 2;
+const TASK_STARTED: u16 = 1 << 3;
+const TASK_COMPLETE: u16 = 1 << 4;
 /// An ALAP task that has not started: placed at its late dates.
-const TASK_ALAP_LATE: u8 = 1 << 5;
+const TASK_ALAP_LATE: u16 = 1 << 5;
 /// Shown as a milestone (zero duration, or flagged so in the plan).
-const TASK_SHOWN_AS_MILESTONE: u8 = 1 << 6;
+const TASK_SHOWN_AS_MILESTONE: u16 = 1 << 6;
 /// Has a dated constraint (SNET, SNLT, FNET, FNLT, MSO, MFO).
-const TASK_DATED_CONSTRAINT: u8 = 1 << 7;
+const TASK_DATED_CONSTRAINT: u16 = 1 << 7;
+/// Scheduled as late as possible (started or not).
+const TASK_ALAP: u16 = 1 << 8;
 
 /// Schedules `plan`. Deterministic: the same plan and options give the same schedule.
 ///
@@ -310,6 +312,7 @@ struct Pools {
     counts: Vec<Vec<i64>>,
     numbers: Vec<Vec<u32>>,
     bytes: Vec<Vec<u8>>,
+    shorts: Vec<Vec<u16>>,
     flags: Vec<Vec<bool>>,
     reasons: Vec<Vec<Reason>>,
     progress: Vec<Vec<TaskProgress>>,
@@ -337,6 +340,7 @@ pooled!(
     i64 => counts,
     u32 => numbers,
     u8 => bytes,
+    u16 => shorts,
     bool => flags,
     Reason => reasons,
     TaskProgress => progress,
@@ -731,9 +735,6 @@ struct Engine<'a> {
     task_calendar: Vec<u32>,
     /// Duration per leaf task, in working (or clock, if elapsed) minutes.
     duration: Vec<i64>,
-    elapsed: Vec<bool>,
-    milestone: Vec<bool>,
-    alap: Vec<bool>,
     progress: Vec<TaskProgress>,
     /// Constraint dates as instants (start-type constraints snapped to work starts later).
     constraint_at: Vec<Option<Instant>>,
@@ -775,7 +776,7 @@ struct Engine<'a> {
     outgoing_lag: Vec<i64>,
     outgoing_meta: Vec<u8>,
     /// Per task: `TASK_*` bits.
-    flags: Vec<u8>,
+    flags: Vec<u16>,
     /// Working-minute counts of the early and late dates on each task's own calendar. The passes
     /// mostly work on these: on one calendar a link's bound is a count plus the lag, and a date
     /// only has to be materialised once per task.
@@ -848,9 +849,7 @@ impl<'a> Engine<'a> {
             .or(plan.status_date)
             .map(Instant::from_civil);
         let mut duration = pools.take(task_count);
-        let mut elapsed = pools.take(task_count);
-        let mut milestone = pools.take(task_count);
-        let mut alap = pools.take(task_count);
+        let mut flags: Vec<u16> = pools.take(task_count);
         let mut progress = pools.take(task_count);
         let mut constraint_at = pools.take(task_count);
         let mut deadline = pools.take(task_count);
@@ -858,10 +857,8 @@ impl<'a> Engine<'a> {
             let minutes = task.duration.minutes.max(0);
             let calendar = &calendars[task_calendar[index] as usize];
             duration.push(minutes);
-            elapsed.push(task.duration.elapsed);
-            milestone.push(minutes == 0);
-            alap.push(task.constraint == Constraint::AsLateAsPossible);
-            constraint_at.push(task.constraint.date().map(Instant::from_civil));
+            let dated_constraint = task.constraint.date().map(Instant::from_civil);
+            constraint_at.push(dated_constraint);
             deadline.push(task.deadline.map(Instant::from_civil));
             let reported = &task.progress;
             let complete = reported.actual_finish.is_some() || reported.percent_complete >= 100.0;
@@ -892,47 +889,37 @@ impl<'a> Engine<'a> {
                     snapped.unwrap_or(instant)
                 })
             };
+            let started =
+                complete || reported.actual_start.is_some() || reported.percent_complete > 0.0;
+            let actual_finish = snap(reported.actual_finish, true);
             progress.push(TaskProgress {
                 actual_start: snap(reported.actual_start, false),
-                actual_finish: snap(reported.actual_finish, true),
+                actual_finish,
                 done,
                 remaining: minutes - done,
-                started: complete
-                    || reported.actual_start.is_some()
-                    || reported.percent_complete > 0.0,
+                started,
             });
+            let summary = network.is_summary[index];
+            let alap = task.constraint == Constraint::AsLateAsPossible;
+            let bits = [
+                (summary, TASK_SUMMARY),
+                (minutes == 0, TASK_MILESTONE),
+                (task.duration.elapsed, TASK_ELAPSED),
+                (started, TASK_STARTED),
+                (actual_finish.is_some(), TASK_COMPLETE),
+                (alap && !started && !summary, TASK_ALAP_LATE),
+                (minutes == 0 || task.milestone, TASK_SHOWN_AS_MILESTONE),
+                (dated_constraint.is_some(), TASK_DATED_CONSTRAINT),
+                (alap, TASK_ALAP),
+            ];
+            flags.push(
+                bits.iter()
+                    .filter(|(set, _)| *set)
+                    .fold(0, |all, (_, bit)| all | bit),
+            );
         }
         let project_start = Instant::from_civil(plan.start);
         let edge_count = network.edge_from.len();
-        let mut flags = pools.filled(task_count, 0u8);
-        for task in 0..task_count {
-            let mut bits = 0;
-            if network.is_summary[task] {
-                bits |= TASK_SUMMARY;
-            }
-            if milestone[task] {
-                bits |= TASK_MILESTONE;
-            }
-            if elapsed[task] {
-                bits |= TASK_ELAPSED;
-            }
-            if progress[task].started {
-                bits |= TASK_STARTED;
-            }
-            if progress[task].actual_finish.is_some() {
-                bits |= TASK_COMPLETE;
-            }
-            if alap[task] && !progress[task].started && !network.is_summary[task] {
-                bits |= TASK_ALAP_LATE;
-            }
-            if milestone[task] || plan.tasks[task].milestone {
-                bits |= TASK_SHOWN_AS_MILESTONE;
-            }
-            if constraint_at[task].is_some() {
-                bits |= TASK_DATED_CONSTRAINT;
-            }
-            flags[task] = bits;
-        }
         // Each link described once, in link order: its lag in working minutes and a byte of
         // EDGE_* bits. A link is "fast" when both ends share a calendar and its lag is a fixed
         // number of working minutes: its bound is then a count plus the lag.
@@ -1000,9 +987,6 @@ impl<'a> Engine<'a> {
             calendars,
             task_calendar,
             duration,
-            elapsed,
-            milestone,
-            alap,
             progress,
             constraint_at,
             deadline,
@@ -1059,7 +1043,7 @@ impl<'a> Engine<'a> {
     ) -> Result<Instant, CalendarError> {
         if minutes <= 0 {
             Ok(start)
-        } else if self.elapsed[task] {
+        } else if self.has(task, TASK_ELAPSED) {
             Ok(start.plus_minutes(minutes))
         } else {
             let calendar = self.calendar(task);
@@ -1076,7 +1060,7 @@ impl<'a> Engine<'a> {
     ) -> Result<Instant, CalendarError> {
         if minutes <= 0 {
             Ok(finish)
-        } else if self.elapsed[task] {
+        } else if self.has(task, TASK_ELAPSED) {
             Ok(finish.plus_minutes(-minutes))
         } else {
             let calendar = self.calendar(task);
@@ -1087,7 +1071,7 @@ impl<'a> Engine<'a> {
     /// Moves a start to working time; a milestone may stay at the end of a working period.
     fn snap_start(&self, task: usize, at: Instant) -> Result<Instant, CalendarError> {
         let calendar = self.calendar(task);
-        if self.milestone[task]
+        if self.has(task, TASK_MILESTONE)
             && !calendar.is_working(at)
             && calendar.is_working(at.plus_minutes(-1))
         {
@@ -1135,11 +1119,7 @@ impl<'a> Engine<'a> {
 
     /// The dates a task offers its successors in the forward pass.
     fn forward_dates(&self, task: usize) -> (Instant, Instant) {
-        if self.alap_pass
-            && self.alap[task]
-            && !self.progress[task].started
-            && !self.network.is_summary[task]
-        {
+        if self.alap_pass && self.has(task, TASK_ALAP_LATE) {
             (self.late_start[task], self.late_finish[task])
         } else {
             (self.early_start[task], self.early_finish[task])
@@ -1183,7 +1163,7 @@ impl<'a> Engine<'a> {
             .map(|calendar| calendar.work_before(self.project_finish))
             .collect();
         self.backward_pass()?;
-        if (0..self.plan.tasks.len()).any(|task| self.alap[task] && !self.progress[task].started) {
+        if (0..self.plan.tasks.len()).any(|task| self.has(task, TASK_ALAP_LATE)) {
             self.alap_pass = true;
             self.forward_pass()?;
         }
@@ -1323,7 +1303,7 @@ impl<'a> Engine<'a> {
 
     /// The counts a task offers its successors in the forward pass (see `forward_dates`).
     fn forward_counts(&self, task: usize) -> (i64, i64) {
-        if self.alap_pass && self.flags[task] & TASK_ALAP_LATE != 0 {
+        if self.alap_pass && self.has(task, TASK_ALAP_LATE) {
             (self.late_start_count[task], self.late_finish_count[task])
         } else {
             (self.early_start_count[task], self.early_finish_count[task])
@@ -1375,6 +1355,11 @@ impl<'a> Engine<'a> {
         ) = counts;
     }
 
+    /// Whether a task has a `TASK_*` bit.
+    fn has(&self, task: usize, bit: u16) -> bool {
+        self.flags[task] & bit != 0
+    }
+
     /// The working-minute counts of two instants on a task's calendar.
     fn counts_on_calendar(&self, task: usize, first: Instant, second: Instant) -> (i64, i64) {
         let calendar = self.calendar(task);
@@ -1384,7 +1369,7 @@ impl<'a> Engine<'a> {
     /// The date of the task's dated constraint, looked up only when its flag says there is one
     /// (most tasks have none, and the flag byte is already at hand).
     fn dated_constraint(&self, task: usize) -> Option<Instant> {
-        if self.flags[task] & TASK_DATED_CONSTRAINT == 0 {
+        if !self.has(task, TASK_DATED_CONSTRAINT) {
             None
         } else {
             self.constraint_at[task]
@@ -1596,7 +1581,7 @@ impl<'a> Engine<'a> {
                 resume = self.calendar(task).next_work_start(status_date)?;
             }
             let finish = if progress.remaining > 0 {
-                let resume = if self.elapsed[task] {
+                let resume = if self.has(task, TASK_ELAPSED) {
                     resume
                 } else {
                     self.calendar(task).next_work_start(resume)?
@@ -1634,7 +1619,7 @@ impl<'a> Engine<'a> {
 
     /// A finish-type constraint date moved back to the end of working time.
     fn finish_constraint(&self, task: usize, date: Instant) -> Result<Instant, CalendarError> {
-        if self.milestone[task] && self.calendar(task).is_working(date) {
+        if self.has(task, TASK_MILESTONE) && self.calendar(task).is_working(date) {
             return Ok(date);
         }
         self.calendar(task).previous_work_finish(date)
@@ -1919,7 +1904,7 @@ impl<'a> Engine<'a> {
             late_finish = late_finish.min(self.finish_constraint(task, deadline)?);
         }
         // A finish at the start of a working period is the same as one at the end of the last.
-        let late_finish = if self.milestone[task] {
+        let late_finish = if self.has(task, TASK_MILESTONE) {
             // A milestone sits at an instant, which may be the start of a working period (a
             // milestone at the project start): never snap it back past its early date when no
             // working time lies between the two.
@@ -1933,7 +1918,7 @@ impl<'a> Engine<'a> {
             } else {
                 snapped
             }
-        } else if self.elapsed[task] {
+        } else if self.has(task, TASK_ELAPSED) {
             late_finish
         } else {
             self.calendar(task).previous_work_finish(late_finish)?
@@ -2208,7 +2193,7 @@ impl<'a> Engine<'a> {
     }
 
     fn scheduled_start(&self, task: usize) -> Instant {
-        if !self.progress[task].started && self.alap[task] && !self.network.is_summary[task] {
+        if self.has(task, TASK_ALAP_LATE) {
             self.late_start[task]
         } else {
             self.early_start[task]
@@ -2216,7 +2201,7 @@ impl<'a> Engine<'a> {
     }
 
     fn scheduled_finish(&self, task: usize) -> Instant {
-        if !self.progress[task].started && self.alap[task] && !self.network.is_summary[task] {
+        if self.has(task, TASK_ALAP_LATE) {
             self.late_finish[task]
         } else {
             self.early_finish[task]
@@ -2242,7 +2227,7 @@ impl<'a> Engine<'a> {
     ) -> i64 {
         let progress = self.progress[task];
         let is_summary = self.network.is_summary[task];
-        if !is_summary && (progress.actual_finish.is_some() || self.alap[task]) {
+        if !is_summary && (progress.actual_finish.is_some() || self.has(task, TASK_ALAP)) {
             return 0;
         }
         let finish_float = late_finish - early_finish;
@@ -2428,7 +2413,7 @@ impl<'a> Engine<'a> {
                 free_float: self.free_float(task, total_floats[task], &scheduled),
                 critical: critical[task],
                 is_summary,
-                is_milestone: !is_summary && self.flags[task] & TASK_SHOWN_AS_MILESTONE != 0,
+                is_milestone: !is_summary && self.has(task, TASK_SHOWN_AS_MILESTONE),
                 duration_minutes,
                 percent_complete,
                 driver,
@@ -2460,9 +2445,6 @@ impl<'a> Engine<'a> {
         let Engine {
             task_calendar,
             duration,
-            elapsed,
-            milestone,
-            alap,
             progress,
             constraint_at,
             deadline,
@@ -2513,12 +2495,11 @@ impl<'a> Engine<'a> {
         ] {
             pools.keep(vector);
         }
-        for vector in [elapsed, milestone, alap, gate_bound] {
+        pools.keep(gate_bound);
+        for vector in [incoming_meta, outgoing_meta] {
             pools.keep(vector);
         }
-        for vector in [incoming_meta, outgoing_meta, flags] {
-            pools.keep(vector);
-        }
+        pools.keep(flags);
         for vector in [
             early_start,
             early_finish,
