@@ -144,9 +144,11 @@ fn schedule(
 ) -> anyhow::Result<ExitCode> {
     let mut options = ScheduleOptions::default();
     if let Some(text) = status_date {
-        options.status_date = Some(
-            render::parse_status_date(text).with_context(|| format!("--status-date {text:?}"))?,
-        );
+        // The same rule as `status_date` in a plan file: a date alone means the end of that day.
+        let status_date = gantry_formats::parse_finish_datetime(text)
+            .map_err(|message| anyhow::anyhow!(message))
+            .with_context(|| format!("--status-date {text:?}"))?;
+        options.status_date = Some(status_date);
     }
     let Some(plan_file) = load(file) else {
         return Ok(ExitCode::from(1));

@@ -6,18 +6,7 @@ use gantry_core::Instant;
 use gantry_core::cpm::{Diagnostic, Driver, Schedule, Severity};
 use gantry_core::model::{DurationSettings, Plan, TaskId};
 use gantry_formats::PlanFile;
-use jiff::civil::{Date, DateTime};
 use serde_json::json;
-
-/// Parses a status date; a date alone means the end of that day (midnight of the next).
-pub fn parse_status_date(text: &str) -> anyhow::Result<DateTime> {
-    let text = text.trim();
-    if let Ok(date) = text.parse::<Date>() {
-        let next = date.tomorrow()?;
-        return Ok(next.to_datetime(jiff::civil::Time::midnight()));
-    }
-    Ok(text.replacen(' ', "T", 1).parse::<DateTime>()?)
-}
 
 /// Prints diagnostics with the file positions of the tasks and links they name.
 pub fn diagnostics(
