@@ -1939,16 +1939,15 @@ impl<'a> Engine<'a> {
 
     /// The incoming edges of a task node whose bound is the latest (ties included): bounds are
     /// counts of working time, so bounds that land on the same working time tie.
-    fn driving_edges(&self, node: usize) -> Vec<u32> {
+    fn driving_edges(&self, node: usize) -> impl Iterator<Item = u32> + '_ {
         let best = self.edges_bound[node];
         let first = self.network.incoming_offsets[node] as usize;
         self.network
             .incoming(node)
             .iter()
             .enumerate()
-            .filter(|&(offset, _)| self.edge_value[first + offset] == best)
+            .filter(move |&(offset, _)| self.edge_value[first + offset] == best)
             .map(|(_, &edge)| edge)
-            .collect()
     }
 
     /// The leaf tasks behind a node that drive through an edge of this link type.
@@ -2004,12 +2003,7 @@ impl<'a> Engine<'a> {
 
     /// The links (on the task or summaries above it) that drive a task node.
     fn driving_links(&self, node: usize, into: &mut Vec<LinkId>) {
-        let best = self.edges_bound[node];
-        let first = self.network.incoming_offsets[node] as usize;
-        for (offset, &edge) in self.network.incoming(node).iter().enumerate() {
-            if self.edge_value[first + offset] != best {
-                continue;
-            }
+        for edge in self.driving_edges(node) {
             match self.edge_link_id(edge) {
                 Some(link) => into.push(link),
                 None => {
@@ -2137,8 +2131,7 @@ impl<'a> Engine<'a> {
             let chain = self.driving_chain(task);
             let links: Vec<LinkId> = self
                 .driving_edges(task)
-                .iter()
-                .filter_map(|&edge| self.edge_link_id(edge))
+                .filter_map(|edge| self.edge_link_id(edge))
                 .collect();
             let negative: Vec<TaskId> = chain
                 .iter()
