@@ -250,6 +250,7 @@ const EDGE_HIERARCHY: u8 = 1 << 3;
 const TASK_SUMMARY: u16 = 1;
 const TASK_MILESTONE: u16 = 1 << 1;
 const TASK_ELAPSED: u16 = 1 << 2;
+/// Reported as started: an actual start or finish, or a percentage complete above zero.
 const TASK_STARTED: u16 = 1 << 3;
 const TASK_COMPLETE: u16 = 1 << 4;
 /// An ALAP task that has not started: placed at its late dates.
@@ -723,8 +724,6 @@ struct TaskProgress {
     done: i64,
     /// Duration still to do.
     remaining: i64,
-    /// Reported as started (actual start or a percentage above zero).
-    started: bool,
 }
 
 struct Engine<'a> {
@@ -897,7 +896,6 @@ impl<'a> Engine<'a> {
                 actual_finish,
                 done,
                 remaining: minutes - done,
-                started,
             });
             let summary = network.is_summary[index];
             let alap = task.constraint == Constraint::AsLateAsPossible;
@@ -1470,7 +1468,8 @@ impl<'a> Engine<'a> {
     /// elapsed durations, and tasks with progress.
     fn forward_leaf_exact(&mut self, task: usize) -> Result<(), CalendarError> {
         let progress = self.progress[task];
-        if let (Some(actual_finish), true) = (progress.actual_finish, progress.started) {
+        if let (Some(actual_finish), true) = (progress.actual_finish, self.has(task, TASK_STARTED))
+        {
             let finish = self
                 .calendar(task)
                 .previous_work_finish(actual_finish)
@@ -1510,7 +1509,7 @@ impl<'a> Engine<'a> {
         if let (Some(status_date), true, false) = (
             self.status_date,
             self.schedule_after_status_date,
-            progress.started,
+            self.has(task, TASK_STARTED),
         ) && self.calendar(task).work_before(status_date)
             > self.calendar(task).work_before(start)
         {
@@ -1568,7 +1567,7 @@ impl<'a> Engine<'a> {
         }
         self.links_start_count[task] = self.calendar(task).work_before(links_start);
 
-        if progress.started {
+        if self.has(task, TASK_STARTED) {
             // Started: the done part runs from the actual start; the rest resumes after the
             // status date when the option says so (the task is then split).
             let actual_start = progress.actual_start.unwrap_or(start);
@@ -1858,7 +1857,7 @@ impl<'a> Engine<'a> {
                 tighten(self.rollup_finish_bound[parent]);
                 if let Some(start_bound) = self.rollup_start_bound[parent]
                     && self.early_start[task] == self.early_start[parent]
-                    && !progress.started
+                    && !self.has(task, TASK_STARTED)
                 {
                     tighten(
                         self.finish_after(task, start_bound, duration)?
@@ -1868,7 +1867,7 @@ impl<'a> Engine<'a> {
             } else if let Some((bound, is_finish)) =
                 self.link_late_bound(&plan.links[link as usize])?
             {
-                if !is_finish && progress.started {
+                if !is_finish && self.has(task, TASK_STARTED) {
                     continue;
                 }
                 let bound = if is_finish {
@@ -1924,7 +1923,7 @@ impl<'a> Engine<'a> {
             self.calendar(task).previous_work_finish(late_finish)?
         };
         self.late_finish[task] = late_finish;
-        self.late_start[task] = match (progress.started, progress.actual_start) {
+        self.late_start[task] = match (self.has(task, TASK_STARTED), progress.actual_start) {
             (true, Some(actual_start)) => actual_start,
             (true, None) => self.early_start[task],
             _ => self.start_before(task, late_finish, progress.remaining)?,
@@ -2224,7 +2223,7 @@ impl<'a> Engine<'a> {
             return 0;
         }
         let finish_float = late_finish - early_finish;
-        if progress.started && !is_summary {
+        if self.has(task, TASK_STARTED) && !is_summary {
             return finish_float;
         }
         (late_start - early_start).min(finish_float)
@@ -2377,7 +2376,7 @@ impl<'a> Engine<'a> {
             let is_summary = self.network.is_summary[task];
             let complete = !is_summary && self.progress[task].actual_finish.is_some();
             let percent_complete = if complete
-                || (!is_summary && self.progress[task].started && self.duration[task] == 0)
+                || (!is_summary && self.has(task, TASK_STARTED) && self.duration[task] == 0)
             {
                 if complete || self.plan.tasks[task].progress.percent_complete >= 100.0 {
                     100.0
