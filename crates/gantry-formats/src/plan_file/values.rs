@@ -84,6 +84,29 @@ fn split_amount(text: &str) -> Result<(f64, &str), String> {
 }
 
 /// A number of `unit`s as whole minutes, rounded to the nearest minute.
+/// Reads `amount` as a number and a unit, for a duration or a lag (`what`) written as `written`;
+/// `other_forms` ends the unit help with what else may be written there.
+fn amount_and_unit(
+    amount: &str,
+    written: &str,
+    what: &str,
+    other_forms: &str,
+) -> Result<(f64, Unit, bool), String> {
+    let (value, unit_word) =
+        split_amount(amount).map_err(|why| format!("bad {what} \"{written}\": {why}"))?;
+    if unit_word.is_empty() {
+        return Err(format!(
+            "{what} \"{written}\" has no unit: write e.g. \"{written}d\" for days; {UNIT_HELP}{other_forms}"
+        ));
+    }
+    let Some((unit, elapsed)) = parse_unit(unit_word) else {
+        return Err(format!(
+            "unknown unit \"{unit_word}\" in {what} \"{written}\": {UNIT_HELP}{other_forms}"
+        ));
+    };
+    Ok((value, unit, elapsed))
+}
+
 fn amount_minutes(
     value: f64,
     unit: Unit,
@@ -113,18 +136,7 @@ pub fn parse_duration(text: &str, settings: &DurationSettings) -> Result<Duratio
             "duration \"{trimmed}\" is negative: a duration is 0 or more (a lead goes on a link, e.g. \"design FS-2d\")"
         ));
     }
-    let (value, unit_word) =
-        split_amount(trimmed).map_err(|why| format!("bad duration \"{trimmed}\": {why}"))?;
-    if unit_word.is_empty() {
-        return Err(format!(
-            "duration \"{trimmed}\" has no unit: write e.g. \"{trimmed}d\" for days; {UNIT_HELP}"
-        ));
-    }
-    let Some((unit, elapsed)) = parse_unit(unit_word) else {
-        return Err(format!(
-            "unknown unit \"{unit_word}\" in duration \"{trimmed}\": {UNIT_HELP}"
-        ));
-    };
+    let (value, unit, elapsed) = amount_and_unit(trimmed, trimmed, "duration", "")?;
     let minutes = amount_minutes(value, unit, elapsed, settings)
         .map_err(|why| format!("duration \"{trimmed}\" {why}"))?;
     Ok(Duration { minutes, elapsed })
@@ -203,18 +215,8 @@ pub fn parse_lag(text: &str, settings: &DurationSettings) -> Result<Lag, String>
         }
         return Ok(Lag::Percent(sign * value));
     }
-    let (value, unit_word) =
-        split_amount(amount).map_err(|why| format!("bad lag \"{trimmed}\": {why}"))?;
-    if unit_word.is_empty() {
-        return Err(format!(
-            "lag \"{trimmed}\" has no unit: write e.g. \"{trimmed}d\" for days; {UNIT_HELP}, or % of the predecessor"
-        ));
-    }
-    let Some((unit, elapsed)) = parse_unit(unit_word) else {
-        return Err(format!(
-            "unknown unit \"{unit_word}\" in lag \"{trimmed}\": {UNIT_HELP}, or % of the predecessor"
-        ));
-    };
+    let (value, unit, elapsed) =
+        amount_and_unit(amount, trimmed, "lag", ", or % of the predecessor")?;
     let minutes = amount_minutes(sign * value, unit, elapsed, settings)
         .map_err(|why| format!("lag \"{trimmed}\" {why}"))?;
     Ok(if elapsed {
