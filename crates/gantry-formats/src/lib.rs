@@ -8,6 +8,7 @@
 //! This crate knows text formats; it schedules nothing (that is `gantry-core`) and does no network
 //! IO. Its only file IO is [`load_plan`] reading the file it is given.
 
+pub mod mspdi;
 pub mod plan_file;
 
 pub use plan_file::{

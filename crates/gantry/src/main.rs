@@ -1,6 +1,7 @@
 //! The `gantry` command line: a thin layer that parses arguments and calls the library crates.
 
 mod bench;
+mod interop;
 mod render;
 
 use std::io::Write;
@@ -36,6 +37,16 @@ enum Command {
         /// Status date (YYYY-MM-DD or YYYY-MM-DDTHH:MM); a date alone means the end of that day.
         #[arg(long)]
         status_date: Option<String>,
+    },
+    /// Reschedule MS Project XML files from their inputs and compare with the dates stored in
+    /// them (every .xml of a folder, subfolders included); exits 1 when a file cannot be read.
+    Conformance {
+        /// MSPDI files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = interop::ReportFormat::Table)]
+        format: interop::ReportFormat,
     },
     /// Measure the engine.
     Bench {
@@ -84,6 +95,7 @@ fn run() -> anyhow::Result<ExitCode> {
             format,
             status_date,
         } => schedule(&file, format, status_date.as_deref(), &mut out)?,
+        Command::Conformance { paths, format } => interop::conformance(&paths, format, &mut out)?,
         Command::Bench { workload } => bench::run(workload, &mut out)?,
     };
     out.flush()?;

@@ -1,0 +1,249 @@
+//! MS Project XML (MSPDI): the format Microsoft Project writes with *File › Save As › XML*, and
+//! that ProjectLibre, GanttProject and MPXJ read and write.
+//!
+//! [`read_mspdi`] turns a file into an [`MspdiProject`]: the [`Plan`] the engine schedules, plus
+//! what the plan model does not hold yet (resources, assignments, baselines) and the dates that
+//! the program which saved the file had computed ([`StoredDates`]), kept apart so that
+//! [`conformance`] can reschedule the plan from its inputs alone and compare. [`write_mspdi`]
+//! writes a plan with its computed schedule back.
+//!
+//! How MSPDI maps onto the plan (details in docs/ms-project-compatibility.md):
+//! - task UID 0, the project summary task, is not a plan task; its dates are kept in
+//!   [`MspdiProject::project_summary`]. Blank rows (`IsNull`) are skipped.
+//! - a task's plan key is `t` and its UID (`t12`), so links and exports keep MS Project's UIDs.
+//! - a manually scheduled task (`Manual` = 1) becomes a Must Start On constraint at the start the
+//!   user typed, which is how MS Project treats it for its successors; [`MspdiTask::manual`]
+//!   keeps the flag, and conformance does not compare such tasks.
+//! - `Duration`, `LinkLag` and slack use MS Project's units: ISO-8601 working time (clock time
+//!   for elapsed formats) and tenths of a minute; percent lags are whole percent, as MPXJ writes
+//!   them.
+
+mod read;
+
+pub mod conformance;
+
+use gantry_core::model::{CalendarId, Plan, TaskId};
+use jiff::civil::DateTime;
+
+pub use read::{MspdiError, read_mspdi};
+
+/// A project read from an MSPDI file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MspdiProject {
+    /// The plan: tasks, links, calendars and the project's settings.
+    pub plan: Plan,
+    /// What MSPDI says about each plan task beyond the plan model, in the order of `plan.tasks`.
+    pub tasks: Vec<MspdiTask>,
+    /// MSPDI facts about each plan calendar, in the order of `plan.calendars`.
+    pub calendars: Vec<MspdiCalendar>,
+    /// The project's resources.
+    pub resources: Vec<Resource>,
+    /// Which resource works on which task.
+    pub assignments: Vec<Assignment>,
+    /// The dates stored on the project summary task (UID 0), when the file has one.
+    pub project_summary: Option<StoredDates>,
+    /// Whether constraints win over links (`HonorConstraints`; MS Project's default is on).
+    pub honor_constraints: bool,
+    /// Whether the project is scheduled from its start (`ScheduleFromStart`); Gantry schedules
+    /// forward only, and reports a project scheduled from its finish as not comparable.
+    pub schedule_from_start: bool,
+    /// Blank rows (`IsNull` tasks) that were skipped.
+    pub null_tasks: usize,
+    /// Things the reader could only approximate, in words, with the element they concern.
+    pub warnings: Vec<String>,
+}
+
+/// MSPDI's view of one plan task.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MspdiTask {
+    /// The task's unique id (`UID`).
+    pub uid: i64,
+    /// The row number (`ID`).
+    pub id: Option<i64>,
+    /// Manually scheduled (`Manual` = 1): its dates were typed, not computed.
+    pub manual: bool,
+    /// The summary flag as stored (`Summary`).
+    pub summary: bool,
+    /// The WBS code as stored.
+    pub wbs: Option<String>,
+    /// The dates and slack stored in the file.
+    pub stored: StoredDates,
+    /// Saved baselines (`Baseline` elements).
+    pub baselines: Vec<Baseline>,
+    /// The line of the `<Task>` element.
+    pub line: u32,
+}
+
+/// The computed values a task carries in the file, as the program that saved it computed them.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct StoredDates {
+    /// `Start`.
+    pub start: Option<DateTime>,
+    /// `Finish`.
+    pub finish: Option<DateTime>,
+    /// `EarlyStart`.
+    pub early_start: Option<DateTime>,
+    /// `EarlyFinish`.
+    pub early_finish: Option<DateTime>,
+    /// `LateStart`.
+    pub late_start: Option<DateTime>,
+    /// `LateFinish`.
+    pub late_finish: Option<DateTime>,
+    /// `TotalSlack` in tenths of a minute.
+    pub total_slack_tenths: Option<i64>,
+    /// `FreeSlack` in tenths of a minute.
+    pub free_slack_tenths: Option<i64>,
+    /// `Critical`.
+    pub critical: Option<bool>,
+}
+
+/// MSPDI's view of one plan calendar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MspdiCalendar {
+    /// The calendar's unique id (`UID`).
+    pub uid: i64,
+    /// Whether it is a base calendar (`IsBaseCalendar`); resource calendars are not.
+    pub is_base: bool,
+}
+
+/// What kind of resource (`Type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResourceKind {
+    /// Material (consumables, equipment issued to the project).
+    Material,
+    /// A person or machine whose time is scheduled.
+    Work,
+    /// A cost resource (travel, licences).
+    Cost,
+}
+
+/// A resource of the project.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    /// The resource's unique id (`UID`).
+    pub uid: i64,
+    /// Its name.
+    pub name: String,
+    /// Work, material or cost.
+    pub kind: ResourceKind,
+    /// Initials, as shown in MS Project.
+    pub initials: Option<String>,
+    /// Group.
+    pub group: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Maximum units (1.0 = one full-time person).
+    pub max_units: f64,
+    /// Standard rate per hour of work.
+    pub standard_rate: f64,
+    /// Overtime rate per hour.
+    pub overtime_rate: f64,
+    /// Cost per use.
+    pub cost_per_use: f64,
+    /// The resource's own calendar.
+    pub calendar: Option<CalendarId>,
+}
+
+/// A resource working on a task.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assignment {
+    /// The assignment's unique id (`UID`).
+    pub uid: i64,
+    /// The task.
+    pub task: TaskId,
+    /// Index into [`MspdiProject::resources`].
+    pub resource: usize,
+    /// Units (1.0 = full time).
+    pub units: f64,
+    /// Work in minutes.
+    pub work_minutes: i64,
+    /// Actual work in minutes.
+    pub actual_work_minutes: i64,
+    /// Remaining work in minutes, when stored.
+    pub remaining_work_minutes: Option<i64>,
+    /// Start, as stored.
+    pub start: Option<DateTime>,
+    /// Finish, as stored.
+    pub finish: Option<DateTime>,
+}
+
+/// One saved baseline of a task.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Baseline {
+    /// Which baseline (0 = "Baseline", 1..=10 = "Baseline1".."Baseline10").
+    pub number: u8,
+    /// Baseline start.
+    pub start: Option<DateTime>,
+    /// Baseline finish.
+    pub finish: Option<DateTime>,
+    /// Baseline duration in minutes.
+    pub duration_minutes: Option<i64>,
+    /// Baseline work in minutes.
+    pub work_minutes: Option<i64>,
+    /// Baseline cost.
+    pub cost: Option<f64>,
+}
+
+impl MspdiProject {
+    /// Wraps a plan with no MSPDI facts of its own: UIDs follow the plan keys (`t12` → 12)
+    /// where they can, row numbers otherwise; calendars are base calendars.
+    pub fn from_plan(plan: Plan) -> MspdiProject {
+        let mut used: std::collections::HashSet<i64> = plan
+            .tasks
+            .iter()
+            .filter_map(|task| uid_from_key(&task.key))
+            .collect();
+        let mut next_uid = 1;
+        let mut tasks = Vec::with_capacity(plan.tasks.len());
+        let mut seen = std::collections::HashSet::new();
+        for (index, task) in plan.tasks.iter().enumerate() {
+            let uid = match uid_from_key(&task.key).filter(|uid| seen.insert(*uid)) {
+                Some(uid) => uid,
+                None => {
+                    while used.contains(&next_uid) {
+                        next_uid += 1;
+                    }
+                    used.insert(next_uid);
+                    seen.insert(next_uid);
+                    next_uid
+                }
+            };
+            tasks.push(MspdiTask {
+                uid,
+                id: Some(index as i64 + 1),
+                manual: false,
+                summary: false,
+                wbs: None,
+                stored: StoredDates::default(),
+                baselines: Vec::new(),
+                line: 0,
+            });
+        }
+        let calendars = (0..plan.calendars.len())
+            .map(|index| MspdiCalendar {
+                uid: index as i64 + 1,
+                is_base: true,
+            })
+            .collect();
+        MspdiProject {
+            plan,
+            tasks,
+            calendars,
+            resources: Vec::new(),
+            assignments: Vec::new(),
+            project_summary: None,
+            honor_constraints: true,
+            schedule_from_start: true,
+            null_tasks: 0,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// The UID in a plan key written by the reader (`t12` → 12).
+pub fn uid_from_key(key: &str) -> Option<i64> {
+    key.strip_prefix('t')?
+        .parse::<i64>()
+        .ok()
+        .filter(|uid| *uid > 0)
+}
