@@ -1215,6 +1215,7 @@ impl<'a> Engine<'a> {
     /// with one). The exact path, for nodes the counted path does not cover.
     fn incoming_bound(&mut self, node: usize) -> Result<Option<(Instant, bool)>, CalendarError> {
         let mut best: Option<(Instant, bool)> = None;
+        let mut floored = false;
         let plan = self.plan;
         for index in self.network.incoming_offsets[node]..self.network.incoming_offsets[node + 1] {
             let edge = self.network.incoming[index as usize] as usize;
@@ -1228,17 +1229,23 @@ impl<'a> Engine<'a> {
                 if link.kind == LinkType::FinishToFinish && value < self.project_start {
                     // MS Project never lets a finish-to-finish link pull a task before the
                     // project start; the project start, not the link, then sets the date.
-                    best = Some(best.map_or((self.project_start, false), |(current, had)| {
-                        (current.max(self.project_start), had)
-                    }));
+                    floored = true;
                 }
                 (value, true)
             };
             self.edge_value[index as usize] = self.calendar(node).work_before(value);
+            // A parent without a bound of its own only offers the project start: once any edge
+            // carries a real bound, such an edge no longer counts (a link may set a task before
+            // the project start, as MS Project lets it).
             best = Some(match best {
+                Some((current, had)) if had && !bound => (current, had),
+                Some((_, false)) if bound => (value, true),
                 Some((current, had)) => (current.max(value), had || bound),
                 None => (value, bound),
             });
+        }
+        if floored && let Some((value, true)) = best {
+            best = Some((value.max(self.project_start), true));
         }
         if let Some((value, _)) = best {
             self.edges_bound[node] = self.calendar(node).work_before(value);
@@ -1255,7 +1262,6 @@ impl<'a> Engine<'a> {
         let remaining = self.progress[task].remaining;
         let project_start = self.project_start_count[slot as usize];
         let mut best: Option<i64> = None;
-        let mut has_bound = false;
         let mut floored = false;
         let range = self.network.incoming_offsets[task] as usize
             ..self.network.incoming_offsets[task + 1] as usize;
@@ -1293,10 +1299,12 @@ impl<'a> Engine<'a> {
                 floored = true;
             }
             self.edge_value[position] = value;
-            has_bound |= bound;
-            best = Some(best.map_or(value, |current| current.max(value)));
+            // Only edges with a real bound count (see `incoming_bound`).
+            if bound {
+                best = Some(best.map_or(value, |current| current.max(value)));
+            }
         }
-        Ok((best.filter(|_| has_bound), floored))
+        Ok((best, floored))
     }
 
     /// The counts a task offers its successors in the forward pass (see `forward_dates`).

@@ -22,7 +22,7 @@ mod read;
 
 pub mod conformance;
 
-use gantry_core::model::{CalendarId, Plan, TaskId};
+use gantry_core::model::{CalendarId, Link, LinkType, Plan, TaskId};
 use jiff::civil::DateTime;
 
 pub use read::{MspdiError, read_mspdi};
@@ -237,6 +237,96 @@ impl MspdiProject {
             null_tasks: 0,
             warnings: Vec::new(),
         }
+    }
+}
+
+impl MspdiProject {
+    /// The plan as MS Project schedules it: what the file implies beyond the plan model, made
+    /// explicit so that the engine gives MS Project's dates.
+    ///
+    /// - a manually scheduled task stays where the user put it: Must Start On its stored start;
+    /// - a task without a calendar of its own whose work resources all share one calendar is
+    ///   scheduled on that calendar, as MS Project schedules a task on its resources' calendars;
+    /// - a finish-to-finish or start-to-finish link into a summary task (MS Project does not
+    ///   create them, MPXJ does) binds every task under the summary, as MPXJ schedules it.
+    pub fn scheduling_plan(&self) -> Plan {
+        let mut plan = self.plan.clone();
+        for (task, info) in plan.tasks.iter_mut().zip(&self.tasks) {
+            if info.manual
+                && !info.summary
+                && let Some(start) = info.stored.start
+            {
+                task.constraint = gantry_core::model::Constraint::MustStartOn(start);
+            }
+        }
+
+        // Resource calendars.
+        let mut calendars: Vec<Option<Option<CalendarId>>> = vec![None; plan.tasks.len()];
+        for assignment in &self.assignments {
+            let resource = &self.resources[assignment.resource];
+            if resource.kind != ResourceKind::Work || assignment.units <= 0.0 {
+                continue;
+            }
+            let calendar = resource.calendar;
+            let slot = &mut calendars[assignment.task.index()];
+            *slot = match *slot {
+                None => Some(calendar),
+                Some(existing) if existing == calendar => Some(existing),
+                // Resources on different calendars: MS Project schedules each assignment on its
+                // own calendar; the task keeps the project's.
+                Some(_) => Some(None),
+            };
+        }
+        for (task, calendar) in plan.tasks.iter_mut().zip(calendars) {
+            if task.calendar.is_none()
+                && let Some(Some(calendar)) = calendar
+                && calendar != plan.calendar
+            {
+                task.calendar = Some(calendar);
+            }
+        }
+
+        // Finish-bound links into summary tasks, spread over the tasks under them.
+        let summaries = plan.summary_flags();
+        if plan.links.iter().any(|link| {
+            summaries[link.successor.index()]
+                && matches!(
+                    link.kind,
+                    LinkType::FinishToFinish | LinkType::StartToFinish
+                )
+        }) {
+            let mut children: Vec<Vec<TaskId>> = vec![Vec::new(); plan.tasks.len()];
+            for (index, task) in plan.tasks.iter().enumerate() {
+                if let Some(parent) = task.parent {
+                    children[parent.index()].push(TaskId(index as u32));
+                }
+            }
+            let mut links = Vec::with_capacity(plan.links.len());
+            for link in plan.links.drain(..) {
+                if !(summaries[link.successor.index()]
+                    && matches!(
+                        link.kind,
+                        LinkType::FinishToFinish | LinkType::StartToFinish
+                    ))
+                {
+                    links.push(link);
+                    continue;
+                }
+                let mut stack = vec![link.successor];
+                while let Some(task) = stack.pop() {
+                    if summaries[task.index()] {
+                        stack.extend(children[task.index()].iter().rev());
+                    } else if task != link.predecessor {
+                        links.push(Link {
+                            successor: task,
+                            ..link.clone()
+                        });
+                    }
+                }
+            }
+            plan.links = links;
+        }
+        plan
     }
 }
 

@@ -102,7 +102,8 @@ pub fn compare(file: &str, project: &MspdiProject) -> FileReport {
             Some("the project is scheduled from its finish date, which Gantry does not do".into());
         return report;
     }
-    let computed = match schedule(&project.plan, &options_for(project)) {
+    let plan = project.scheduling_plan();
+    let computed = match schedule(&plan, &options_for(project)) {
         Ok(computed) => computed,
         Err(failure) => {
             let messages: Vec<String> = failure
@@ -167,7 +168,7 @@ pub fn compare(file: &str, project: &MspdiProject) -> FileReport {
             report.all_fields_identical += 1;
         }
         if !differences.is_empty() {
-            let driver = describe_driver(&project.plan, project, &computed, id);
+            let driver = describe_driver(&plan, project, &computed, id);
             for (field, expected, computed_value) in differences {
                 report.mismatches.push(Mismatch {
                     task_uid: info.uid,

@@ -420,13 +420,10 @@ impl<'a, 'input> Reader<'a, 'input> {
             _ => needs_date(Constraint::FinishNoLaterThan)?,
         };
         let stored = self.stored_dates(node, element)?;
-        if manual && !summary {
-            match stored.start {
-                Some(start) => task.constraint = Constraint::MustStartOn(start),
-                None => warnings.push(format!(
-                    "{element}: manually scheduled without a start; scheduled automatically"
-                )),
-            }
+        if manual && !summary && stored.start.is_none() {
+            warnings.push(format!(
+                "{element}: manually scheduled without a start; scheduled automatically"
+            ));
         }
 
         let actual_start = match child(node, "ActualStart") {
