@@ -19,6 +19,7 @@
 //!   them.
 
 mod read;
+mod write;
 
 pub mod conformance;
 
@@ -26,6 +27,7 @@ use gantry_core::model::{CalendarId, Link, LinkType, Plan, TaskId};
 use jiff::civil::DateTime;
 
 pub use read::{MspdiError, read_mspdi};
+pub use write::write_mspdi;
 
 /// A project read from an MSPDI file.
 #[derive(Clone, Debug, PartialEq)]

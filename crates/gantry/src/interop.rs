@@ -170,3 +170,112 @@ fn table(
     }
     Ok(())
 }
+
+/// What `import` and `export` read: an MSPDI file, or a plan file wrapped with no MSPDI facts.
+fn read_any(path: &Path) -> Result<mspdi::MspdiProject, ExitCode> {
+    let is_xml = path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("xml"));
+    if is_xml {
+        match read(path) {
+            Ok(project) => {
+                for warning in &project.warnings {
+                    eprintln!("warning: {}: {warning}", path.display());
+                }
+                Ok(project)
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                Err(ExitCode::from(1))
+            }
+        }
+    } else {
+        match gantry_formats::load_plan(path) {
+            Ok(plan_file) => Ok(mspdi::MspdiProject::from_plan(plan_file.plan)),
+            Err(errors) => {
+                for error in &errors.0 {
+                    eprintln!("error: {error}");
+                }
+                Err(ExitCode::from(1))
+            }
+        }
+    }
+}
+
+/// Writes `text` to `output`, or to `out` when there is none.
+fn emit(text: &str, output: Option<&Path>, out: &mut impl Write) -> anyhow::Result<()> {
+    match output {
+        Some(path) => {
+            std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => Ok(out.write_all(text.as_bytes())?),
+    }
+}
+
+/// `gantry import FILE.xml [-o plan.toml]`: an MS Project file as a plan file.
+pub fn import(
+    file: &Path,
+    output: Option<&Path>,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    let project = match read(file) {
+        Ok(project) => project,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    for warning in &project.warnings {
+        eprintln!("warning: {}: {warning}", file.display());
+    }
+    // The plan file holds what the engine schedules: manual tasks at their dates, tasks on
+    // their resources' calendars.
+    let plan = project.scheduling_plan();
+    if !project.resources.is_empty() || project.tasks.iter().any(|task| !task.baselines.is_empty())
+    {
+        eprintln!(
+            "note: {} resources, {} assignments and the baselines stay in the MS Project file; plan files do not hold them yet",
+            project.resources.len(),
+            project.assignments.len()
+        );
+    }
+    let text = gantry_formats::write_plan(&plan);
+    // The plan file must read back as the same plan; say so plainly if it cannot.
+    if let Err(errors) = gantry_formats::parse_plan("imported plan", &text) {
+        for error in &errors.0 {
+            eprintln!(
+                "error: the plan written from {} does not read back: {error}",
+                file.display()
+            );
+        }
+        return Ok(ExitCode::from(1));
+    }
+    emit(&text, output, out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `gantry export FILE --to mspdi [-o out.xml]`: a plan file or an MSPDI file, scheduled, as
+/// MSPDI.
+pub fn export(
+    file: &Path,
+    output: Option<&Path>,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    let project = match read_any(file) {
+        Ok(project) => project,
+        Err(code) => return Ok(code),
+    };
+    let plan = project.scheduling_plan();
+    let schedule = match gantry_core::cpm::schedule(&plan, &conformance::options_for(&project)) {
+        Ok(schedule) => schedule,
+        Err(failure) => {
+            for diagnostic in &failure.diagnostics {
+                eprintln!("error: {}: {}", file.display(), diagnostic.message);
+            }
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let text = mspdi::write_mspdi(&project, Some(&schedule));
+    emit(&text, output, out)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -38,6 +38,25 @@ enum Command {
         #[arg(long)]
         status_date: Option<String>,
     },
+    /// Read an MS Project XML (MSPDI) file and write it as a plan file.
+    Import {
+        /// The MSPDI file.
+        file: PathBuf,
+        /// Where to write the plan file (standard output when absent).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Schedule a plan file or an MSPDI file and write it as MS Project XML.
+    Export {
+        /// A plan file (TOML) or an MSPDI file (.xml).
+        file: PathBuf,
+        /// The format to write.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Mspdi)]
+        to: ExportFormat,
+        /// Where to write (standard output when absent).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Reschedule MS Project XML files from their inputs and compare with the dates stored in
     /// them (every .xml of a folder, subfolders included); exits 1 when a file cannot be read.
     Conformance {
@@ -64,6 +83,13 @@ enum Format {
     Json,
     /// Comma-separated values, for spreadsheets.
     Csv,
+}
+
+/// Formats `export` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ExportFormat {
+    /// MS Project XML (MSPDI), read by MS Project, ProjectLibre, GanttProject and MPXJ.
+    Mspdi,
 }
 
 fn main() -> ExitCode {
@@ -95,6 +121,12 @@ fn run() -> anyhow::Result<ExitCode> {
             format,
             status_date,
         } => schedule(&file, format, status_date.as_deref(), &mut out)?,
+        Command::Import { file, output } => interop::import(&file, output.as_deref(), &mut out)?,
+        Command::Export {
+            file,
+            to: ExportFormat::Mspdi,
+            output,
+        } => interop::export(&file, output.as_deref(), &mut out)?,
         Command::Conformance { paths, format } => interop::conformance(&paths, format, &mut out)?,
         Command::Bench { workload } => bench::run(workload, &mut out)?,
     };

@@ -71,16 +71,25 @@ pub fn read_mspdi(file: &str, text: &str) -> Result<MspdiProject, MspdiError> {
             message: format!("not well-formed XML: {error}"),
         }
     })?;
+    let line_starts = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(offset, _)| offset + 1))
+        .collect();
     Reader {
         file,
+        text,
         document: &document,
+        line_starts,
     }
     .project()
 }
 
 struct Reader<'a, 'input> {
     file: &'a str,
+    text: &'input str,
     document: &'a Document<'input>,
+    /// Byte offset of the start of every line, to turn an offset into a line and column in
+    /// O(log n) (roxmltree's own lookup scans the document from its start).
+    line_starts: Vec<usize>,
 }
 
 /// A calendar as MSPDI has it, before the plan's calendars are ordered base-first.
@@ -104,24 +113,40 @@ struct RawLink {
 }
 
 impl<'a, 'input> Reader<'a, 'input> {
+    /// Line and column (from 1; the column counts characters) of a byte offset.
+    fn position(&self, offset: usize) -> (u32, u32) {
+        let line = self
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .max(1)
+            - 1;
+        let start = self.line_starts[line];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |text| text.chars().count())
+            + 1;
+        (line as u32 + 1, column as u32)
+    }
+
     fn error(
         &self,
         node: Node<'_, '_>,
         element: impl Into<String>,
         message: impl Into<String>,
     ) -> MspdiError {
-        let position = self.document.text_pos_at(node.range().start);
+        let (line, column) = self.position(node.range().start);
         MspdiError {
             file: self.file.to_string(),
-            line: position.row,
-            column: position.col,
+            line,
+            column,
             element: element.into(),
             message: message.into(),
         }
     }
 
     fn line(&self, node: Node<'_, '_>) -> u32 {
-        self.document.text_pos_at(node.range().start).row
+        self.position(node.range().start).0
     }
 
     fn project(&self) -> Result<MspdiProject, MspdiError> {
@@ -243,6 +268,15 @@ impl<'a, 'input> Reader<'a, 'input> {
                 uids.insert(uid, id);
                 plan.tasks.push(task);
                 tasks.push(info);
+            }
+        }
+        // A summary's duration is its subtasks' span, computed, not planned: the plan keeps the
+        // default (plan files do the same), so that a file read, written and read again gives
+        // the same plan.
+        let summaries = plan.summary_flags();
+        for (task, summary) in plan.tasks.iter_mut().zip(summaries) {
+            if summary {
+                task.duration = Task::new("", "").duration;
             }
         }
         for link in raw_links {
