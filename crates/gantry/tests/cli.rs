@@ -234,3 +234,65 @@ fn a_closed_pipe_is_not_an_error() {
     assert!(status.success(), "exit {status}: {stderr}");
     assert!(!stderr.contains("Broken pipe"), "{stderr}");
 }
+
+#[test]
+fn export_import_and_conformance_on_an_example() {
+    let folder = tempfile::tempdir().unwrap();
+    let xml = folder.path().join("crm.xml");
+    let output = gantry(&[
+        "export",
+        examples().join("crm-rollout.toml").to_str().unwrap(),
+        "--to",
+        "mspdi",
+        "-o",
+        xml.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = std::fs::read_to_string(&xml).unwrap();
+    assert!(text.starts_with("<?xml"), "{text}");
+    assert!(text.contains("<Name>Go-live</Name>"), "the go-live task is written");
+
+    // Gantry's own export conforms to Gantry: every task identical.
+    let output = gantry(&["conformance", xml.to_str().unwrap(), "--format", "json"]);
+    assert!(output.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let totals = &report["totals"];
+    assert_eq!(totals["tasks_compared"], 68, "{report}");
+    assert_eq!(totals["all_fields_identical"], 68, "{report}");
+    assert_eq!(report["files"][0]["mismatches"].as_array().unwrap().len(), 0);
+
+    // Back to a plan file, which schedules to the same finish.
+    let toml = folder.path().join("crm.toml");
+    let output = gantry(&["import", xml.to_str().unwrap(), "-o", toml.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let finish = |path: &Path| {
+        let output = gantry(&["schedule", path.to_str().unwrap(), "--format", "json"]);
+        let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        value["project_finish"].clone()
+    };
+    assert_eq!(finish(&toml), finish(&examples().join("crm-rollout.toml")));
+}
+
+#[test]
+fn a_broken_ms_project_file_exits_1_and_names_the_element() {
+    let folder = tempfile::tempdir().unwrap();
+    let xml = folder.path().join("broken.xml");
+    std::fs::write(
+        &xml,
+        "<Project xmlns=\"http://schemas.microsoft.com/project\"><StartDate>2026-03-02T08:00:00</StartDate>\n<Tasks><Task><UID>1</UID><Name>A</Name><Duration>PT8H0M0S</Duration>\n<PredecessorLink><PredecessorUID>9</PredecessorUID></PredecessorLink></Task></Tasks></Project>",
+    )
+    .unwrap();
+    for command in [&["import"][..], &["export"][..], &["conformance"][..]] {
+        let mut arguments = command.to_vec();
+        arguments.push(xml.to_str().unwrap());
+        let output = gantry(&arguments);
+        assert_eq!(output.status.code(), Some(1), "{command:?}");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stderr),
+            String::from_utf8_lossy(&output.stdout)
+        );
+        assert!(text.contains("broken.xml:3:"), "{command:?}: {text}");
+        assert!(text.contains("Task UID 1 › PredecessorLink"), "{command:?}: {text}");
+    }
+}
