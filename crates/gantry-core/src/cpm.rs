@@ -869,11 +869,16 @@ impl<'a> Engine<'a> {
                 ((minutes as f64) * reported.percent_complete.clamp(0.0, 100.0) / 100.0).round()
                     as i64
             };
-            // Actual dates given as days ("started 2026-01-05") mean working time: the start of
-            // that day's work, the end of the finishing day's work.
+            // Actual dates given as days ("started 2026-01-05", midnight) mean working time: the
+            // start of that day's work, the end of the finishing day's work. An actual date with
+            // a time is a fact and stays as reported, even outside working time (MS Project
+            // keeps a Saturday start that was entered).
             let snap = |date: Option<DateTime>, finish: bool| {
                 date.map(|date| {
                     let instant = Instant::from_civil(date);
+                    if date.time() != jiff::civil::Time::midnight() {
+                        return instant;
+                    }
                     let at_period_end = !calendar.is_working(instant)
                         && calendar.is_working(instant.plus_minutes(-1));
                     let snapped = if finish && task.duration.elapsed {

@@ -247,10 +247,17 @@ fn export_import_and_conformance_on_an_example() {
         "-o",
         xml.to_str().unwrap(),
     ]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = std::fs::read_to_string(&xml).unwrap();
     assert!(text.starts_with("<?xml"), "{text}");
-    assert!(text.contains("<Name>Go-live</Name>"), "the go-live task is written");
+    assert!(
+        text.contains("<Name>Go-live</Name>"),
+        "the go-live task is written"
+    );
 
     // Gantry's own export conforms to Gantry: every task identical.
     let output = gantry(&["conformance", xml.to_str().unwrap(), "--format", "json"]);
@@ -259,12 +266,24 @@ fn export_import_and_conformance_on_an_example() {
     let totals = &report["totals"];
     assert_eq!(totals["tasks_compared"], 68, "{report}");
     assert_eq!(totals["all_fields_identical"], 68, "{report}");
-    assert_eq!(report["files"][0]["mismatches"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        report["files"][0]["mismatches"].as_array().unwrap().len(),
+        0
+    );
 
     // Back to a plan file, which schedules to the same finish.
     let toml = folder.path().join("crm.toml");
-    let output = gantry(&["import", xml.to_str().unwrap(), "-o", toml.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = gantry(&[
+        "import",
+        xml.to_str().unwrap(),
+        "-o",
+        toml.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let finish = |path: &Path| {
         let output = gantry(&["schedule", path.to_str().unwrap(), "--format", "json"]);
         let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -293,6 +312,9 @@ fn a_broken_ms_project_file_exits_1_and_names_the_element() {
             String::from_utf8_lossy(&output.stdout)
         );
         assert!(text.contains("broken.xml:3:"), "{command:?}: {text}");
-        assert!(text.contains("Task UID 1 › PredecessorLink"), "{command:?}: {text}");
+        assert!(
+            text.contains("Task UID 1 › PredecessorLink"),
+            "{command:?}: {text}"
+        );
     }
 }
