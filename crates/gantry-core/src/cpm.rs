@@ -2360,17 +2360,24 @@ impl<'a> Engine<'a> {
                 self.late_finish_count[task],
             ];
             total_floats[task] = self.total_float_from(task, counts);
-            critical[task] = !self.network.is_summary[task]
-                && self.progress[task].actual_finish.is_none()
-                && total_floats[task] <= 0;
+            // Summaries too are critical by their own total slack, as in MS Project: a summary
+            // with a critical subtask is not critical when it could itself slip.
+            critical[task] = total_floats[task] <= 0;
         }
-        // A summary is critical when a subtask is; children come after parents in WBS order.
+        // Finished work is never critical: a task with an actual finish, a summary whose subtasks
+        // all have one. Children come after parents in WBS order.
+        let mut open = pools.filled(task_count, false);
         for task in (0..task_count).rev() {
+            if !self.network.is_summary[task] {
+                open[task] = self.progress[task].actual_finish.is_none();
+            }
+            critical[task] &= open[task];
             let parent = self.network.parent[task];
-            if critical[task] && parent != NO_PARENT {
-                critical[parent as usize] = true;
+            if open[task] && parent != NO_PARENT {
+                open[parent as usize] = true;
             }
         }
+        pools.keep(open);
         // Percent complete rolls up by duration.
         let mut rolled_duration = pools.filled(task_count, 0f64);
         let mut rolled_done = pools.filled(task_count, 0f64);
