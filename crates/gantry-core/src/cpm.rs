@@ -724,6 +724,8 @@ struct TaskProgress {
     done: i64,
     /// Duration still to do.
     remaining: i64,
+    /// Where the remaining work resumes at the earliest, when reported.
+    resume: Option<Instant>,
 }
 
 struct Engine<'a> {
@@ -901,6 +903,7 @@ impl<'a> Engine<'a> {
                 actual_finish,
                 done,
                 remaining: minutes - done,
+                resume: snap(reported.resume, false),
             });
             let summary = network.is_summary[index];
             let alap = task.constraint == Constraint::AsLateAsPossible;
@@ -1585,9 +1588,13 @@ impl<'a> Engine<'a> {
             // status date when the option says so (the task is then split).
             let actual_start = progress.actual_start.unwrap_or(start);
             let stop = self.finish_after(task, actual_start, progress.done)?;
-            let mut resume = stop;
+            let mut resume = match progress.resume {
+                // Work interrupted: the rest starts where it was reported to resume.
+                Some(reported) if reported > stop && progress.remaining > 0 => reported,
+                _ => stop,
+            };
             if let (Some(status_date), true) = (self.status_date, self.schedule_after_status_date)
-                && status_date > stop
+                && status_date > resume
                 && progress.remaining > 0
             {
                 resume = self.calendar(task).next_work_start(status_date)?;

@@ -434,6 +434,9 @@ pub struct Progress {
     pub percent_complete: f64,
     /// Duration still to do, when reported instead of (or besides) the percentage.
     pub remaining: Option<Duration>,
+    /// When the remaining work resumes, for a started task that was interrupted (MS Project's
+    /// Resume): the remaining duration is scheduled from here, not right after the work done.
+    pub resume: Option<DateTime>,
 }
 
 /// A working-time calendar as written: a weekly pattern and exceptions to it.

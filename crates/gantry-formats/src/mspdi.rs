@@ -167,6 +167,27 @@ pub struct Assignment {
     pub start: Option<DateTime>,
     /// Finish, as stored.
     pub finish: Option<DateTime>,
+    /// The work contour (`WorkContour`: 0 flat, 1 back loaded, … 8 contoured by hand).
+    pub contour: i64,
+    /// The work per period (`TimephasedData`), kept for contoured assignments (contour 8),
+    /// whose shape the user typed.
+    pub timephased: Vec<TimephasedWork>,
+}
+
+/// MS Project's work contour code for work edited by hand, period by period.
+pub const CONTOUR_EDITED: i64 = 8;
+
+/// Work of an assignment in one period.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimephasedWork {
+    /// `Type`: 1 remaining (planned) work, 2 actual work, and others MS Project defines.
+    pub kind: i64,
+    /// Period start.
+    pub start: DateTime,
+    /// Period finish.
+    pub finish: DateTime,
+    /// Work in the period, in minutes (`None` when the period is empty).
+    pub minutes: Option<i64>,
 }
 
 /// One saved baseline of a task.
@@ -285,6 +306,39 @@ impl MspdiProject {
                 && calendar != plan.calendar
             {
                 task.calendar = Some(calendar);
+            }
+        }
+
+        // Work contoured by hand, with gaps: the task keeps the working-time span of its
+        // contour (its first to its last period of remaining work), which moves with the task.
+        for assignment in &self.assignments {
+            if assignment.contour != CONTOUR_EDITED {
+                continue;
+            }
+            let task = &mut plan.tasks[assignment.task.index()];
+            if task.progress.actual_start.is_some() || task.duration.elapsed {
+                continue;
+            }
+            let worked = assignment
+                .timephased
+                .iter()
+                .filter(|period| period.kind == 1 && period.minutes.is_some_and(|m| m > 0));
+            let first = worked.clone().map(|period| period.start).min();
+            let last = worked.map(|period| period.finish).max();
+            let (Some(first), Some(last)) = (first, last) else {
+                continue;
+            };
+            let calendar = task.calendar.unwrap_or(plan.calendar);
+            if let Ok(calendar) =
+                gantry_core::calendar::WorkingCalendar::build(&plan.calendars, calendar)
+            {
+                let span = calendar.working_minutes_between(
+                    gantry_core::Instant::from_civil(first),
+                    gantry_core::Instant::from_civil(last),
+                );
+                if span > task.duration.minutes {
+                    task.duration.minutes = span;
+                }
             }
         }
 

@@ -351,7 +351,8 @@ milestone = false
             actual_start: None,
             actual_finish: None,
             percent_complete: 12.5,
-            remaining: Some(Duration::working(675))
+            remaining: Some(Duration::working(675)),
+            resume: None,
         }
     );
 }
@@ -558,6 +559,7 @@ fn rich_plan() -> Plan {
         actual_finish: None,
         percent_complete: 33.3,
         remaining: Some(Duration::working(200)),
+        resume: Some(at(2026, 1, 8, 13, 0)),
     };
     let design = plan.add_task(design);
     let mut wait = Task::new("wait_for_parts", "Wait for parts");

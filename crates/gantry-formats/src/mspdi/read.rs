@@ -489,11 +489,20 @@ impl<'a, 'input> Reader<'a, 'input> {
             }
             _ => None,
         };
+        // Resume: where interrupted work goes on; MS Project writes it for every task, and it
+        // only means something for a started task that is not finished.
+        let resume = match (actual_start, actual_finish) {
+            (Some(started), None) => self
+                .optional_datetime(node, "Resume", element)?
+                .filter(|resume| *resume > started),
+            _ => None,
+        };
         task.progress = Progress {
             actual_start,
             actual_finish,
             percent_complete,
             remaining,
+            resume,
         };
 
         let mut baselines = Vec::new();
@@ -931,6 +940,32 @@ impl<'a, 'input> Reader<'a, 'input> {
             else {
                 continue;
             };
+            let contour = self
+                .optional_int(assignment, "WorkContour", &element, 0, 8)?
+                .unwrap_or(0);
+            let mut timephased = Vec::new();
+            if contour == super::CONTOUR_EDITED {
+                for period in children(assignment, "TimephasedData") {
+                    let element = format!("{element} › TimephasedData");
+                    let kind = self.required_int(period, "Type", &element, 0, 1000)?;
+                    let (Some(start), Some(finish)) = (
+                        self.optional_datetime(period, "Start", &element)?,
+                        self.optional_datetime(period, "Finish", &element)?,
+                    ) else {
+                        return Err(self.error(
+                            period,
+                            element,
+                            "a period without <Start> or <Finish>",
+                        ));
+                    };
+                    timephased.push(super::TimephasedWork {
+                        kind,
+                        start,
+                        finish,
+                        minutes: self.optional_duration(period, "Value", &element)?,
+                    });
+                }
+            }
             let units = self
                 .optional_number(assignment, "Units", &element)?
                 .unwrap_or(1.0);
@@ -955,6 +990,8 @@ impl<'a, 'input> Reader<'a, 'input> {
                 )?,
                 start: self.optional_datetime(assignment, "Start", &element)?,
                 finish: self.optional_datetime(assignment, "Finish", &element)?,
+                contour,
+                timephased,
             });
         }
         Ok(assignments)

@@ -155,6 +155,7 @@ pub fn write_mspdi(project: &MspdiProject, schedule: Option<&Schedule>) -> Strin
             "DurationFormat",
             &duration_format(task.duration, plan.durations.minutes_per_day).to_string(),
         );
+        optional_date(&mut xml, "Resume", task.progress.resume);
         xml.element("Milestone", flag(task.milestone));
         xml.element("Summary", flag(summaries[index]));
         match computed {
@@ -304,6 +305,19 @@ pub fn write_mspdi(project: &MspdiProject, schedule: Option<&Schedule>) -> Strin
         optional_date(&mut xml, "Start", assignment.start);
         xml.element("Units", &format_number(assignment.units));
         xml.element("Work", &iso_duration(assignment.work_minutes));
+        xml.element("WorkContour", &assignment.contour.to_string());
+        for period in &assignment.timephased {
+            xml.open("TimephasedData");
+            xml.element("Type", &period.kind.to_string());
+            xml.element("UID", &assignment.uid.to_string());
+            xml.element("Start", &date(period.start));
+            xml.element("Finish", &date(period.finish));
+            xml.element("Unit", "2");
+            if let Some(minutes) = period.minutes {
+                xml.element("Value", &iso_duration(minutes));
+            }
+            xml.close("TimephasedData");
+        }
         xml.close("Assignment");
     }
     xml.close("Assignments");

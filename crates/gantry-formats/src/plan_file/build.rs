@@ -796,6 +796,15 @@ impl<'a> Builder<'a> {
             .remaining
             .as_ref()
             .and_then(|value| self.duration(value, durations));
+        let resume = raw
+            .resume
+            .as_ref()
+            .and_then(|value| self.datetime(value, Edge::Start));
+        if let (Some(resume), Some(value)) = (resume, &raw.resume)
+            && actual_start.is_none_or(|started| resume < started)
+        {
+            self.error(&value.span(), "resume needs an actual_start before it");
+        }
         Task {
             key,
             name,
@@ -811,6 +820,7 @@ impl<'a> Builder<'a> {
                 actual_finish,
                 percent_complete,
                 remaining,
+                resume,
             },
         }
     }

@@ -89,6 +89,7 @@ pub(super) struct RawTask {
     pub actual_finish: Option<Spanned<DateValue>>,
     pub percent_complete: Option<Spanned<Number>>,
     pub remaining: Option<Spanned<String>>,
+    pub resume: Option<Spanned<DateValue>>,
     #[serde(default, rename = "task")]
     pub subtasks: Vec<Spanned<RawTask>>,
 }
