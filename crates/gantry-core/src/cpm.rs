@@ -2246,7 +2246,16 @@ impl<'a> Engine<'a> {
         if self.has(task, TASK_STARTED) && !is_summary {
             return finish_float;
         }
-        (late_start - early_start).min(finish_float)
+        let float = (late_start - early_start).min(finish_float);
+        // A constraint that holds a task earlier than its links allow (SNLT, FNLT, MSO, MFO)
+        // does not hide the conflict: as in MS Project, the task's own float is how much its
+        // links overrun its late start, negative.
+        let links_start = self.links_start_count[task];
+        if !is_summary && links_start > early_start {
+            float.min(late_start - links_start)
+        } else {
+            float
+        }
     }
 
     /// Free float: the least slack on the task's outgoing links, measured between scheduled dates
@@ -2360,12 +2369,22 @@ impl<'a> Engine<'a> {
         let mut critical = pools.filled(task_count, false);
         let mut total_floats = pools.filled(task_count, 0i64);
         for task in 0..task_count {
-            let counts = [
-                self.early_start_count[task],
-                self.early_finish_count[task],
-                self.late_start_count[task],
-                self.late_finish_count[task],
-            ];
+            // A task in elapsed time has its float in clock time too, as MS Project measures it.
+            let counts = if self.has(task, TASK_ELAPSED) && !self.network.is_summary[task] {
+                [
+                    self.early_start[task].0,
+                    self.early_finish[task].0,
+                    self.late_start[task].0,
+                    self.late_finish[task].0,
+                ]
+            } else {
+                [
+                    self.early_start_count[task],
+                    self.early_finish_count[task],
+                    self.late_start_count[task],
+                    self.late_finish_count[task],
+                ]
+            };
             total_floats[task] = self.total_float_from(task, counts);
             // Summaries too are critical by their own total slack, as in MS Project: a summary
             // with a critical subtask is not critical when it could itself slip.
