@@ -144,6 +144,19 @@ pub struct Resource {
     pub cost_per_use: f64,
     /// The resource's own calendar.
     pub calendar: Option<CalendarId>,
+    /// Periods with other maximum units (`AvailabilityPeriods`): a contractor at 60% in July.
+    pub availability: Vec<Availability>,
+}
+
+/// Maximum units of a resource over a period.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Availability {
+    /// First moment of the period (open when absent).
+    pub from: Option<DateTime>,
+    /// Last moment of the period (open when absent).
+    pub to: Option<DateTime>,
+    /// Maximum units in the period (1.0 = full time).
+    pub units: f64,
 }
 
 /// A resource working on a task.

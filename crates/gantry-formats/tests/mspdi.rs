@@ -258,3 +258,47 @@ fn import_export_import_keeps_plan_and_schedule_on_every_reference_file() {
     }
     eprintln!("round trip checked on {} files", files.len());
 }
+
+#[test]
+fn reads_resources_assignments_availability_and_baselines() {
+    let tasks = TWO_TASKS.replace(
+        "<DurationFormat>7</DurationFormat></Task>",
+        "<DurationFormat>7</DurationFormat><Baseline><Number>0</Number><Start>2026-03-02T08:00:00</Start><Finish>2026-03-03T17:00:00</Finish><Duration>PT16H0M0S</Duration><Cost>1200</Cost></Baseline></Task>",
+    );
+    let text = project(&tasks, WORKING_WEEK).replace(
+        "</Project>",
+        "<Resources>
+           <Resource><UID>0</UID><ID>0</ID><Name>placeholder</Name></Resource>
+           <Resource><UID>7</UID><ID>1</ID><Name>Dana (DBA)</Name><Type>1</Type><MaxUnits>1</MaxUnits><StandardRate>85</StandardRate>
+             <AvailabilityPeriods><AvailabilityPeriod><AvailableFrom>2026-07-01T00:00:00</AvailableFrom><AvailableTo>2026-07-31T23:59:00</AvailableTo><AvailableUnits>0.6</AvailableUnits></AvailabilityPeriod></AvailabilityPeriods>
+           </Resource>
+         </Resources>
+         <Assignments>
+           <Assignment><UID>3</UID><TaskUID>1</TaskUID><ResourceUID>7</ResourceUID><Units>0.5</Units><Work>PT8H0M0S</Work></Assignment>
+           <Assignment><UID>4</UID><TaskUID>2</TaskUID><ResourceUID>-65535</ResourceUID></Assignment>
+         </Assignments>
+       </Project>",
+    );
+    let project = read_mspdi("resources.xml", &text).expect("reads");
+    assert_eq!(
+        project.resources.len(),
+        1,
+        "UID 0 is MS Project's placeholder"
+    );
+    let dana = &project.resources[0];
+    assert_eq!(
+        (dana.uid, dana.name.as_str(), dana.standard_rate),
+        (7, "Dana (DBA)", 85.0)
+    );
+    assert_eq!(dana.availability.len(), 1);
+    assert_eq!(dana.availability[0].units, 0.6);
+    assert_eq!(
+        project.assignments.len(),
+        1,
+        "the unassigned placeholder is skipped"
+    );
+    let assignment = &project.assignments[0];
+    assert_eq!((assignment.units, assignment.work_minutes), (0.5, 480));
+    assert_eq!(project.tasks[0].baselines[0].cost, Some(1200.0));
+    assert_eq!(project.tasks[0].baselines[0].duration_minutes, Some(960));
+}

@@ -895,6 +895,27 @@ impl<'a, 'input> Reader<'a, 'input> {
             if max_units < 0.0 {
                 return Err(self.error(resource, element, "MaxUnits cannot be negative"));
             }
+            let mut availability = Vec::new();
+            if let Some(periods) = child(resource, "AvailabilityPeriods") {
+                for period in children(periods, "AvailabilityPeriod") {
+                    let element = format!("{element} › AvailabilityPeriod");
+                    let units = self
+                        .optional_number(period, "AvailableUnits", &element)?
+                        .unwrap_or(1.0);
+                    if units < 0.0 {
+                        return Err(self.error(
+                            period,
+                            element,
+                            "AvailableUnits cannot be negative",
+                        ));
+                    }
+                    availability.push(super::Availability {
+                        from: self.optional_datetime(period, "AvailableFrom", &element)?,
+                        to: self.optional_datetime(period, "AvailableTo", &element)?,
+                        units,
+                    });
+                }
+            }
             uids.insert(uid, resources.len());
             resources.push(Resource {
                 uid,
@@ -914,6 +935,7 @@ impl<'a, 'input> Reader<'a, 'input> {
                     .optional_number(resource, "CostPerUse", &element)?
                     .unwrap_or(0.0),
                 calendar,
+                availability,
             });
         }
         Ok((resources, uids))

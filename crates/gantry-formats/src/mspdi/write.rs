@@ -281,6 +281,17 @@ pub fn write_mspdi(project: &MspdiProject, schedule: Option<&Schedule>) -> Strin
                 &project.calendars[calendar.index()].uid.to_string(),
             );
         }
+        if !resource.availability.is_empty() {
+            xml.open("AvailabilityPeriods");
+            for period in &resource.availability {
+                xml.open("AvailabilityPeriod");
+                optional_date(&mut xml, "AvailableFrom", period.from);
+                optional_date(&mut xml, "AvailableTo", period.to);
+                xml.element("AvailableUnits", &format_number(period.units));
+                xml.close("AvailabilityPeriod");
+            }
+            xml.close("AvailabilityPeriods");
+        }
         xml.close("Resource");
     }
     xml.close("Resources");
