@@ -19,6 +19,7 @@
 //!   them.
 
 mod read;
+mod recurrence;
 mod write;
 
 pub mod conformance;

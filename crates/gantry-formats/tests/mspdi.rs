@@ -302,3 +302,69 @@ fn reads_resources_assignments_availability_and_baselines() {
     assert_eq!(project.tasks[0].baselines[0].cost, Some(1200.0));
     assert_eq!(project.tasks[0].baselines[0].duration_minutes, Some(960));
 }
+
+#[test]
+fn recurring_exceptions_and_work_weeks_shape_the_schedule() {
+    // Christmas Day every year (Type 2, Month 11 = December, MonthDay 25), a one-off shutdown,
+    // and a summer work week of four 10-hour days (Mon–Thu 07:00–17:00, Friday off).
+    let calendar_extras = "</WeekDays>
+      <Exceptions>
+        <Exception><EnteredByOccurrences>1</EnteredByOccurrences><TimePeriod><FromDate>2026-12-25T00:00:00</FromDate></TimePeriod>
+          <Occurrences>5</Occurrences><Name>Christmas Day</Name><Type>2</Type><Month>11</Month><MonthDay>25</MonthDay><DayWorking>0</DayWorking></Exception>
+        <Exception><TimePeriod><FromDate>2026-12-28T00:00:00</FromDate><ToDate>2026-12-31T23:59:00</ToDate></TimePeriod>
+          <Name>Shutdown</Name><Type>1</Type><DayWorking>0</DayWorking></Exception>
+      </Exceptions>
+      <WorkWeeks><WorkWeek><TimePeriod><FromDate>2026-07-06T00:00:00</FromDate><ToDate>2026-07-31T23:59:00</ToDate></TimePeriod><Name>Summer</Name>
+        <WeekDays>
+          <WeekDay><DayType>2</DayType><DayWorking>1</DayWorking><WorkingTimes><WorkingTime><FromTime>07:00:00</FromTime><ToTime>17:00:00</ToTime></WorkingTime></WorkingTimes></WeekDay>
+          <WeekDay><DayType>3</DayType><DayWorking>1</DayWorking><WorkingTimes><WorkingTime><FromTime>07:00:00</FromTime><ToTime>17:00:00</ToTime></WorkingTime></WorkingTimes></WeekDay>
+          <WeekDay><DayType>4</DayType><DayWorking>1</DayWorking><WorkingTimes><WorkingTime><FromTime>07:00:00</FromTime><ToTime>17:00:00</ToTime></WorkingTime></WorkingTimes></WeekDay>
+          <WeekDay><DayType>5</DayType><DayWorking>1</DayWorking><WorkingTimes><WorkingTime><FromTime>07:00:00</FromTime><ToTime>17:00:00</ToTime></WorkingTime></WorkingTimes></WeekDay>
+        </WeekDays></WorkWeek></WorkWeeks>
+      <WeekDays>";
+    let tasks = "
+    <Task><UID>1</UID><ID>1</ID><Name>Year-end release</Name><OutlineLevel>1</OutlineLevel><Duration>PT24H0M0S</Duration><DurationFormat>7</DurationFormat>
+      <ConstraintType>4</ConstraintType><ConstraintDate>2026-12-24T08:00:00</ConstraintDate></Task>
+    <Task><UID>2</UID><ID>2</ID><Name>Summer upgrade</Name><OutlineLevel>1</OutlineLevel><Duration>PT40H0M0S</Duration><DurationFormat>7</DurationFormat>
+      <ConstraintType>4</ConstraintType><ConstraintDate>2026-07-06T07:00:00</ConstraintDate></Task>";
+    let text = project(tasks, &format!("{WORKING_WEEK}{calendar_extras}"))
+        .replace("<WeekDays></WeekDays>", "");
+    let project = read_mspdi("calendar.xml", &text).unwrap_or_else(|error| panic!("{error}"));
+    let calendar = &project.plan.calendars[0];
+    let christmas: Vec<String> = calendar
+        .exceptions
+        .iter()
+        .filter(|exception| exception.name == "Christmas Day")
+        .map(|exception| exception.from.to_string())
+        .collect();
+    assert_eq!(
+        christmas,
+        [
+            "2026-12-25",
+            "2027-12-25",
+            "2028-12-25",
+            "2029-12-25",
+            "2030-12-25"
+        ]
+    );
+    let computed = schedule_of(&project, "calendar.xml");
+    let dates = |index: usize| {
+        let task = &computed.tasks[index];
+        (
+            task.start.to_civil().to_string(),
+            task.finish.to_civil().to_string(),
+        )
+    };
+    // 24 working hours from Thu 24 Dec, skipping Christmas, the weekend and the shutdown Mon 28 –
+    // Thu 31 (New Year is an ordinary Friday here): Thu 24 (9 h on this test calendar), Fri 1 Jan
+    // (9 h), then Mon 4 Jan 08:00–12:00 and 13:00–15:00.
+    assert_eq!(
+        dates(0),
+        ("2026-12-24T08:00:00".into(), "2027-01-04T15:00:00".into())
+    );
+    // 40 hours in the summer week of four 10-hour days: Mon 6 – Thu 9 July, 17:00.
+    assert_eq!(
+        dates(1),
+        ("2026-07-06T07:00:00".into(), "2026-07-09T17:00:00".into())
+    );
+}

@@ -10,6 +10,7 @@ use gantry_core::model::{
 use jiff::civil::{Date, DateTime};
 use roxmltree::{Document, Node};
 
+use super::recurrence::{self, Recurrence, Repeat};
 use super::{
     Assignment, Baseline, MspdiCalendar, MspdiProject, MspdiTask, Resource, ResourceKind,
     StoredDates,
@@ -100,6 +101,7 @@ struct RawCalendar {
     base_uid: Option<i64>,
     week: [Option<Vec<Shift>>; 7],
     exceptions: Vec<CalendarException>,
+    work_weeks: Vec<recurrence::WorkWeek>,
     line_node: roxmltree::NodeId,
 }
 
@@ -649,10 +651,18 @@ impl<'a, 'input> Reader<'a, 'input> {
                         // Project 2003's exceptions: a day type 0 with a period of dates.
                         if let Some(period) = child(day, "TimePeriod") {
                             let (from, to) = self.period(period, &element)?;
-                            day_type_exceptions.push(CalendarException {
+                            day_type_exceptions.push(Recurrence {
                                 name: String::new(),
+                                repeat: Repeat::Range,
                                 from,
-                                to,
+                                to: Some(to),
+                                occurrences: 1,
+                                period: 1,
+                                days_of_week: 0,
+                                month_day: 1,
+                                month: 0,
+                                position: 0,
+                                weekday: 1,
                                 shifts,
                             });
                         }
@@ -663,58 +673,28 @@ impl<'a, 'input> Reader<'a, 'input> {
                     }
                 }
             }
-            let mut exceptions = Vec::new();
+            let mut recurrences = Vec::new();
             if let Some(node) = child(calendar, "Exceptions") {
                 for exception in children(node, "Exception") {
                     let element = format!("{element} › Exception");
-                    let Some(period) = child(exception, "TimePeriod") else {
-                        return Err(self.error(
-                            exception,
-                            element,
-                            "an exception without a <TimePeriod>",
-                        ));
-                    };
-                    let (from, to) = self.period(period, &element)?;
-                    let kind = self
-                        .optional_int(exception, "Type", &element, 0, 1000)?
-                        .unwrap_or(1);
-                    let occurrences = self
-                        .optional_int(exception, "Occurrences", &element, 0, 100_000)?
-                        .unwrap_or(1);
-                    if kind != 1 && occurrences > 1 {
-                        warnings.push(format!(
-                            "{element} (line {}): a recurring exception of type {kind} is read as every day from {from} to {to}",
-                            self.line(exception)
-                        ));
-                    }
-                    let working = self
-                        .optional_flag(exception, "DayWorking", &element)?
-                        .unwrap_or(false);
-                    let shifts = if working {
-                        self.working_times(exception, &element)?
-                    } else {
-                        Vec::new()
-                    };
-                    exceptions.push(CalendarException {
-                        name: text(exception, "Name").unwrap_or("").to_string(),
-                        from,
-                        to,
-                        shifts,
-                    });
+                    recurrences.push(self.recurrence(exception, &element, warnings)?);
                 }
             }
-            if exceptions.is_empty() {
+            if recurrences.is_empty() {
                 // Project 2007 and later write each exception twice (here and as a day type 0);
                 // older files only as day type 0.
-                exceptions = day_type_exceptions;
+                recurrences = day_type_exceptions;
             }
-            if child(calendar, "WorkWeeks")
-                .is_some_and(|weeks| weeks.children().any(|n| n.is_element()))
-            {
-                warnings.push(format!(
-                    "{element} (line {}): alternate work weeks are not read yet; the default week applies all year",
-                    self.line(calendar)
-                ));
+            let exceptions = recurrence::lay_out(&recurrences)
+                .map_err(|message| self.error(calendar, element.clone(), message))?;
+            let mut work_weeks = Vec::new();
+            if let Some(weeks) = child(calendar, "WorkWeeks") {
+                for week in children(weeks, "WorkWeek") {
+                    let element = format!("{element} › WorkWeek");
+                    if let Some(week) = self.work_week(week, &element)? {
+                        work_weeks.push(week);
+                    }
+                }
             }
             if is_base {
                 // A base calendar has no base to inherit from: a day it leaves out has no work.
@@ -731,10 +711,130 @@ impl<'a, 'input> Reader<'a, 'input> {
                 base_uid: if is_base { None } else { base_uid },
                 week,
                 exceptions,
+                work_weeks,
                 line_node: calendar.id(),
             });
         }
         Ok(calendars)
+    }
+
+    /// One `<Exception>`: its days, hours and how it repeats.
+    fn recurrence(
+        &self,
+        exception: Node<'_, '_>,
+        element: &str,
+        warnings: &mut Vec<String>,
+    ) -> Result<Recurrence, MspdiError> {
+        let Some(period) = child(exception, "TimePeriod") else {
+            return Err(self.error(exception, element, "an exception without a <TimePeriod>"));
+        };
+        let from = child(period, "FromDate")
+            .ok_or_else(|| self.error(period, element, "a time period without <FromDate>"))?;
+        let from = self.datetime(from, element)?.date();
+        let to = self
+            .optional_datetime(period, "ToDate", element)?
+            .map(|to| to.date());
+        if let Some(to) = to
+            && to < from
+        {
+            return Err(self.error(
+                period,
+                element,
+                format!("the period ends ({to}) before it starts ({from})"),
+            ));
+        }
+        let int = |name: &str, min: i64, max: i64, default: i64| {
+            self.optional_int(exception, name, element, min, max)
+                .map(|value| value.unwrap_or(default))
+        };
+        let kind = int("Type", 0, 1000, 1)?;
+        let every = int("Period", 0, 100_000, 1)?.max(1);
+        let month_item = int("MonthItem", 0, 9, 3)?;
+        let mut repeat = match kind {
+            1 | 7 if every > 1 => Repeat::Daily,
+            1 | 7 => Repeat::Range,
+            2 => Repeat::YearlyOnDay,
+            3 => Repeat::YearlyOnWeekday,
+            4 => Repeat::MonthlyOnDay,
+            5 => Repeat::MonthlyOnWeekday,
+            6 => Repeat::Weekly,
+            _ => {
+                warnings.push(format!(
+                    "{element} (line {}): an exception of type {kind} is read as every day from {from} to {}",
+                    self.line(exception),
+                    to.map_or("its first day".to_string(), |to| to.to_string())
+                ));
+                Repeat::Range
+            }
+        };
+        if matches!(repeat, Repeat::YearlyOnWeekday | Repeat::MonthlyOnWeekday) && month_item < 3 {
+            warnings.push(format!(
+                "{element} (line {}): a recurrence on \"any day\", \"weekday\" or \"weekend day\" (MonthItem {month_item}) is read as every day of its period",
+                self.line(exception)
+            ));
+            repeat = Repeat::Range;
+        }
+        // An exception without hours, or marked non-working, has no work.
+        let working = self
+            .optional_flag(exception, "DayWorking", element)?
+            .unwrap_or(true);
+        let shifts = if working {
+            self.working_times(exception, element)?
+        } else {
+            Vec::new()
+        };
+        Ok(Recurrence {
+            name: text(exception, "Name").unwrap_or("").to_string(),
+            repeat,
+            from,
+            to: if repeat == Repeat::Range && to.is_none() {
+                None
+            } else {
+                to
+            },
+            occurrences: int("Occurrences", 0, 100_000, 1)?,
+            period: every,
+            days_of_week: int("DaysOfWeek", 0, 127, 0)?,
+            month_day: int("MonthDay", 0, 31, 1)?,
+            month: int("Month", 0, 11, 0)?,
+            position: int("MonthPosition", 0, 4, 0)?,
+            weekday: month_item - 2,
+            shifts,
+        })
+    }
+
+    /// One `<WorkWeek>`: another weekly pattern between two dates.
+    fn work_week(
+        &self,
+        node: Node<'_, '_>,
+        element: &str,
+    ) -> Result<Option<recurrence::WorkWeek>, MspdiError> {
+        let Some(period) = child(node, "TimePeriod") else {
+            return Err(self.error(node, element, "a work week without a <TimePeriod>"));
+        };
+        let (from, to) = self.period(period, element)?;
+        let Some(week_days) = child(node, "WeekDays") else {
+            return Ok(None);
+        };
+        let mut week: [Vec<Shift>; 7] = Default::default();
+        for day in children(week_days, "WeekDay") {
+            let element = format!("{element} › WeekDay");
+            let day_type = self.required_int(day, "DayType", &element, 1, 7)?;
+            let working = self
+                .optional_flag(day, "DayWorking", &element)?
+                .unwrap_or(false);
+            week[((day_type + 5) % 7) as usize] = if working {
+                self.working_times(day, &element)?
+            } else {
+                Vec::new()
+            };
+        }
+        Ok(Some(recurrence::WorkWeek {
+            name: text(node, "Name").unwrap_or("").to_string(),
+            from,
+            to,
+            week,
+        }))
     }
 
     /// Orders the calendars so that each base comes before the calendars built on it.
@@ -800,6 +900,8 @@ impl<'a, 'input> Reader<'a, 'input> {
         let mut slots: Vec<Option<RawCalendar>> = raw.into_iter().map(Some).collect();
         let mut defs = Vec::with_capacity(order.len());
         let mut info = Vec::with_capacity(order.len());
+        // Each placed calendar's exceptions without its work weeks, for the calendars after it.
+        let mut real_exceptions: Vec<Vec<CalendarException>> = Vec::with_capacity(order.len());
         for index in order {
             let Some(calendar) = slots[index].take() else {
                 continue;
@@ -808,11 +910,49 @@ impl<'a, 'input> Reader<'a, 'input> {
                 uid: calendar.uid,
                 is_base: calendar.is_base,
             });
+            // Alternate work weeks take the days that no exception holds, the calendar's own
+            // or its base calendars'.
+            let base = calendar.base_uid.map(|uid| ids[&uid]);
+            let real = calendar.exceptions.clone();
+            let mut exceptions = calendar.exceptions;
+            if !calendar.work_weeks.is_empty() {
+                let mut taken = std::collections::BTreeSet::new();
+                let mut add = |list: &[CalendarException]| {
+                    for exception in list {
+                        let mut day = exception.from;
+                        while day <= exception.to {
+                            taken.insert(day);
+                            match day.tomorrow() {
+                                Ok(next) => day = next,
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                };
+                add(&real);
+                let mut chain = base;
+                while let Some(id) = chain {
+                    add(&real_exceptions[id.index()]);
+                    chain = defs.get(id.index()).and_then(|def: &CalendarDef| def.base);
+                }
+                let weeks = recurrence::lay_out_work_weeks(&calendar.work_weeks, &taken).map_err(
+                    |message| {
+                        self.error(
+                            self.node(calendar.line_node),
+                            format!("Calendar UID {}", calendar.uid),
+                            message,
+                        )
+                    },
+                )?;
+                exceptions.extend(weeks);
+                exceptions.sort_by_key(|exception| exception.from);
+            }
+            real_exceptions.push(real);
             defs.push(CalendarDef {
                 name: calendar.name,
-                base: calendar.base_uid.map(|uid| ids[&uid]),
+                base,
                 week: calendar.week,
-                exceptions: calendar.exceptions,
+                exceptions,
             });
         }
         Ok((defs, info, ids))
