@@ -7,7 +7,9 @@
 use std::fmt::Write as _;
 
 use gantry_core::cpm::Schedule;
-use gantry_core::model::{Constraint, Duration, Lag, LinkType, Shift, TaskId};
+use gantry_core::model::{
+    CalendarDef, CalendarException, Constraint, Duration, Lag, LinkType, Shift, TaskId,
+};
 use jiff::civil::DateTime;
 
 use super::{MspdiProject, ResourceKind, StoredDates};
@@ -47,6 +49,15 @@ pub fn write_mspdi(project: &MspdiProject, schedule: Option<&Schedule>) -> Strin
     xml.open("Calendars");
     for (index, calendar) in plan.calendars.iter().enumerate() {
         let info = &project.calendars[index];
+        // In MS Project only resource calendars build on another; a plan calendar based on
+        // another that tasks use is written whole, as a base calendar of its own.
+        let flattened;
+        let calendar = if info.is_base && calendar.base.is_some() {
+            flattened = flatten(&plan.calendars, index);
+            &flattened
+        } else {
+            calendar
+        };
         xml.open("Calendar");
         xml.element("UID", &info.uid.to_string());
         xml.element("Name", &calendar.name);
@@ -334,6 +345,71 @@ pub fn write_mspdi(project: &MspdiProject, schedule: Option<&Schedule>) -> Strin
     xml.close("Assignments");
     xml.close("Project");
     xml.text
+}
+
+/// A calendar with its chain of base calendars folded in: each week day from the nearest calendar
+/// that defines it, and the base calendars' exceptions on the days its own leave free.
+fn flatten(calendars: &[CalendarDef], index: usize) -> CalendarDef {
+    let mut result = calendars[index].clone();
+    let mut taken: Vec<(jiff::civil::Date, jiff::civil::Date)> = result
+        .exceptions
+        .iter()
+        .map(|exception| (exception.from, exception.to))
+        .collect();
+    let mut base = result.base;
+    while let Some(id) = base {
+        let def = &calendars[id.index()];
+        for (day, shifts) in result.week.iter_mut().zip(&def.week) {
+            if day.is_none() {
+                day.clone_from(shifts);
+            }
+        }
+        for exception in &def.exceptions {
+            // The parts of the base's exception that no exception already holds.
+            let mut pieces = vec![(exception.from, exception.to)];
+            for &(from, to) in &taken {
+                pieces = pieces
+                    .into_iter()
+                    .flat_map(|(start, end)| {
+                        let mut kept = Vec::new();
+                        if end < from || start > to {
+                            kept.push((start, end));
+                        } else {
+                            if start < from
+                                && let Ok(before) = from.yesterday()
+                            {
+                                kept.push((start, before));
+                            }
+                            if end > to
+                                && let Ok(after) = to.tomorrow()
+                            {
+                                kept.push((after, end));
+                            }
+                        }
+                        kept
+                    })
+                    .collect();
+            }
+            for (from, to) in pieces {
+                taken.push((from, to));
+                result.exceptions.push(CalendarException {
+                    name: exception.name.clone(),
+                    from,
+                    to,
+                    shifts: exception.shifts.clone(),
+                });
+            }
+        }
+        base = def.base;
+    }
+    for day in &mut result.week {
+        if day.is_none() {
+            *day = Some(Vec::new());
+        }
+    }
+    result.exceptions.sort_by_key(|exception| exception.from);
+    result.base = None;
+    result
 }
 
 /// An XML document written by hand: elements are opened and closed in order, text is escaped.
