@@ -1498,8 +1498,16 @@ impl<'a> Engine<'a> {
             }
         }
         let finish = finish.unwrap_or(start + duration);
+        let finish_from_start = reason == Reason::Edges && self.finish_set_by_start(task, start);
         let calendar = self.calendar(task);
-        let dates = (calendar.start_at(start)?, calendar.finish_at(finish)?);
+        let dates = (
+            calendar.start_at(start)?,
+            if finish_from_start {
+                calendar.start_at(finish)?
+            } else {
+                calendar.finish_at(finish)?
+            },
+        );
         (self.early_start[task], self.early_finish[task]) = dates;
         (self.early_start_count[task], self.early_finish_count[task]) = (start, finish);
         self.links_start_count[task] = links_start;
@@ -1652,8 +1660,45 @@ impl<'a> Engine<'a> {
             Some(finish) => finish,
             None => self.finish_after(task, start, duration)?,
         };
+        if forced_finish.is_none()
+            && reason == Reason::Edges
+            && self.flags[task] & (TASK_MILESTONE | TASK_ELAPSED) == 0
+            && start == links_bound
+            && self.finish_set_by_start(task, links_count)
+        {
+            self.early_finish[task] = self
+                .calendar(task)
+                .next_work_start(self.early_finish[task])?;
+        }
         self.reason[task] = reason;
         Ok(())
+    }
+
+    /// Whether a start-to-finish link without a positive lag sets the task's start `bound` (a
+    /// count on its calendar). Its finish is then the predecessor's start (or a lead back from
+    /// it), and MS Project writes it as a start: Monday 08:00 where a finish would read Friday
+    /// 17:00, the same instant in working time. A positive lag is added as working time and ends
+    /// as a finish does (mspdirelations.xml and task-links-*.xml show both).
+    fn finish_set_by_start(&self, task: usize, bound: i64) -> bool {
+        let range = self.network.incoming_offsets[task] as usize
+            ..self.network.incoming_offsets[task + 1] as usize;
+        range.into_iter().any(|position| {
+            let meta = self.incoming_meta[position];
+            if meta & EDGE_HIERARCHY != 0
+                || meta & EDGE_KIND != EDGE_START_TO_FINISH
+                || self.edge_value[position] != bound
+            {
+                return false;
+            }
+            let edge = self.network.incoming[position] as usize;
+            let link = self.network.edge_link[edge];
+            match self.plan.links.get(link as usize).map(|link| link.lag) {
+                Some(Lag::None) => true,
+                Some(Lag::Working(minutes) | Lag::Elapsed(minutes)) => minutes <= 0,
+                Some(Lag::Percent(percent)) => percent <= 0.0,
+                None => false,
+            }
+        })
     }
 
     /// Whether some incoming edge of the node gives exactly `bound` (and not only the floor at
