@@ -15,6 +15,17 @@ pub struct TaskId(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LinkId(pub u32);
 
+/// Index of a resource in [`Plan::resources`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ResourceId(pub u32);
+
+impl ResourceId {
+    /// The id as an index into [`Plan::resources`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// Index of a calendar in [`Plan::calendars`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CalendarId(pub u32);
@@ -83,6 +94,10 @@ pub struct Plan {
     pub links: Vec<Link>,
     /// What "1d", "1w" and "1mo" mean in working minutes.
     pub durations: DurationSettings,
+    /// The people, equipment and cost items the plan draws on.
+    pub resources: Vec<Resource>,
+    /// Which resource works on which task, and how much.
+    pub assignments: Vec<Assignment>,
 }
 
 impl Plan {
@@ -98,6 +113,8 @@ impl Plan {
             tasks: Vec::new(),
             links: Vec::new(),
             durations: DurationSettings::default(),
+            resources: Vec::new(),
+            assignments: Vec::new(),
         }
     }
 
@@ -117,6 +134,14 @@ impl Plan {
     pub fn add_link(&mut self, link: Link) -> LinkId {
         let id = LinkId(u32::try_from(self.links.len()).expect("fewer than 2^32 links"));
         self.links.push(link);
+        id
+    }
+
+    /// Appends a resource and returns its id.
+    pub fn add_resource(&mut self, resource: Resource) -> ResourceId {
+        let id =
+            ResourceId(u32::try_from(self.resources.len()).expect("fewer than 2^32 resources"));
+        self.resources.push(resource);
         id
     }
 
@@ -209,6 +234,20 @@ impl Plan {
                 });
             }
         }
+        for resource in &self.resources {
+            if let Some(calendar) = resource.calendar
+                && calendar.index() >= self.calendars.len()
+            {
+                return Err(StructureError::UnknownCalendar { calendar });
+            }
+        }
+        for (index, assignment) in self.assignments.iter().enumerate() {
+            if assignment.task.index() >= tasks
+                || assignment.resource.index() >= self.resources.len()
+            {
+                return Err(StructureError::AssignmentOutOfRange { assignment: index });
+            }
+        }
         Ok(())
     }
 }
@@ -237,6 +276,12 @@ pub enum StructureError {
         calendar: CalendarId,
         /// Its base.
         base: CalendarId,
+    },
+    /// An assignment names a task or a resource that does not exist.
+    #[error("assignment #{assignment} names a task or a resource that does not exist")]
+    AssignmentOutOfRange {
+        /// Index in [`Plan::assignments`].
+        assignment: usize,
     },
     /// A link names a task outside [`Plan::tasks`].
     #[error("link #{} names a task that does not exist", link.0)]
@@ -535,4 +580,111 @@ pub struct CalendarException {
     pub to: Date,
     /// Working shifts on those days; empty for a non-working day.
     pub shifts: Vec<Shift>,
+}
+
+/// What kind of resource: MS Project's three.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ResourceKind {
+    /// A person or a machine whose working time is scheduled (units: 1.0 = full time).
+    #[default]
+    Work,
+    /// Something consumed or issued to the project (laptops, licences, cable): units are
+    /// quantities, not time.
+    Material,
+    /// A cost item booked on tasks (travel, a supplier's fixed fee).
+    Cost,
+}
+
+impl ResourceKind {
+    /// The word used in plan files: `work`, `material`, `cost`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ResourceKind::Work => "work",
+            ResourceKind::Material => "material",
+            ResourceKind::Cost => "cost",
+        }
+    }
+}
+
+/// A resource: a person, a team, equipment, a material or a cost item.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    /// Short unique id, used in plan files and assignments ("dana", "dba-team").
+    pub key: String,
+    /// Display name.
+    pub name: String,
+    /// Work, material or cost.
+    pub kind: ResourceKind,
+    /// Maximum units at once (1.0 = one full-time person, 3.0 = a team of three).
+    pub max_units: f64,
+    /// Periods with other maximum units (a contractor at 60% in July, leave at 0).
+    pub availability: Vec<Availability>,
+    /// The resource's working calendar (leave, part-time weeks); the project's when `None`.
+    pub calendar: Option<CalendarId>,
+    /// Cost per hour of work (work resources) or per unit (material).
+    pub standard_rate: f64,
+    /// Cost per hour of overtime.
+    pub overtime_rate: f64,
+    /// Cost each time the resource is assigned.
+    pub cost_per_use: f64,
+    /// Group or department.
+    pub group: Option<String>,
+    /// Initials, as shown on a Gantt bar.
+    pub initials: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+}
+
+impl Resource {
+    /// A full-time work resource with no rates.
+    pub fn new(key: impl Into<String>, name: impl Into<String>) -> Resource {
+        Resource {
+            key: key.into(),
+            name: name.into(),
+            kind: ResourceKind::Work,
+            max_units: 1.0,
+            availability: Vec::new(),
+            calendar: None,
+            standard_rate: 0.0,
+            overtime_rate: 0.0,
+            cost_per_use: 0.0,
+            group: None,
+            initials: None,
+            email: None,
+        }
+    }
+
+    /// Maximum units at `at`: the availability period that holds it, or `max_units`.
+    pub fn units_at(&self, at: DateTime) -> f64 {
+        self.availability
+            .iter()
+            .find(|period| {
+                period.from.is_none_or(|from| from <= at) && period.to.is_none_or(|to| at <= to)
+            })
+            .map_or(self.max_units, |period| period.units)
+    }
+}
+
+/// Maximum units of a resource over a period.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Availability {
+    /// First moment of the period (open when `None`).
+    pub from: Option<DateTime>,
+    /// Last moment of the period (open when `None`).
+    pub to: Option<DateTime>,
+    /// Maximum units in the period.
+    pub units: f64,
+}
+
+/// A resource working on a task.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assignment {
+    /// The task.
+    pub task: TaskId,
+    /// The resource.
+    pub resource: ResourceId,
+    /// Units of the resource on the task (0.5 = half time; a quantity for material).
+    pub units: f64,
+    /// Work in minutes, when stated (otherwise units × the task's duration).
+    pub work: Option<i64>,
 }

@@ -24,7 +24,7 @@ mod write;
 
 pub mod conformance;
 
-use gantry_core::model::{CalendarId, Link, LinkType, Plan, TaskId};
+use gantry_core::model::{CalendarId, Link, LinkType, Plan, ResourceKind, TaskId};
 use jiff::civil::DateTime;
 
 pub use read::{MspdiError, read_mspdi};
@@ -39,10 +39,10 @@ pub struct MspdiProject {
     pub tasks: Vec<MspdiTask>,
     /// MSPDI facts about each plan calendar, in the order of `plan.calendars`.
     pub calendars: Vec<MspdiCalendar>,
-    /// The project's resources.
-    pub resources: Vec<Resource>,
-    /// Which resource works on which task.
-    pub assignments: Vec<Assignment>,
+    /// MSPDI facts about each plan resource, in the order of `plan.resources`.
+    pub resources: Vec<MspdiResource>,
+    /// MSPDI facts about each plan assignment, in the order of `plan.assignments`.
+    pub assignments: Vec<MspdiAssignment>,
     /// The dates stored on the project summary task (UID 0), when the file has one.
     pub project_summary: Option<StoredDates>,
     /// Whether constraints win over links (`HonorConstraints`; MS Project's default is on).
@@ -109,70 +109,18 @@ pub struct MspdiCalendar {
     pub is_base: bool,
 }
 
-/// What kind of resource (`Type`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ResourceKind {
-    /// Material (consumables, equipment issued to the project).
-    Material,
-    /// A person or machine whose time is scheduled.
-    Work,
-    /// A cost resource (travel, licences).
-    Cost,
-}
-
-/// A resource of the project.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Resource {
+/// MSPDI's view of one plan resource.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MspdiResource {
     /// The resource's unique id (`UID`).
     pub uid: i64,
-    /// Its name.
-    pub name: String,
-    /// Work, material or cost.
-    pub kind: ResourceKind,
-    /// Initials, as shown in MS Project.
-    pub initials: Option<String>,
-    /// Group.
-    pub group: Option<String>,
-    /// E-mail address.
-    pub email: Option<String>,
-    /// Maximum units (1.0 = one full-time person).
-    pub max_units: f64,
-    /// Standard rate per hour of work.
-    pub standard_rate: f64,
-    /// Overtime rate per hour.
-    pub overtime_rate: f64,
-    /// Cost per use.
-    pub cost_per_use: f64,
-    /// The resource's own calendar.
-    pub calendar: Option<CalendarId>,
-    /// Periods with other maximum units (`AvailabilityPeriods`): a contractor at 60% in July.
-    pub availability: Vec<Availability>,
 }
 
-/// Maximum units of a resource over a period.
+/// MSPDI's view of one plan assignment: what MS Project stores beyond who works on what.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Availability {
-    /// First moment of the period (open when absent).
-    pub from: Option<DateTime>,
-    /// Last moment of the period (open when absent).
-    pub to: Option<DateTime>,
-    /// Maximum units in the period (1.0 = full time).
-    pub units: f64,
-}
-
-/// A resource working on a task.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Assignment {
+pub struct MspdiAssignment {
     /// The assignment's unique id (`UID`).
     pub uid: i64,
-    /// The task.
-    pub task: TaskId,
-    /// Index into [`MspdiProject::resources`].
-    pub resource: usize,
-    /// Units (1.0 = full time).
-    pub units: f64,
-    /// Work in minutes.
-    pub work_minutes: i64,
     /// Actual work in minutes.
     pub actual_work_minutes: i64,
     /// Remaining work in minutes, when stored.
@@ -262,12 +210,51 @@ impl MspdiProject {
                 is_base: true,
             })
             .collect();
+        let mut used_resources: std::collections::HashSet<i64> = plan
+            .resources
+            .iter()
+            .filter_map(|resource| resource.key.strip_prefix('r')?.parse::<i64>().ok())
+            .filter(|uid| *uid > 0)
+            .collect();
+        let mut next_resource = 1;
+        let mut seen_resources = std::collections::HashSet::new();
+        let resources = plan
+            .resources
+            .iter()
+            .map(|resource| {
+                let from_key = resource
+                    .key
+                    .strip_prefix('r')
+                    .and_then(|uid| uid.parse::<i64>().ok())
+                    .filter(|uid| *uid > 0 && seen_resources.insert(*uid));
+                let uid = from_key.unwrap_or_else(|| {
+                    while used_resources.contains(&next_resource) {
+                        next_resource += 1;
+                    }
+                    used_resources.insert(next_resource);
+                    seen_resources.insert(next_resource);
+                    next_resource
+                });
+                MspdiResource { uid }
+            })
+            .collect();
+        let assignments = (0..plan.assignments.len())
+            .map(|index| MspdiAssignment {
+                uid: index as i64 + 1,
+                actual_work_minutes: 0,
+                remaining_work_minutes: None,
+                start: None,
+                finish: None,
+                contour: 0,
+                timephased: Vec::new(),
+            })
+            .collect();
         MspdiProject {
             plan,
             tasks,
             calendars,
-            resources: Vec::new(),
-            assignments: Vec::new(),
+            resources,
+            assignments,
             project_summary: None,
             honor_constraints: true,
             schedule_from_start: true,
@@ -299,8 +286,8 @@ impl MspdiProject {
 
         // Resource calendars.
         let mut calendars: Vec<Option<Option<CalendarId>>> = vec![None; plan.tasks.len()];
-        for assignment in &self.assignments {
-            let resource = &self.resources[assignment.resource];
+        for assignment in &plan.assignments {
+            let resource = &plan.resources[assignment.resource.index()];
             if resource.kind != ResourceKind::Work || assignment.units <= 0.0 {
                 continue;
             }
@@ -325,15 +312,15 @@ impl MspdiProject {
 
         // Work contoured by hand, with gaps: the task keeps the working-time span of its
         // contour (its first to its last period of remaining work), which moves with the task.
-        for assignment in &self.assignments {
-            if assignment.contour != CONTOUR_EDITED {
+        for (assignment, info) in self.plan.assignments.iter().zip(&self.assignments) {
+            if info.contour != CONTOUR_EDITED {
                 continue;
             }
             let task = &mut plan.tasks[assignment.task.index()];
             if task.progress.actual_start.is_some() || task.duration.elapsed {
                 continue;
             }
-            let worked = assignment
+            let worked = info
                 .timephased
                 .iter()
                 .filter(|period| period.kind == 1 && period.minutes.is_some_and(|m| m > 0));

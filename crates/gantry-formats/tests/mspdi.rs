@@ -280,25 +280,37 @@ fn reads_resources_assignments_availability_and_baselines() {
        </Project>",
     );
     let project = read_mspdi("resources.xml", &text).expect("reads");
+    let plan = &project.plan;
+    assert_eq!(plan.resources.len(), 1, "UID 0 is MS Project's placeholder");
+    let dana = &plan.resources[0];
     assert_eq!(
-        project.resources.len(),
-        1,
-        "UID 0 is MS Project's placeholder"
-    );
-    let dana = &project.resources[0];
-    assert_eq!(
-        (dana.uid, dana.name.as_str(), dana.standard_rate),
-        (7, "Dana (DBA)", 85.0)
+        (
+            project.resources[0].uid,
+            dana.key.as_str(),
+            dana.name.as_str(),
+            dana.standard_rate
+        ),
+        (7, "r7", "Dana (DBA)", 85.0)
     );
     assert_eq!(dana.availability.len(), 1);
     assert_eq!(dana.availability[0].units, 0.6);
     assert_eq!(
-        project.assignments.len(),
+        dana.units_at("2026-07-15T10:00".parse().expect("date")),
+        0.6,
+        "July is at 60%"
+    );
+    assert_eq!(
+        dana.units_at("2026-08-03T10:00".parse().expect("date")),
+        1.0
+    );
+    assert_eq!(
+        plan.assignments.len(),
         1,
         "the unassigned placeholder is skipped"
     );
-    let assignment = &project.assignments[0];
-    assert_eq!((assignment.units, assignment.work_minutes), (0.5, 480));
+    let assignment = &plan.assignments[0];
+    assert_eq!((assignment.units, assignment.work), (0.5, Some(480)));
+    assert_eq!(project.assignments[0].uid, 3);
     assert_eq!(project.tasks[0].baselines[0].cost, Some(1200.0));
     assert_eq!(project.tasks[0].baselines[0].duration_minutes, Some(960));
 }

@@ -4,16 +4,17 @@ use std::collections::HashMap;
 use std::fmt;
 
 use gantry_core::model::{
-    CalendarDef, CalendarException, CalendarId, Constraint, Duration, DurationSettings, Lag, Link,
-    LinkType, Plan, Progress, Shift, Task, TaskId,
+    Assignment, Availability, CalendarDef, CalendarException, CalendarId, Constraint, Duration,
+    DurationSettings, Lag, Link, LinkType, Plan, Progress, Resource, ResourceId, ResourceKind,
+    Shift, Task, TaskId,
 };
 use jiff::civil::{Date, DateTime};
 use roxmltree::{Document, Node};
 
 use super::recurrence::{self, Recurrence, Repeat};
 use super::{
-    Assignment, Baseline, MspdiCalendar, MspdiProject, MspdiTask, Resource, ResourceKind,
-    StoredDates,
+    Baseline, CONTOUR_EDITED, MspdiAssignment, MspdiCalendar, MspdiProject, MspdiResource,
+    MspdiTask, StoredDates, TimephasedWork,
 };
 
 /// Why an MSPDI file could not be read: where, in which element, and what is wrong.
@@ -310,14 +311,16 @@ impl<'a, 'input> Reader<'a, 'input> {
             });
         }
 
-        let (resources, resource_uids) = match child(root, "Resources") {
+        let (resources, resource_infos, resource_uids) = match child(root, "Resources") {
             Some(node) => self.resources(node, &calendar_ids)?,
-            None => (Vec::new(), HashMap::new()),
+            None => (Vec::new(), Vec::new(), HashMap::new()),
         };
-        let assignments = match child(root, "Assignments") {
+        let (assignments, assignment_infos) = match child(root, "Assignments") {
             Some(node) => self.assignments(node, &uids, &resource_uids)?,
-            None => Vec::new(),
+            None => (Vec::new(), Vec::new()),
         };
+        plan.resources = resources;
+        plan.assignments = assignments;
 
         // A calendar that the project or a task works on must have working time.
         let mut used = vec![false; plan.calendars.len()];
@@ -345,8 +348,8 @@ impl<'a, 'input> Reader<'a, 'input> {
             plan,
             tasks,
             calendars: calendar_info,
-            resources,
-            assignments,
+            resources: resource_infos,
+            assignments: assignment_infos,
             project_summary,
             honor_constraints,
             schedule_from_start,
@@ -1002,8 +1005,9 @@ impl<'a, 'input> Reader<'a, 'input> {
         &self,
         node: Node<'_, '_>,
         calendar_ids: &HashMap<i64, CalendarId>,
-    ) -> Result<(Vec<Resource>, HashMap<i64, usize>), MspdiError> {
+    ) -> Result<(Vec<Resource>, Vec<MspdiResource>, HashMap<i64, ResourceId>), MspdiError> {
         let mut resources = Vec::new();
+        let mut infos = Vec::new();
         let mut uids = HashMap::new();
         for resource in children(node, "Resource") {
             let uid = self.required_int(resource, "UID", "Resource", i64::MIN, i64::MAX)?;
@@ -1049,16 +1053,17 @@ impl<'a, 'input> Reader<'a, 'input> {
                             "AvailableUnits cannot be negative",
                         ));
                     }
-                    availability.push(super::Availability {
+                    availability.push(Availability {
                         from: self.optional_datetime(period, "AvailableFrom", &element)?,
                         to: self.optional_datetime(period, "AvailableTo", &element)?,
                         units,
                     });
                 }
             }
-            uids.insert(uid, resources.len());
+            uids.insert(uid, ResourceId(resources.len() as u32));
+            infos.push(MspdiResource { uid });
             resources.push(Resource {
-                uid,
+                key: format!("r{uid}"),
                 name: text(resource, "Name").unwrap_or("").to_string(),
                 kind,
                 initials: text(resource, "Initials").map(str::to_string),
@@ -1078,16 +1083,17 @@ impl<'a, 'input> Reader<'a, 'input> {
                 availability,
             });
         }
-        Ok((resources, uids))
+        Ok((resources, infos, uids))
     }
 
     fn assignments(
         &self,
         node: Node<'_, '_>,
         task_uids: &HashMap<i64, TaskId>,
-        resource_uids: &HashMap<i64, usize>,
-    ) -> Result<Vec<Assignment>, MspdiError> {
+        resource_uids: &HashMap<i64, ResourceId>,
+    ) -> Result<(Vec<Assignment>, Vec<MspdiAssignment>), MspdiError> {
         let mut assignments = Vec::new();
+        let mut infos = Vec::new();
         for assignment in children(node, "Assignment") {
             let uid = self.required_int(assignment, "UID", "Assignment", i64::MIN, i64::MAX)?;
             let element = format!("Assignment UID {uid}");
@@ -1106,7 +1112,7 @@ impl<'a, 'input> Reader<'a, 'input> {
                 .optional_int(assignment, "WorkContour", &element, 0, 8)?
                 .unwrap_or(0);
             let mut timephased = Vec::new();
-            if contour == super::CONTOUR_EDITED {
+            if contour == CONTOUR_EDITED {
                 for period in children(assignment, "TimephasedData") {
                     let element = format!("{element} › TimephasedData");
                     let kind = self.required_int(period, "Type", &element, 0, 1000)?;
@@ -1120,7 +1126,7 @@ impl<'a, 'input> Reader<'a, 'input> {
                             "a period without <Start> or <Finish>",
                         ));
                     };
-                    timephased.push(super::TimephasedWork {
+                    timephased.push(TimephasedWork {
                         kind,
                         start,
                         finish,
@@ -1135,13 +1141,16 @@ impl<'a, 'input> Reader<'a, 'input> {
                 return Err(self.error(assignment, element, "Units cannot be negative"));
             }
             assignments.push(Assignment {
-                uid,
                 task,
                 resource,
                 units,
-                work_minutes: self
-                    .optional_duration(assignment, "Work", &element)?
-                    .unwrap_or(0),
+                work: Some(
+                    self.optional_duration(assignment, "Work", &element)?
+                        .unwrap_or(0),
+                ),
+            });
+            infos.push(MspdiAssignment {
+                uid,
                 actual_work_minutes: self
                     .optional_duration(assignment, "ActualWork", &element)?
                     .unwrap_or(0),
@@ -1156,7 +1165,7 @@ impl<'a, 'input> Reader<'a, 'input> {
                 timephased,
             });
         }
-        Ok(assignments)
+        Ok((assignments, infos))
     }
 
     // --- values -------------------------------------------------------------------------------

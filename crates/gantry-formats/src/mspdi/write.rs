@@ -8,11 +8,12 @@ use std::fmt::Write as _;
 
 use gantry_core::cpm::Schedule;
 use gantry_core::model::{
-    CalendarDef, CalendarException, Constraint, Duration, Lag, LinkType, Shift, TaskId,
+    CalendarDef, CalendarException, Constraint, Duration, Lag, LinkType, ResourceKind, Shift,
+    TaskId,
 };
 use jiff::civil::DateTime;
 
-use super::{MspdiProject, ResourceKind, StoredDates};
+use super::{MspdiProject, StoredDates};
 
 /// Writes `project` as an MSPDI document. With a `schedule` (computed from
 /// [`MspdiProject::scheduling_plan`]) every task carries its dates, slack and critical flag;
@@ -261,9 +262,9 @@ pub fn write_mspdi(project: &MspdiProject, schedule: Option<&Schedule>) -> Strin
     xml.close("Tasks");
 
     xml.open("Resources");
-    for (index, resource) in project.resources.iter().enumerate() {
+    for (index, (resource, info)) in plan.resources.iter().zip(&project.resources).enumerate() {
         xml.open("Resource");
-        xml.element("UID", &resource.uid.to_string());
+        xml.element("UID", &info.uid.to_string());
         xml.element("ID", &(index + 1).to_string());
         xml.element("Name", &resource.name);
         let kind = match resource.kind {
@@ -308,30 +309,37 @@ pub fn write_mspdi(project: &MspdiProject, schedule: Option<&Schedule>) -> Strin
     xml.close("Resources");
 
     xml.open("Assignments");
-    for assignment in &project.assignments {
+    for (assignment, info) in plan.assignments.iter().zip(&project.assignments) {
         xml.open("Assignment");
-        xml.element("UID", &assignment.uid.to_string());
+        xml.element("UID", &info.uid.to_string());
         xml.element(
             "TaskUID",
             &project.tasks[assignment.task.index()].uid.to_string(),
         );
         xml.element(
             "ResourceUID",
-            &project.resources[assignment.resource].uid.to_string(),
+            &project.resources[assignment.resource.index()]
+                .uid
+                .to_string(),
         );
-        xml.element("ActualWork", &iso_duration(assignment.actual_work_minutes));
-        optional_date(&mut xml, "Finish", assignment.finish);
-        if let Some(minutes) = assignment.remaining_work_minutes {
+        xml.element("ActualWork", &iso_duration(info.actual_work_minutes));
+        optional_date(&mut xml, "Finish", info.finish);
+        if let Some(minutes) = info.remaining_work_minutes {
             xml.element("RemainingWork", &iso_duration(minutes));
         }
-        optional_date(&mut xml, "Start", assignment.start);
+        optional_date(&mut xml, "Start", info.start);
         xml.element("Units", &format_number(assignment.units));
-        xml.element("Work", &iso_duration(assignment.work_minutes));
-        xml.element("WorkContour", &assignment.contour.to_string());
-        for period in &assignment.timephased {
+        // Work as stated, or the units over the task's duration.
+        let work = assignment.work.unwrap_or_else(|| {
+            (assignment.units * plan.tasks[assignment.task.index()].duration.minutes as f64).round()
+                as i64
+        });
+        xml.element("Work", &iso_duration(work));
+        xml.element("WorkContour", &info.contour.to_string());
+        for period in &info.timephased {
             xml.open("TimephasedData");
             xml.element("Type", &period.kind.to_string());
-            xml.element("UID", &assignment.uid.to_string());
+            xml.element("UID", &info.uid.to_string());
             xml.element("Start", &date(period.start));
             xml.element("Finish", &date(period.finish));
             xml.element("Unit", "2");

@@ -136,6 +136,8 @@ impl<'a> Builder<'a> {
             tasks,
             links,
             durations,
+            resources: Vec::new(),
+            assignments: Vec::new(),
         };
         let source = SourceMap {
             file: self.file.to_string(),
