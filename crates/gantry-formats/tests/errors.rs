@@ -473,3 +473,45 @@ fn errors_display_as_file_line_column_message() {
     let as_std_error: &dyn std::error::Error = &errors;
     assert_eq!(as_std_error.to_string(), error.to_string());
 }
+
+#[test]
+fn resource_mistakes_name_the_value() {
+    insta::assert_snapshot!(report(&with_project(
+        r#"
+[resources.dana]
+kind = "person"
+units = "lots"
+rate = -5
+
+[resources.ops]
+availability = [{ from = 2026-08-01, to = 2026-07-01, units = "50%" }]
+
+[[task]]
+id = "phase"
+
+  [[task.task]]
+  id = "migrate"
+  resources = ["dnaa", "ops 50", "ops", "dana 50% extra"]
+
+[[task]]
+id = "review"
+parent = "phase"
+"#
+    )));
+}
+
+#[test]
+fn a_summary_task_cannot_take_resources() {
+    insta::assert_snapshot!(report(&with_project(
+        r#"
+[resources.dana]
+
+[[task]]
+id = "phase"
+resources = ["dana"]
+
+  [[task.task]]
+  id = "migrate"
+"#
+    )));
+}

@@ -2,8 +2,9 @@
 //! calendars and defaults; and writing plans back.
 
 use gantry_core::model::{
-    CalendarDef, CalendarException, CalendarId, Constraint, Duration, DurationSettings, Lag, Link,
-    LinkType, Plan, Progress, Shift, Task, TaskId,
+    Assignment, Availability, CalendarDef, CalendarException, CalendarId, Constraint, Duration,
+    DurationSettings, Lag, Link, LinkType, Plan, Progress, Resource, ResourceKind, Shift, Task,
+    TaskId,
 };
 use gantry_formats::{PlanFile, Position, parse_plan, write_plan};
 use jiff::civil::{DateTime, date};
@@ -603,6 +604,38 @@ fn rich_plan() -> Plan {
         kind: LinkType::StartToFinish,
         lag: Lag::None,
     });
+
+    let mut dana = Resource::new("dana", "Dana Kim (DBA)");
+    dana.standard_rate = 85.0;
+    dana.overtime_rate = 127.5;
+    dana.calendar = Some(night);
+    dana.group = Some("Infrastructure".to_string());
+    dana.email = Some("dana@example.com".to_string());
+    dana.availability.push(Availability {
+        from: Some(at(2026, 7, 1, 0, 0)),
+        to: Some(at(2026, 8, 1, 0, 0)),
+        units: 0.6,
+    });
+    let dana = plan.add_resource(dana);
+    let mut team = Resource::new("ops-team", "Operations team");
+    team.max_units = 3.0;
+    let team = plan.add_resource(team);
+    let mut laptops = Resource::new("laptops", "Laptops");
+    laptops.kind = ResourceKind::Material;
+    laptops.standard_rate = 1200.0;
+    let laptops = plan.add_resource(laptops);
+    for (task, resource, units) in [
+        (design, dana, 1.0),
+        (design, team, 0.5),
+        (wait, laptops, 20.0),
+    ] {
+        plan.assignments.push(Assignment {
+            task,
+            resource,
+            units,
+            work: None,
+        });
+    }
     plan
 }
 
@@ -638,4 +671,38 @@ fn errors_leave_no_plan_behind() {
         &with_project("\n[[task]]\nid = \"a\"\nafter = [\"nobody\"]\n"),
     );
     assert!(result.is_err());
+}
+
+#[test]
+fn resources_and_assignments() {
+    let file = parse(&with_project(
+        r#"
+[resources.dana]
+name = "Dana Kim (DBA)"
+rate = 85
+availability = [{ from = 2026-07-01, to = 2026-07-31, units = "60%" }]
+
+[resources.ops]
+units = "300%"
+
+[[task]]
+id = "migrate"
+duration = "5d"
+resources = ["dana", "ops 150%"]
+"#,
+    ));
+    let plan = &file.plan;
+    assert_eq!(plan.resources.len(), 2);
+    let dana = &plan.resources[0];
+    assert_eq!((dana.key.as_str(), dana.standard_rate), ("dana", 85.0));
+    assert_eq!(dana.availability[0].units, 0.6);
+    // A date alone ends at the end of that day.
+    assert_eq!(dana.availability[0].to, Some(at(2026, 8, 1, 0, 0)));
+    assert_eq!(plan.resources[1].max_units, 3.0);
+    let units: Vec<(usize, f64)> = plan
+        .assignments
+        .iter()
+        .map(|assignment| (assignment.resource.index(), assignment.units))
+        .collect();
+    assert_eq!(units, [(0, 1.0), (1, 1.5)]);
 }

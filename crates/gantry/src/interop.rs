@@ -231,12 +231,14 @@ pub fn import(
     // The plan file holds what the engine schedules: manual tasks at their dates, tasks on
     // their resources' calendars.
     let plan = project.scheduling_plan();
-    if !project.resources.is_empty() || project.tasks.iter().any(|task| !task.baselines.is_empty())
-    {
+    let baselines = project
+        .tasks
+        .iter()
+        .filter(|task| !task.baselines.is_empty())
+        .count();
+    if baselines > 0 {
         eprintln!(
-            "note: {} resources, {} assignments and the baselines stay in the MS Project file; plan files do not hold them yet",
-            project.resources.len(),
-            project.assignments.len()
+            "note: the baselines of {baselines} tasks stay in the MS Project file; plan files do not hold baselines yet"
         );
     }
     let text = gantry_formats::write_plan(&plan);

@@ -5,18 +5,20 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use gantry_core::model::{
-    CalendarDef, CalendarException, CalendarId, Constraint, Duration, DurationSettings, Lag, Link,
-    LinkType, Plan, Progress, Shift, Task, TaskId,
+    Assignment, Availability, CalendarDef, CalendarException, CalendarId, Constraint, Duration,
+    DurationSettings, Lag, Link, LinkType, Plan, Progress, Resource, ResourceId, ResourceKind,
+    Shift, Task, TaskId,
 };
 use jiff::civil::{Date, DateTime, Time};
 use toml::Spanned;
 
 use super::raw::{
     DAY_TABLE_KEYS, DateValue, DayEntry, DayTable, RawCalendar, RawPlan, RawTask, StringList,
+    UnitsValue,
 };
 use super::values::{
-    closest, end_of, parse_date_and_time, parse_duration, parse_lag, parse_shift, parse_weekday,
-    start_of,
+    closest, end_of, format_number, parse_date_and_time, parse_duration, parse_lag, parse_shift,
+    parse_units, parse_weekday, start_of,
 };
 use super::{LineIndex, PlanFile, PlanFileError, PlanFileErrors, Position, SourceMap};
 
@@ -73,11 +75,13 @@ struct Builder<'a> {
 }
 
 /// What [`Builder::tasks`] builds.
-struct TasksAndLinks {
+struct TasksAndLinks<'r> {
     tasks: Vec<Task>,
     task_positions: Vec<Position>,
     links: Vec<Link>,
     link_positions: Vec<Position>,
+    /// Each task's `resources` list, by task id.
+    resource_lists: Vec<(TaskId, &'r Spanned<StringList>)>,
 }
 
 /// A task table with where it sits in the file and in the nesting.
@@ -116,12 +120,15 @@ impl<'a> Builder<'a> {
             None => calendars.resolve(self, DEFAULT_CALENDAR, raw.project.span()),
         };
 
+        let (resources, resource_ids) = self.resources(raw, &mut calendars);
         let TasksAndLinks {
             tasks,
             task_positions,
             links,
             link_positions,
+            resource_lists,
         } = self.tasks(raw, &durations, &mut calendars);
+        let assignments = self.assignments(&resource_lists, &tasks, &resource_ids);
 
         let plan = Plan {
             name: project.name.get_ref().clone(),
@@ -136,8 +143,8 @@ impl<'a> Builder<'a> {
             tasks,
             links,
             durations,
-            resources: Vec::new(),
-            assignments: Vec::new(),
+            resources,
+            assignments,
         };
         let source = SourceMap {
             file: self.file.to_string(),
@@ -455,13 +462,13 @@ impl<'a> Builder<'a> {
     // ----- tasks and links -----
 
     /// The tasks in WBS order and the links between them, with their positions.
-    fn tasks(
+    fn tasks<'r>(
         &mut self,
-        raw: &RawPlan,
+        raw: &'r RawPlan,
         durations: &DurationSettings,
         calendars: &mut Calendars,
-    ) -> TasksAndLinks {
-        let mut entries: Vec<TaskEntry> = Vec::new();
+    ) -> TasksAndLinks<'r> {
+        let mut entries: Vec<TaskEntry<'r>> = Vec::new();
         flatten(&raw.tasks, None, &mut entries);
 
         // Ids: valid and unique.
@@ -637,12 +644,223 @@ impl<'a> Builder<'a> {
                 link_positions.push(self.lines.start_of(&item.span()));
             }
         }
+        let resource_lists = order
+            .iter()
+            .filter_map(|&index| {
+                let list = entries[index].raw.resources.as_ref()?;
+                Some((task_id_of[index]?, list))
+            })
+            .collect();
         TasksAndLinks {
             tasks,
             task_positions,
             links,
             link_positions,
+            resource_lists,
         }
+    }
+
+    /// `[resources.<id>]`: each resource with its units, calendar, rates and availability.
+    fn resources(
+        &mut self,
+        raw: &RawPlan,
+        calendars: &mut Calendars,
+    ) -> (Vec<Resource>, HashMap<String, ResourceId>) {
+        let mut resources = Vec::new();
+        let mut ids = HashMap::new();
+        for (key, table) in &raw.resources.0 {
+            let id = key.get_ref();
+            if id.is_empty()
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+            {
+                self.error(
+                    &key.span(),
+                    format!(
+                        "resource id \"{id}\" may only contain letters, digits, '_', '.' and '-' (it names the resource in a task's `resources`)"
+                    ),
+                );
+                continue;
+            }
+            let raw = table.get_ref();
+            let mut resource = Resource::new(
+                id.clone(),
+                raw.name
+                    .as_ref()
+                    .map_or_else(|| id.clone(), |name| name.get_ref().clone()),
+            );
+            if let Some(kind) = &raw.kind {
+                resource.kind = match kind.get_ref().as_str() {
+                    "work" => ResourceKind::Work,
+                    "material" => ResourceKind::Material,
+                    "cost" => ResourceKind::Cost,
+                    other => {
+                        self.error(
+                            &kind.span(),
+                            format!(
+                                "unknown resource kind \"{other}\": use work, material or cost"
+                            ),
+                        );
+                        ResourceKind::Work
+                    }
+                };
+            }
+            if let Some(units) = &raw.units
+                && let Some(value) = self.units(units)
+            {
+                resource.max_units = value;
+            }
+            resource.calendar = raw
+                .calendar
+                .as_ref()
+                .and_then(|calendar| calendars.resolve(self, calendar.get_ref(), calendar.span()));
+            for (field, value) in [
+                (&mut resource.standard_rate, &raw.rate),
+                (&mut resource.overtime_rate, &raw.overtime_rate),
+                (&mut resource.cost_per_use, &raw.cost_per_use),
+            ] {
+                if let Some(number) = value {
+                    if number.get_ref().0 >= 0.0 && number.get_ref().0.is_finite() {
+                        *field = number.get_ref().0;
+                    } else {
+                        self.error(&number.span(), "a rate or cost cannot be negative");
+                    }
+                }
+            }
+            resource.group = raw.group.as_ref().map(|value| value.get_ref().clone());
+            resource.initials = raw.initials.as_ref().map(|value| value.get_ref().clone());
+            resource.email = raw.email.as_ref().map(|value| value.get_ref().clone());
+            for period in &raw.availability {
+                let entry = period.get_ref();
+                let from = entry
+                    .from
+                    .as_ref()
+                    .and_then(|value| self.datetime(value, Edge::Start));
+                let to = entry
+                    .to
+                    .as_ref()
+                    .and_then(|value| self.datetime(value, Edge::Finish));
+                if let (Some(from), Some(to)) = (from, to)
+                    && to < from
+                {
+                    self.error(
+                        &period.span(),
+                        "this availability period ends before it starts",
+                    );
+                }
+                if let Some(units) = self.units(&entry.units) {
+                    resource.availability.push(Availability { from, to, units });
+                }
+            }
+            ids.insert(id.clone(), ResourceId(resources.len() as u32));
+            resources.push(resource);
+        }
+        (resources, ids)
+    }
+
+    fn units(&mut self, value: &Spanned<UnitsValue>) -> Option<f64> {
+        let parsed = match value.get_ref() {
+            UnitsValue::Number(number) => parse_units(&format_number(*number)),
+            UnitsValue::Text(text) => parse_units(text),
+        };
+        match parsed {
+            Ok(units) => Some(units),
+            Err(message) => {
+                self.error(&value.span(), message);
+                None
+            }
+        }
+    }
+
+    /// A task's `resources = ["dana", "ops-team 50%"]`: who works on it, with what units.
+    fn assignments(
+        &mut self,
+        lists: &[(TaskId, &Spanned<StringList>)],
+        tasks: &[Task],
+        ids: &HashMap<String, ResourceId>,
+    ) -> Vec<Assignment> {
+        let is_summary = {
+            let mut flags = vec![false; tasks.len()];
+            for task in tasks {
+                if let Some(parent) = task.parent {
+                    flags[parent.index()] = true;
+                }
+            }
+            flags
+        };
+        let mut assignments = Vec::new();
+        for &(task, list) in lists {
+            let items: Vec<Spanned<String>> = match list.get_ref() {
+                StringList::One(text) => vec![Spanned::new(list.span(), text.clone())],
+                StringList::Many(items) => items.clone(),
+            };
+            if is_summary[task.index()] && !items.is_empty() {
+                self.error(
+                    &list.span(),
+                    format!(
+                        "\"{}\" is a summary task: assign resources to its subtasks",
+                        tasks[task.index()].key
+                    ),
+                );
+                continue;
+            }
+            let mut seen: Vec<ResourceId> = Vec::new();
+            for item in &items {
+                let mut words = item.get_ref().split_whitespace();
+                let Some(key) = words.next() else {
+                    self.error(
+                        &item.span(),
+                        "an empty resource: write an id, e.g. \"dana\" or \"dana 50%\"",
+                    );
+                    continue;
+                };
+                let Some(&resource) = ids.get(key) else {
+                    let known: Vec<&str> = ids.keys().map(String::as_str).collect();
+                    let hint = match closest(key, known.iter().copied()) {
+                        Some(suggestion) => format!("; did you mean \"{suggestion}\"?"),
+                        None if known.is_empty() => {
+                            "; define resources under [resources.<id>]".to_string()
+                        }
+                        None => String::new(),
+                    };
+                    self.error(&item.span(), format!("unknown resource \"{key}\"{hint}"));
+                    continue;
+                };
+                let units = match words.next() {
+                    Some(text) => match parse_units(text) {
+                        Ok(units) => units,
+                        Err(message) => {
+                            self.error(&item.span(), message);
+                            continue;
+                        }
+                    },
+                    None => 1.0,
+                };
+                if let Some(extra) = words.next() {
+                    self.error(
+                        &item.span(),
+                        format!("unexpected \"{extra}\": write a resource id and its units, e.g. \"dana 50%\""),
+                    );
+                    continue;
+                }
+                if seen.contains(&resource) {
+                    self.error(
+                        &item.span(),
+                        format!("\"{key}\" is already assigned to this task"),
+                    );
+                    continue;
+                }
+                seen.push(resource);
+                assignments.push(Assignment {
+                    task,
+                    resource,
+                    units,
+                    work: None,
+                });
+            }
+        }
+        assignments
     }
 
     /// Reports each cycle of `parent` references once, at the `parent` of its first task in the file.

@@ -17,8 +17,74 @@ pub(super) struct RawPlan {
     pub project: Spanned<RawProject>,
     #[serde(default)]
     pub calendars: KeyedTables<RawCalendar>,
+    #[serde(default)]
+    pub resources: KeyedTables<RawResource>,
     #[serde(default, rename = "task")]
     pub tasks: Vec<Spanned<RawTask>>,
+}
+
+/// `[resources.<id>]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawResource {
+    pub name: Option<Spanned<String>>,
+    pub kind: Option<Spanned<String>>,
+    pub units: Option<Spanned<UnitsValue>>,
+    pub calendar: Option<Spanned<String>>,
+    pub rate: Option<Spanned<Number>>,
+    pub overtime_rate: Option<Spanned<Number>>,
+    pub cost_per_use: Option<Spanned<Number>>,
+    pub group: Option<Spanned<String>>,
+    pub initials: Option<Spanned<String>>,
+    pub email: Option<Spanned<String>>,
+    #[serde(default)]
+    pub availability: Vec<Spanned<RawAvailability>>,
+}
+
+/// One entry of a resource's `availability`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAvailability {
+    pub from: Option<Spanned<DateValue>>,
+    pub to: Option<Spanned<DateValue>>,
+    pub units: Spanned<UnitsValue>,
+}
+
+/// Units as a number (`2`, `0.5`) or a percentage (`"50%"`).
+#[derive(Debug)]
+pub(super) enum UnitsValue {
+    Number(f64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for UnitsValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<UnitsValue, D::Error> {
+        struct UnitsVisitor;
+        impl Visitor<'_> for UnitsVisitor {
+            type Value = UnitsValue;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("units as a percentage like \"50%\" or a number like 2")
+            }
+
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<UnitsValue, E> {
+                Ok(UnitsValue::Number(value as f64))
+            }
+
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<UnitsValue, E> {
+                Ok(UnitsValue::Number(value as f64))
+            }
+
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<UnitsValue, E> {
+                Ok(UnitsValue::Number(value))
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<UnitsValue, E> {
+                Ok(UnitsValue::Text(value.to_string()))
+            }
+        }
+        deserializer.deserialize_any(UnitsVisitor)
+    }
 }
 
 /// `[project]`.
@@ -81,6 +147,7 @@ pub(super) struct RawTask {
     pub milestone: Option<Spanned<bool>>,
     pub parent: Option<Spanned<String>>,
     pub after: Option<Spanned<StringList>>,
+    pub resources: Option<Spanned<StringList>>,
     pub constraint: Option<Spanned<String>>,
     pub deadline: Option<Spanned<DateValue>>,
     pub calendar: Option<Spanned<String>>,

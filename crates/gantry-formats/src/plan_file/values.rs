@@ -506,6 +506,28 @@ pub(crate) fn closest<'c>(
         .map(|(_, candidate)| candidate)
 }
 
+/// Units of a resource or an assignment: `"50%"` is 0.5, a plain number (`2`, `0.5`) is itself.
+pub(crate) fn parse_units(text: &str) -> Result<f64, String> {
+    let trimmed = text.trim();
+    let (number, percent) = match trimmed.strip_suffix('%') {
+        Some(number) => (number.trim(), true),
+        None => (trimmed, false),
+    };
+    let value: f64 = number.parse().map_err(|_| {
+        format!("\"{text}\" is not units: write a percentage like \"50%\" or a number like 2")
+    })?;
+    let value = if percent { value / 100.0 } else { value };
+    if !value.is_finite() || !(0.0..=1e6).contains(&value) {
+        return Err(format!("units must be from 0 to 1,000,000, got \"{text}\""));
+    }
+    Ok(value)
+}
+
+/// Units as a plan file writes them: a percentage (`"50%"`, `"300%"`).
+pub(crate) fn format_units(value: f64) -> String {
+    format!("{}%", format_number((value * 100.0 * 1e6).round() / 1e6))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

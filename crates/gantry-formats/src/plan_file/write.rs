@@ -3,12 +3,15 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use gantry_core::model::{CalendarDef, CalendarException, Constraint, Link, Plan, Shift, Task};
+use gantry_core::model::{
+    Assignment, CalendarDef, CalendarException, Constraint, Link, Plan, Resource, ResourceKind,
+    Shift, Task,
+};
 use jiff::civil::{DateTime, Time};
 
 use super::values::{
     WEEKDAY_KEYS, WEEKDAY_SHORT, format_duration, format_lag, format_number, format_shift,
-    text_datetime, toml_datetime,
+    format_units, text_datetime, toml_datetime,
 };
 
 /// Writes a plan as TOML in the plan file format.
@@ -86,10 +89,20 @@ pub fn write_plan(plan: &Plan) -> String {
             list.push(link);
         }
     }
+    for resource in &plan.resources {
+        write_resource(&mut out, resource, &calendar_ids);
+    }
+    let mut assignments_of: Vec<Vec<&Assignment>> = vec![Vec::new(); plan.tasks.len()];
+    for assignment in &plan.assignments {
+        if let Some(list) = assignments_of.get_mut(assignment.task.index()) {
+            list.push(assignment);
+        }
+    }
     let writer = TaskWriter {
         plan,
         children: &children,
         links_of: &links_of,
+        assignments_of: &assignments_of,
         calendar_ids: &calendar_ids,
     };
     for root in roots {
@@ -102,6 +115,7 @@ struct TaskWriter<'p> {
     plan: &'p Plan,
     children: &'p [Vec<usize>],
     links_of: &'p [Vec<&'p Link>],
+    assignments_of: &'p [Vec<&'p Assignment>],
     calendar_ids: &'p [String],
 }
 
@@ -155,6 +169,21 @@ impl TaskWriter<'_> {
                 .collect();
             line(out, depth, "after", &format!("[{}]", items.join(", ")));
         }
+        let assignments = &self.assignments_of[index];
+        if !assignments.is_empty() {
+            let items: Vec<String> = assignments
+                .iter()
+                .map(|assignment| {
+                    let key = &self.plan.resources[assignment.resource.index()].key;
+                    if assignment.units == 1.0 {
+                        quote(key)
+                    } else {
+                        quote(&format!("{key} {}", format_units(assignment.units)))
+                    }
+                })
+                .collect();
+            line(out, depth, "resources", &format!("[{}]", items.join(", ")));
+        }
         let progress = &task.progress;
         if let Some(actual_start) = progress.actual_start {
             line(out, depth, "actual_start", &start_value(actual_start));
@@ -199,6 +228,60 @@ impl TaskWriter<'_> {
         } else {
             format!("{key} {}{lag}", link.kind.code())
         }
+    }
+}
+
+fn write_resource(out: &mut String, resource: &Resource, calendar_ids: &[String]) {
+    let _ = writeln!(out, "\n[resources.{}]", resource.key);
+    if resource.name != resource.key {
+        line(out, 0, "name", &quote(&resource.name));
+    }
+    if resource.kind != ResourceKind::Work {
+        line(out, 0, "kind", &quote(resource.kind.code()));
+    }
+    if resource.max_units != 1.0 {
+        line(out, 0, "units", &quote(&format_units(resource.max_units)));
+    }
+    if let Some(calendar) = resource.calendar
+        && let Some(id) = calendar_ids.get(calendar.index())
+    {
+        line(out, 0, "calendar", &quote(id));
+    }
+    for (key, value) in [
+        ("rate", resource.standard_rate),
+        ("overtime_rate", resource.overtime_rate),
+        ("cost_per_use", resource.cost_per_use),
+    ] {
+        if value != 0.0 {
+            line(out, 0, key, &format_number(value));
+        }
+    }
+    for (key, value) in [
+        ("group", &resource.group),
+        ("initials", &resource.initials),
+        ("email", &resource.email),
+    ] {
+        if let Some(value) = value {
+            line(out, 0, key, &quote(value));
+        }
+    }
+    if !resource.availability.is_empty() {
+        let periods: Vec<String> = resource
+            .availability
+            .iter()
+            .map(|period| {
+                let mut fields = Vec::new();
+                if let Some(from) = period.from {
+                    fields.push(format!("from = {}", start_value(from)));
+                }
+                if let Some(to) = period.to {
+                    fields.push(format!("to = {}", finish_value(to)));
+                }
+                fields.push(format!("units = {}", quote(&format_units(period.units))));
+                format!("  {{ {} }},", fields.join(", "))
+            })
+            .collect();
+        let _ = writeln!(out, "availability = [\n{}\n]", periods.join("\n"));
     }
 }
 
