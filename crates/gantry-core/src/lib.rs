@@ -10,6 +10,7 @@ pub mod cpm;
 pub mod generate;
 pub mod model;
 pub mod time;
+pub mod usage;
 
 pub use calendar::{CalendarError, WorkingCalendar};
 pub use model::*;

@@ -3,6 +3,7 @@
 mod bench;
 mod interop;
 mod render;
+mod resources;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -37,6 +38,17 @@ enum Command {
         /// Status date (YYYY-MM-DD or YYYY-MM-DDTHH:MM); a date alone means the end of that day.
         #[arg(long)]
         status_date: Option<String>,
+    },
+    /// Show each resource's load per period and when it is over-allocated.
+    Resources {
+        /// A plan file (TOML) or an MS Project XML file.
+        file: PathBuf,
+        /// Period length.
+        #[arg(long, value_enum, default_value_t = resources::PeriodArg::Week)]
+        period: resources::PeriodArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = resources::Format::Table)]
+        format: resources::Format,
     },
     /// Read an MS Project XML (MSPDI) file and write it as a plan file.
     Import {
@@ -121,6 +133,11 @@ fn run() -> anyhow::Result<ExitCode> {
             format,
             status_date,
         } => schedule(&file, format, status_date.as_deref(), &mut out)?,
+        Command::Resources {
+            file,
+            period,
+            format,
+        } => resources::run(&file, period, format, &mut out)?,
         Command::Import { file, output } => interop::import(&file, output.as_deref(), &mut out)?,
         Command::Export {
             file,
@@ -135,7 +152,7 @@ fn run() -> anyhow::Result<ExitCode> {
 }
 
 /// Loads a plan, printing its errors to stderr; `None` when it cannot be read or parsed.
-fn load(file: &std::path::Path) -> Option<gantry_formats::PlanFile> {
+pub(crate) fn load(file: &std::path::Path) -> Option<gantry_formats::PlanFile> {
     match gantry_formats::load_plan(file) {
         Ok(plan_file) => Some(plan_file),
         Err(errors) => {

@@ -352,3 +352,45 @@ fn a_broken_ms_project_file_exits_1_and_names_the_element() {
         );
     }
 }
+
+#[test]
+fn resources_shows_load_and_over_allocations() {
+    let crm = examples().join("crm-rollout.toml");
+    let output = gantry(&["resources", crm.to_str().unwrap(), "--format", "json"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let resources = report["resources"].as_array().unwrap();
+    let ba = resources
+        .iter()
+        .find(|resource| resource["id"] == "ba")
+        .expect("the business analyst");
+    // Tom is wanted in the stakeholder interviews and the process mapping at once.
+    let first = &ba["over_allocations"][0];
+    assert_eq!(first["units"], 2.0);
+    assert_eq!(first["max_units"], 1.0);
+    let tasks: Vec<&str> = first["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|task| task.as_str().unwrap())
+        .collect();
+    assert_eq!(tasks, ["stakeholder-interviews", "process-mapping"]);
+    // Weekly periods carry assigned and available hours.
+    let week = &ba["periods"][1];
+    assert_eq!(week["start"], "2026-01-12");
+    assert_eq!(week["available_hours"], 40.0);
+    assert!(week["over_allocated"].as_bool().unwrap());
+
+    let output = gantry(&["resources", crm.to_str().unwrap()]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("Tom Becker (business analyst) (ba) — max 100%"),
+        "{text}"
+    );
+    assert!(text.contains("! over-allocated"), "{text}");
+    assert!(text.contains("Over-allocated: "), "{text}");
+}

@@ -1,0 +1,213 @@
+//! `gantry resources FILE`: each resource's load per period, with its over-allocations.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use gantry_core::Instant;
+use gantry_core::cpm;
+use gantry_core::model::{Plan, ResourceKind};
+use gantry_core::usage::{Period, resource_usage};
+
+/// Output format of `resources`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A section per resource, for people.
+    Table,
+    /// One JSON object, for programs.
+    Json,
+}
+
+/// Period length of `resources`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PeriodArg {
+    /// Calendar days.
+    Day,
+    /// Weeks, Monday to Sunday.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+fn minute(instant: Instant) -> String {
+    instant.to_civil().strftime("%Y-%m-%d %H:%M").to_string()
+}
+
+fn day(instant: Instant) -> String {
+    instant.to_civil().strftime("%Y-%m-%d").to_string()
+}
+
+fn hours(minutes: f64) -> String {
+    format!("{:.1}h", minutes / 60.0)
+}
+
+fn percent(units: f64) -> String {
+    format!("{:.0}%", units * 100.0)
+}
+
+/// The plan of a plan file or an MS Project file (as MS Project schedules it).
+fn load_any(file: &Path) -> Option<Plan> {
+    let is_xml = file
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("xml"));
+    if is_xml {
+        match crate::interop::read(file) {
+            Ok(project) => Some(project.scheduling_plan()),
+            Err(error) => {
+                eprintln!("error: {error}");
+                None
+            }
+        }
+    } else {
+        crate::load(file).map(|plan_file| plan_file.plan)
+    }
+}
+
+/// `gantry resources FILE [--period day|week|month] [--format table|json]`.
+pub fn run(
+    file: &Path,
+    period: PeriodArg,
+    format: Format,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    let Some(plan) = load_any(file) else {
+        return Ok(ExitCode::from(1));
+    };
+    let schedule = match cpm::schedule(&plan, &cpm::ScheduleOptions::default()) {
+        Ok(schedule) => schedule,
+        Err(failure) => {
+            for diagnostic in &failure.diagnostics {
+                eprintln!("error: {}: {}", file.display(), diagnostic.message);
+            }
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let period = match period {
+        PeriodArg::Day => Period::Day,
+        PeriodArg::Week => Period::Week,
+        PeriodArg::Month => Period::Month,
+    };
+    let usage = match resource_usage(&plan, &schedule, period) {
+        Ok(usage) => usage,
+        Err(error) => {
+            eprintln!("error: {}: {error}", file.display());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    match format {
+        Format::Json => {
+            let resources: Vec<serde_json::Value> = usage
+                .iter()
+                .map(|usage| {
+                    let resource = &plan.resources[usage.resource.index()];
+                    serde_json::json!({
+                        "id": resource.key,
+                        "name": resource.name,
+                        "kind": resource.kind.code(),
+                        "max_units": resource.max_units,
+                        "periods": usage.periods.iter().map(|load| serde_json::json!({
+                            "start": day(load.start),
+                            "end": day(load.end),
+                            "work_hours": load.work_minutes / 60.0,
+                            "available_hours": load.available_minutes / 60.0,
+                            "peak_units": load.peak_units,
+                            "over_allocated": load.over_allocated,
+                        })).collect::<Vec<_>>(),
+                        "over_allocations": usage.over_allocations.iter().map(|over| serde_json::json!({
+                            "from": minute(over.from),
+                            "to": minute(over.to),
+                            "units": over.units,
+                            "max_units": over.max_units,
+                            "tasks": over.tasks.iter().map(|task| plan.task(*task).key.clone()).collect::<Vec<_>>(),
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            let over_allocated = usage
+                .iter()
+                .filter(|usage| !usage.over_allocations.is_empty())
+                .count();
+            serde_json::to_writer_pretty(
+                &mut *out,
+                &serde_json::json!({ "resources": resources, "over_allocated_resources": over_allocated }),
+            )?;
+            writeln!(out)?;
+        }
+        Format::Table => {
+            if plan.resources.is_empty() {
+                writeln!(out, "{}: no resources", file.display())?;
+            }
+            for usage in &usage {
+                let resource = &plan.resources[usage.resource.index()];
+                let kind = match resource.kind {
+                    ResourceKind::Work => format!("max {}", percent(resource.max_units)),
+                    ResourceKind::Material => "material".to_string(),
+                    ResourceKind::Cost => "cost".to_string(),
+                };
+                writeln!(out, "{} ({}) — {kind}", resource.name, resource.key)?;
+                let used: Vec<_> = usage
+                    .periods
+                    .iter()
+                    .filter(|load| load.work_minutes > 0.0)
+                    .collect();
+                if used.is_empty() {
+                    writeln!(out, "  no work assigned")?;
+                } else if resource.kind == ResourceKind::Work {
+                    writeln!(
+                        out,
+                        "  {:<12} {:>10} {:>10} {:>6}",
+                        "from", "assigned", "available", "peak"
+                    )?;
+                    for load in used {
+                        writeln!(
+                            out,
+                            "  {:<12} {:>10} {:>10} {:>6}{}",
+                            day(load.start),
+                            hours(load.work_minutes),
+                            hours(load.available_minutes),
+                            percent(load.peak_units),
+                            if load.over_allocated {
+                                "  ! over-allocated"
+                            } else {
+                                ""
+                            }
+                        )?;
+                    }
+                } else {
+                    writeln!(out, "  {:<12} {:>10}", "from", "quantity")?;
+                    for load in used {
+                        writeln!(out, "  {:<12} {:>10}", day(load.start), load.work_minutes)?;
+                    }
+                }
+                for over in &usage.over_allocations {
+                    let tasks: Vec<String> = over
+                        .tasks
+                        .iter()
+                        .map(|task| plan.task(*task).name.clone())
+                        .collect();
+                    writeln!(
+                        out,
+                        "  ! {} – {}: {} booked, {} available: {}",
+                        minute(over.from),
+                        minute(over.to),
+                        percent(over.units),
+                        percent(over.max_units),
+                        tasks.join(", ")
+                    )?;
+                }
+                writeln!(out)?;
+            }
+            let over_allocated: Vec<&str> = usage
+                .iter()
+                .filter(|usage| !usage.over_allocations.is_empty())
+                .map(|usage| plan.resources[usage.resource.index()].name.as_str())
+                .collect();
+            if over_allocated.is_empty() {
+                writeln!(out, "No resource is over-allocated.")?;
+            } else {
+                writeln!(out, "Over-allocated: {}", over_allocated.join(", "))?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
