@@ -227,6 +227,11 @@ impl ScheduleFailure {
             }],
         }
     }
+
+    /// A calendar that cannot answer (no working time), found outside the engine's passes.
+    pub(crate) fn calendar(message: String) -> ScheduleFailure {
+        ScheduleFailure::single(DiagnosticKind::Calendar, Vec::new(), message)
+    }
 }
 
 /// Marks an edge that is part of the WBS (gate → child, child → roll-up), not a link.

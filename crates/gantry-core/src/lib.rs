@@ -8,6 +8,7 @@
 pub mod calendar;
 pub mod cpm;
 pub mod generate;
+pub mod level;
 pub mod model;
 pub mod time;
 pub mod usage;

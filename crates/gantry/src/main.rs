@@ -50,6 +50,18 @@ enum Command {
         #[arg(long, value_enum, default_value_t = resources::Format::Table)]
         format: resources::Format,
     },
+    /// Level resources: delay tasks until no resource is booked beyond its units, and show what
+    /// moved and what it costs the finish date.
+    Level {
+        /// A plan file (TOML) or an MS Project XML file.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = resources::Format::Table)]
+        format: resources::Format,
+        /// Write the leveled plan (delayed tasks carry a Start No Earlier Than) to this file.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Read an MS Project XML (MSPDI) file and write it as a plan file.
     Import {
         /// The MSPDI file.
@@ -138,6 +150,11 @@ fn run() -> anyhow::Result<ExitCode> {
             period,
             format,
         } => resources::run(&file, period, format, &mut out)?,
+        Command::Level {
+            file,
+            format,
+            output,
+        } => resources::level(&file, format, output.as_deref(), &mut out)?,
         Command::Import { file, output } => interop::import(&file, output.as_deref(), &mut out)?,
         Command::Export {
             file,

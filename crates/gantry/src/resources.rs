@@ -211,3 +211,108 @@ pub fn run(
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `gantry level FILE [--format table|json] [-o leveled.toml]`.
+pub fn level(
+    file: &Path,
+    format: Format,
+    output: Option<&Path>,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    use anyhow::Context;
+    use gantry_core::level::{LevelingOptions, level};
+
+    let Some(plan) = load_any(file) else {
+        return Ok(ExitCode::from(1));
+    };
+    let leveling = match level(&plan, &LevelingOptions::default()) {
+        Ok(leveling) => leveling,
+        Err(failure) => {
+            for diagnostic in &failure.diagnostics {
+                eprintln!("error: {}: {}", file.display(), diagnostic.message);
+            }
+            return Ok(ExitCode::from(1));
+        }
+    };
+    if let Some(path) = output {
+        std::fs::write(path, gantry_formats::write_plan(&leveling.plan))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let finish_before = leveling.before.project_finish;
+    let finish_after = leveling.after.project_finish;
+    let calendar = gantry_core::WorkingCalendar::build(&plan.calendars, plan.calendar).ok();
+    let finish_cost = calendar
+        .as_ref()
+        .map_or(finish_after.0 - finish_before.0, |calendar| {
+            calendar.working_minutes_between(finish_before, finish_after)
+        });
+    match format {
+        Format::Json => {
+            let value = serde_json::json!({
+                "finish_before": minute(finish_before),
+                "finish_after": minute(finish_after),
+                "finish_delay_minutes": finish_cost,
+                "delayed_tasks": leveling.delays.iter().map(|delay| serde_json::json!({
+                    "id": plan.task(delay.task).key,
+                    "name": plan.task(delay.task).name,
+                    "start_before": minute(delay.start_before),
+                    "start_after": minute(delay.start_after),
+                    "delay_minutes": delay.delay_minutes,
+                })).collect::<Vec<_>>(),
+                "unresolved": leveling.unresolved.iter().map(|(resource, over)| serde_json::json!({
+                    "resource": plan.resources[resource.index()].key,
+                    "from": minute(over.from),
+                    "to": minute(over.to),
+                    "units": over.units,
+                    "max_units": over.max_units,
+                })).collect::<Vec<_>>(),
+                "schedules": leveling.rounds,
+            });
+            serde_json::to_writer_pretty(&mut *out, &value)?;
+            writeln!(out)?;
+        }
+        Format::Table => {
+            writeln!(out, "Finish before leveling: {}", minute(finish_before))?;
+            writeln!(
+                out,
+                "Finish after leveling:  {} ({} later)",
+                minute(finish_after),
+                crate::render::days(finish_cost, &plan.durations)
+            )?;
+            if leveling.delays.is_empty() {
+                writeln!(out, "No task had to move.")?;
+            } else {
+                writeln!(out)?;
+                writeln!(
+                    out,
+                    "{:<32} {:<17} {:<17} {:>7}",
+                    "delayed task", "start before", "start after", "delay"
+                )?;
+                for delay in &leveling.delays {
+                    let name = &plan.task(delay.task).name;
+                    let name: String = name.chars().take(32).collect();
+                    writeln!(
+                        out,
+                        "{:<32} {:<17} {:<17} {:>7}",
+                        name,
+                        minute(delay.start_before),
+                        minute(delay.start_after),
+                        crate::render::days(delay.delay_minutes, &plan.durations)
+                    )?;
+                }
+            }
+            for (resource, over) in &leveling.unresolved {
+                writeln!(
+                    out,
+                    "! still over-allocated: {} {} – {} at {} of {} (only tasks that may not move)",
+                    plan.resources[resource.index()].name,
+                    minute(over.from),
+                    minute(over.to),
+                    percent(over.units),
+                    percent(over.max_units)
+                )?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

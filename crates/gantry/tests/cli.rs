@@ -394,3 +394,50 @@ fn resources_shows_load_and_over_allocations() {
     assert!(text.contains("! over-allocated"), "{text}");
     assert!(text.contains("Over-allocated: "), "{text}");
 }
+
+#[test]
+fn level_delays_tasks_until_no_one_is_booked_twice() {
+    let folder = tempfile::tempdir().unwrap();
+    let crm = examples().join("crm-rollout.toml");
+    let leveled = folder.path().join("leveled.toml");
+    let output = gantry(&[
+        "level",
+        crm.to_str().unwrap(),
+        "--format",
+        "json",
+        "-o",
+        leveled.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let delayed = report["delayed_tasks"].as_array().unwrap();
+    assert!(!delayed.is_empty(), "{report}");
+    assert!(
+        delayed.iter().any(|task| task["id"] == "email-sync"),
+        "Jonas cannot build the ERP interface and the e-mail sync at once: {report}"
+    );
+    // What is left involves only work already started before the status date.
+    for conflict in report["unresolved"].as_array().unwrap() {
+        assert!(
+            conflict["to"].as_str().unwrap() < "2026-02-24",
+            "{conflict}"
+        );
+    }
+    // The leveled plan reads back, and its resources are no longer booked twice after the
+    // status date.
+    let output = gantry(&["resources", leveled.to_str().unwrap(), "--format", "json"]);
+    assert!(output.status.success());
+    let usage: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    for resource in usage["resources"].as_array().unwrap() {
+        for conflict in resource["over_allocations"].as_array().unwrap() {
+            assert!(
+                conflict["to"].as_str().unwrap() < "2026-02-24",
+                "{conflict}"
+            );
+        }
+    }
+}
