@@ -20,22 +20,13 @@ use crate::usage::{OverAllocation, Period, resource_usage};
 pub const DO_NOT_LEVEL: u16 = 1000;
 
 /// How the leveler schedules and how long it may work.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct LevelingOptions {
     /// Options of every schedule the leveler computes.
     pub schedule: ScheduleOptions,
     /// The most schedules the leveler computes before it gives up on the conflicts left; `0`
     /// means twenty per task (each round removes one conflict, and a task rarely meets more).
     pub max_rounds: usize,
-}
-
-impl Default for LevelingOptions {
-    fn default() -> Self {
-        LevelingOptions {
-            schedule: ScheduleOptions::default(),
-            max_rounds: 0,
-        }
-    }
 }
 
 /// A task the leveler delayed.
