@@ -870,12 +870,25 @@ impl<'a> Engine<'a> {
             Ok::<u32, ScheduleFailure>(calendar_slot[id.index()])
         };
         slot_of(plan.calendar, &mut calendars)?;
-        for task in &plan.tasks {
-            task_calendar.push(slot_of(
-                task.calendar.unwrap_or(plan.calendar),
-                &mut calendars,
-            )?);
+        if plan.assignments.is_empty() {
+            for task in &plan.tasks {
+                task_calendar.push(slot_of(
+                    task.calendar.unwrap_or(plan.calendar),
+                    &mut calendars,
+                )?);
+            }
+        } else {
+            // Tasks follow their resources' calendar (see `Plan::scheduling_calendars`).
+            for calendar in plan.scheduling_calendars() {
+                task_calendar.push(slot_of(calendar, &mut calendars)?);
+            }
         }
+        // Work stated on assignments sets the duration of a working-time task.
+        let work_durations = if plan.assignments.iter().any(|a| a.work.is_some()) {
+            plan.work_durations()
+        } else {
+            Vec::new()
+        };
 
         let status_date = options
             .status_date
@@ -887,7 +900,12 @@ impl<'a> Engine<'a> {
         let mut constraint_at = pools.take(task_count);
         let mut deadline = pools.take(task_count);
         for (index, task) in plan.tasks.iter().enumerate() {
-            let minutes = task.duration.minutes.max(0);
+            let minutes = match work_durations.get(index) {
+                Some(&Some(minutes)) if !task.duration.elapsed && !network.is_summary[index] => {
+                    minutes.max(0)
+                }
+                _ => task.duration.minutes.max(0),
+            };
             let calendar = &calendars[task_calendar[index] as usize];
             duration.push(minutes);
             let dated_constraint = task.constraint.date().map(Instant::from_civil);

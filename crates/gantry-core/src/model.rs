@@ -153,6 +153,53 @@ impl Plan {
         id
     }
 
+    /// The calendar each task is scheduled on: its own; else, as in MS Project, the calendar its
+    /// work resources share (a task for a part-timer follows her week); else the project's.
+    /// Tasks whose resources work on different calendars stay on the project calendar.
+    pub fn scheduling_calendars(&self) -> Vec<CalendarId> {
+        let mut shared: Vec<Option<Option<CalendarId>>> = vec![None; self.tasks.len()];
+        for assignment in &self.assignments {
+            let Some(resource) = self.resources.get(assignment.resource.index()) else {
+                continue;
+            };
+            if resource.kind != ResourceKind::Work || assignment.units <= 0.0 {
+                continue;
+            }
+            let Some(slot) = shared.get_mut(assignment.task.index()) else {
+                continue;
+            };
+            let calendar = resource.calendar;
+            *slot = match *slot {
+                None => Some(calendar),
+                Some(existing) if existing == calendar => Some(existing),
+                Some(_) => Some(None),
+            };
+        }
+        self.tasks
+            .iter()
+            .zip(shared)
+            .map(|(task, shared)| task.calendar.or(shared.flatten()).unwrap_or(self.calendar))
+            .collect()
+    }
+
+    /// The duration of each task whose work is stated on its assignments (fixed work, as MS
+    /// Project calls it): the longest of each assignment's work over its units. `None` where
+    /// the task's own duration stands.
+    pub fn work_durations(&self) -> Vec<Option<i64>> {
+        let mut result: Vec<Option<i64>> = vec![None; self.tasks.len()];
+        for assignment in &self.assignments {
+            let (Some(work), true) = (assignment.work, assignment.units > 0.0) else {
+                continue;
+            };
+            let Some(slot) = result.get_mut(assignment.task.index()) else {
+                continue;
+            };
+            let minutes = (work as f64 / assignment.units).round() as i64;
+            *slot = Some(slot.map_or(minutes, |current| current.max(minutes)));
+        }
+        result
+    }
+
     /// Ids of all tasks, in WBS order.
     pub fn task_ids(&self) -> impl Iterator<Item = TaskId> + '_ {
         (0..self.tasks.len() as u32).map(TaskId)

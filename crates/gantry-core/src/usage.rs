@@ -82,10 +82,11 @@ pub fn resource_usage(
         .iter()
         .map(|resource| resource.calendar.unwrap_or(plan.calendar))
         .collect();
+    let scheduling_calendars = plan.scheduling_calendars();
     needed.extend(
         plan.assignments
             .iter()
-            .map(|assignment| plan.task(assignment.task).calendar.unwrap_or(plan.calendar)),
+            .map(|assignment| scheduling_calendars[assignment.task.index()]),
     );
     for id in needed {
         if built[id.index()].is_none() {
@@ -109,8 +110,7 @@ pub fn resource_usage(
             if task.is_summary || task.finish <= task.start && !task.is_milestone {
                 continue;
             }
-            let task_calendar =
-                calendar(plan.task(assignment.task).calendar.unwrap_or(plan.calendar));
+            let task_calendar = calendar(scheduling_calendars[assignment.task.index()]);
             bookings.push((
                 assignment.task,
                 assignment.units,

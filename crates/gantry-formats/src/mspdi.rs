@@ -24,7 +24,7 @@ mod write;
 
 pub mod conformance;
 
-use gantry_core::model::{CalendarId, Link, LinkType, Plan, ResourceKind, TaskId};
+use gantry_core::model::{Link, LinkType, Plan, TaskId};
 use jiff::civil::DateTime;
 
 pub use read::{MspdiError, read_mspdi};
@@ -269,8 +269,6 @@ impl MspdiProject {
     /// explicit so that the engine gives MS Project's dates.
     ///
     /// - a manually scheduled task stays where the user put it: Must Start On its stored start;
-    /// - a task without a calendar of its own whose work resources all share one calendar is
-    ///   scheduled on that calendar, as MS Project schedules a task on its resources' calendars;
     /// - a finish-to-finish or start-to-finish link into a summary task (MS Project does not
     ///   create them, MPXJ does) binds every task under the summary, as MPXJ schedules it.
     pub fn scheduling_plan(&self) -> Plan {
@@ -284,38 +282,14 @@ impl MspdiProject {
             }
         }
 
-        // Resource calendars.
-        let mut calendars: Vec<Option<Option<CalendarId>>> = vec![None; plan.tasks.len()];
-        for assignment in &plan.assignments {
-            let resource = &plan.resources[assignment.resource.index()];
-            if resource.kind != ResourceKind::Work || assignment.units <= 0.0 {
-                continue;
-            }
-            let calendar = resource.calendar;
-            let slot = &mut calendars[assignment.task.index()];
-            *slot = match *slot {
-                None => Some(calendar),
-                Some(existing) if existing == calendar => Some(existing),
-                // Resources on different calendars: MS Project schedules each assignment on its
-                // own calendar; the task keeps the project's.
-                Some(_) => Some(None),
-            };
-        }
-        for (task, calendar) in plan.tasks.iter_mut().zip(calendars) {
-            if task.calendar.is_none()
-                && let Some(Some(calendar)) = calendar
-                && calendar != plan.calendar
-            {
-                task.calendar = Some(calendar);
-            }
-        }
-
         // Work contoured by hand, with gaps: the task keeps the working-time span of its
         // contour (its first to its last period of remaining work), which moves with the task.
+        let scheduling_calendars = plan.scheduling_calendars();
         for (assignment, info) in self.plan.assignments.iter().zip(&self.assignments) {
             if info.contour != CONTOUR_EDITED {
                 continue;
             }
+            let calendar = scheduling_calendars[assignment.task.index()];
             let task = &mut plan.tasks[assignment.task.index()];
             if task.progress.actual_start.is_some() || task.duration.elapsed {
                 continue;
@@ -329,7 +303,6 @@ impl MspdiProject {
             let (Some(first), Some(last)) = (first, last) else {
                 continue;
             };
-            let calendar = task.calendar.unwrap_or(plan.calendar);
             if let Ok(calendar) =
                 gantry_core::calendar::WorkingCalendar::build(&plan.calendars, calendar)
             {

@@ -515,3 +515,21 @@ resources = ["dana"]
 "#
     )));
 }
+
+#[test]
+fn work_without_resources_or_in_elapsed_time() {
+    insta::assert_snapshot!(report(&with_project(
+        r#"
+[resources.dana]
+
+[[task]]
+id = "alone"
+work = "40h"
+
+[[task]]
+id = "clock"
+resources = ["dana"]
+work = "3ed"
+"#
+    )));
+}

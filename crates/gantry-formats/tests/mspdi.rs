@@ -261,7 +261,8 @@ fn import_export_import_keeps_plan_and_schedule_on_every_reference_file() {
 
 #[test]
 fn reads_resources_assignments_availability_and_baselines() {
-    let tasks = TWO_TASKS.replace(
+    let tasks = TWO_TASKS.replace("<Name>Design</Name>", "<Name>Design</Name><Type>2</Type>");
+    let tasks = tasks.replace(
         "<DurationFormat>7</DurationFormat></Task>",
         "<DurationFormat>7</DurationFormat><Baseline><Number>0</Number><Start>2026-03-02T08:00:00</Start><Finish>2026-03-03T17:00:00</Finish><Duration>PT16H0M0S</Duration><Cost>1200</Cost></Baseline></Task>",
     );

@@ -689,6 +689,11 @@ units = "300%"
 id = "migrate"
 duration = "5d"
 resources = ["dana", "ops 150%"]
+
+[[task]]
+id = "cutover"
+resources = ["dana 50%", "ops"]
+work = "60h"
 "#,
     ));
     let plan = &file.plan;
@@ -704,5 +709,10 @@ resources = ["dana", "ops 150%"]
         .iter()
         .map(|assignment| (assignment.resource.index(), assignment.units))
         .collect();
-    assert_eq!(units, [(0, 1.0), (1, 1.5)]);
+    assert_eq!(units, [(0, 1.0), (1, 1.5), (0, 0.5), (1, 1.0)]);
+    // 60 hours shared by 50% and 100%: 20 and 40 hours; written back as the task's work.
+    let work: Vec<Option<i64>> = plan.assignments.iter().map(|a| a.work).collect();
+    assert_eq!(work, [None, None, Some(20 * 60), Some(40 * 60)]);
+    let again = parse(&write_plan(plan));
+    assert_eq!(&again.plan, plan);
 }

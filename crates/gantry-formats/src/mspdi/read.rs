@@ -235,6 +235,7 @@ impl<'a, 'input> Reader<'a, 'input> {
         let mut null_tasks = 0;
         let mut uids: HashMap<i64, TaskId> = HashMap::new();
         let mut outline_stack: Vec<(i64, TaskId)> = Vec::new();
+        let mut fixed_work: Vec<bool> = Vec::new();
         if let Some(tasks_node) = child(root, "Tasks") {
             for node in children(tasks_node, "Task") {
                 let uid = self.required_int(node, "UID", "Task", i64::MIN, i64::MAX)?;
@@ -269,6 +270,8 @@ impl<'a, 'input> Reader<'a, 'input> {
                     }
                 }
                 uids.insert(uid, id);
+                // Type 2 is fixed work: the assignments' work sets the duration.
+                fixed_work.push(self.optional_int(node, "Type", &element, 0, 2)? == Some(2));
                 plan.tasks.push(task);
                 tasks.push(info);
             }
@@ -316,7 +319,7 @@ impl<'a, 'input> Reader<'a, 'input> {
             None => (Vec::new(), Vec::new(), HashMap::new()),
         };
         let (assignments, assignment_infos) = match child(root, "Assignments") {
-            Some(node) => self.assignments(node, &uids, &resource_uids)?,
+            Some(node) => self.assignments(node, &uids, &resource_uids, &fixed_work)?,
             None => (Vec::new(), Vec::new()),
         };
         plan.resources = resources;
@@ -1091,6 +1094,7 @@ impl<'a, 'input> Reader<'a, 'input> {
         node: Node<'_, '_>,
         task_uids: &HashMap<i64, TaskId>,
         resource_uids: &HashMap<i64, ResourceId>,
+        fixed_work: &[bool],
     ) -> Result<(Vec<Assignment>, Vec<MspdiAssignment>), MspdiError> {
         let mut assignments = Vec::new();
         let mut infos = Vec::new();
@@ -1144,10 +1148,15 @@ impl<'a, 'input> Reader<'a, 'input> {
                 task,
                 resource,
                 units,
-                work: Some(
-                    self.optional_duration(assignment, "Work", &element)?
-                        .unwrap_or(0),
-                ),
+                // The work sets the duration only on a fixed-work task; elsewhere MS Project keeps
+                // it in step with the duration.
+                work: fixed_work
+                    .get(task.index())
+                    .copied()
+                    .unwrap_or(false)
+                    .then(|| self.optional_duration(assignment, "Work", &element))
+                    .transpose()?
+                    .flatten(),
             });
             infos.push(MspdiAssignment {
                 uid,

@@ -141,6 +141,15 @@ pub fn write_mspdi(project: &MspdiProject, schedule: Option<&Schedule>) -> Strin
         xml.element("ID", &(index + 1).to_string());
         xml.element("Name", &task.name);
         xml.element("Manual", flag(info.manual));
+        // Fixed work (2) when the work on the assignments sets the duration, else fixed units.
+        let mut assigned = plan
+            .assignments
+            .iter()
+            .filter(|assignment| assignment.task == id)
+            .peekable();
+        let fixed_work =
+            assigned.peek().is_some() && assigned.all(|assignment| assignment.work.is_some());
+        xml.element("Type", if fixed_work { "2" } else { "0" });
         xml.element("IsNull", "0");
         xml.element(
             "WBS",

@@ -74,14 +74,21 @@ struct Builder<'a> {
     errors: Vec<PlanFileError>,
 }
 
+/// A task's `resources` list and its `work`, as written.
+type ResourceList<'r> = (
+    TaskId,
+    Option<&'r Spanned<StringList>>,
+    Option<&'r Spanned<String>>,
+);
+
 /// What [`Builder::tasks`] builds.
 struct TasksAndLinks<'r> {
     tasks: Vec<Task>,
     task_positions: Vec<Position>,
     links: Vec<Link>,
     link_positions: Vec<Position>,
-    /// Each task's `resources` list, by task id.
-    resource_lists: Vec<(TaskId, &'r Spanned<StringList>)>,
+    /// Each task's `resources` list and `work`, by task id.
+    resource_lists: Vec<ResourceList<'r>>,
 }
 
 /// A task table with where it sits in the file and in the nesting.
@@ -128,7 +135,7 @@ impl<'a> Builder<'a> {
             link_positions,
             resource_lists,
         } = self.tasks(raw, &durations, &mut calendars);
-        let assignments = self.assignments(&resource_lists, &tasks, &resource_ids);
+        let assignments = self.assignments(&resource_lists, &tasks, &resource_ids, &durations);
 
         let plan = Plan {
             name: project.name.get_ref().clone(),
@@ -647,8 +654,15 @@ impl<'a> Builder<'a> {
         let resource_lists = order
             .iter()
             .filter_map(|&index| {
-                let list = entries[index].raw.resources.as_ref()?;
-                Some((task_id_of[index]?, list))
+                let raw = entries[index].raw;
+                if raw.resources.is_none() && raw.work.is_none() {
+                    return None;
+                }
+                Some((
+                    task_id_of[index]?,
+                    raw.resources.as_ref(),
+                    raw.work.as_ref(),
+                ))
             })
             .collect();
         TasksAndLinks {
@@ -776,9 +790,10 @@ impl<'a> Builder<'a> {
     /// A task's `resources = ["dana", "ops-team 50%"]`: who works on it, with what units.
     fn assignments(
         &mut self,
-        lists: &[(TaskId, &Spanned<StringList>)],
+        lists: &[ResourceList<'_>],
         tasks: &[Task],
         ids: &HashMap<String, ResourceId>,
+        durations: &DurationSettings,
     ) -> Vec<Assignment> {
         let is_summary = {
             let mut flags = vec![false; tasks.len()];
@@ -790,7 +805,17 @@ impl<'a> Builder<'a> {
             flags
         };
         let mut assignments = Vec::new();
-        for &(task, list) in lists {
+        for &(task, list, work) in lists {
+            let Some(list) = list else {
+                if let Some(work) = work {
+                    self.error(
+                        &work.span(),
+                        "work needs resources to do it: add resources = [\"...\"] to the task",
+                    );
+                }
+                continue;
+            };
+            let first_of_task = assignments.len();
             let items: Vec<Spanned<String>> = match list.get_ref() {
                 StringList::One(text) => vec![Spanned::new(list.span(), text.clone())],
                 StringList::Many(items) => items.clone(),
@@ -858,6 +883,28 @@ impl<'a> Builder<'a> {
                     units,
                     work: None,
                 });
+            }
+            // Work stated on the task is shared by the units, and sets the duration (fixed work).
+            if let Some(work) = work
+                && let Some(total) = self.duration(work, durations)
+            {
+                if total.elapsed {
+                    self.error(
+                        &work.span(),
+                        "work is working time: write \"80h\" or \"10d\", not elapsed time",
+                    );
+                    continue;
+                }
+                let task_assignments = &mut assignments[first_of_task..];
+                let units: f64 = task_assignments.iter().map(|a| a.units).sum();
+                if units <= 0.0 {
+                    self.error(&work.span(), "work needs resources with units above zero");
+                    continue;
+                }
+                for assignment in task_assignments {
+                    assignment.work =
+                        Some((total.minutes as f64 * assignment.units / units).round() as i64);
+                }
             }
         }
         assignments

@@ -148,6 +148,7 @@ pub(super) struct RawTask {
     pub parent: Option<Spanned<String>>,
     pub after: Option<Spanned<StringList>>,
     pub resources: Option<Spanned<StringList>>,
+    pub work: Option<Spanned<String>>,
     pub constraint: Option<Spanned<String>>,
     pub deadline: Option<Spanned<DateValue>>,
     pub calendar: Option<Spanned<String>>,

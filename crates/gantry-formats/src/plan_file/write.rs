@@ -183,6 +183,21 @@ impl TaskWriter<'_> {
                 })
                 .collect();
             line(out, depth, "resources", &format!("[{}]", items.join(", ")));
+            if assignments
+                .iter()
+                .all(|assignment| assignment.work.is_some())
+            {
+                let work: i64 = assignments.iter().filter_map(|a| a.work).sum();
+                line(
+                    out,
+                    depth,
+                    "work",
+                    &quote(&format_duration(
+                        gantry_core::model::Duration::working(work),
+                        settings,
+                    )),
+                );
+            }
         }
         let progress = &task.progress;
         if let Some(actual_start) = progress.actual_start {
