@@ -1,7 +1,8 @@
 //! Gantry's domain model and scheduling engine.
 //!
-//! This crate holds the plan ([`model`]), working-time calendars ([`calendar`]) and the critical
-//! path method ([`cpm`]). It is pure: no file or network IO, no async, no SQL, no JSON, no HTML.
+//! This crate holds the plan ([`model`]), working-time calendars ([`calendar`]), the critical
+//! path method ([`cpm`]) and the resource-constrained scheduling core that leveling builds on
+//! ([`rcpsp`]). It is pure: no file or network IO, no async, no SQL, no JSON, no HTML.
 //! Everything is plain data in `Vec`s indexed by small ids, and every computation is a
 //! deterministic function of its inputs, so the server, the CLI and the tests share one engine.
 
@@ -10,6 +11,7 @@ pub mod cpm;
 pub mod generate;
 pub mod level;
 pub mod model;
+pub mod rcpsp;
 pub mod time;
 pub mod usage;
 

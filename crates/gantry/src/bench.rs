@@ -1,11 +1,17 @@
 //! `gantry bench …`: whole workloads timed as a person would run them, printed as a table.
 
+use std::collections::HashMap;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
+use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 use gantry_core::cpm::{ScheduleOptions, Scheduler};
 use gantry_core::generate::{NetworkShape, random_plan};
+use gantry_core::rcpsp::{self, SolverOptions};
 use serde_json::json;
 
 /// What to measure.
@@ -24,6 +30,35 @@ pub enum Workload {
         /// Seed of the generated network.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = BenchFormat::Table)]
+        format: BenchFormat,
+    },
+    /// Solve every PSPLIB single-mode instance (`.sm`) of a folder as a resource-constrained
+    /// project (minimum makespan), verify each schedule independently of the solver, and compare
+    /// the makespans with the critical-path lower bound and a table of optimal or best known
+    /// makespans. Exits 1 when a schedule fails verification.
+    Psplib {
+        /// The folder of `.sm` files (for example ../shared/data/psplib/j30).
+        dir: PathBuf,
+        /// The solution table (for example ../shared/data/psplib/solutions/j30opt.sm).
+        #[arg(long)]
+        solutions: PathBuf,
+        /// Schedules per instance (every SGS pass counts); 5,000 unless a time budget is given.
+        #[arg(long, conflicts_with = "budget_ms")]
+        schedules: Option<u64>,
+        /// Wall-clock milliseconds per instance.
+        #[arg(long)]
+        budget_ms: Option<u64>,
+        /// Instances solved in parallel (each instance on one thread).
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        /// Seed of the solver.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Also print one row per instance (name, makespan, reference, lower bound, ms).
+        #[arg(long)]
+        per_instance: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = BenchFormat::Table)]
         format: BenchFormat,
@@ -48,7 +83,244 @@ pub fn run(workload: Workload, out: &mut impl Write) -> anyhow::Result<ExitCode>
             seed,
             format,
         } => cpm_bench(tasks, runs.max(1), seed, format, out),
+        Workload::Psplib {
+            dir,
+            solutions,
+            schedules,
+            budget_ms,
+            threads,
+            seed,
+            per_instance,
+            format,
+        } => {
+            let options = SolverOptions {
+                schedule_limit: match (schedules, budget_ms) {
+                    (None, None) => Some(5_000),
+                    _ => schedules,
+                },
+                time_limit: budget_ms.map(Duration::from_millis),
+                seed,
+            };
+            psplib_bench(
+                &dir,
+                &solutions,
+                &options,
+                threads.max(1),
+                per_instance,
+                format,
+                out,
+            )
+        }
     }
+}
+
+/// The outcome of one PSPLIB instance.
+struct InstanceResult {
+    name: String,
+    makespan: u32,
+    lower_bound: u32,
+    reference: u32,
+    milliseconds: f64,
+    schedules: u64,
+    /// Why the schedule is wrong, if it is.
+    infeasible: Option<String>,
+}
+
+fn psplib_bench(
+    dir: &Path,
+    solutions: &Path,
+    options: &SolverOptions,
+    threads: usize,
+    per_instance: bool,
+    format: BenchFormat,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    let table = gantry_formats::load_solutions(solutions)?;
+    let references: HashMap<(u32, u32), u32> = table
+        .iter()
+        .map(|row| ((row.parameter, row.instance), row.makespan))
+        .collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the folder {}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|extension| extension == "sm"))
+        .collect();
+    files.sort();
+    anyhow::ensure!(!files.is_empty(), "no .sm files in {}", dir.display());
+    let mut instances = Vec::with_capacity(files.len());
+    for path in &files {
+        let name = path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let (parameter, number) = gantry_formats::instance_numbers(&name).with_context(|| {
+            format!(
+                "{}: the name is not a PSPLIB instance name (j30<P>_<I>.sm)",
+                path.display()
+            )
+        })?;
+        let reference = *references.get(&(parameter, number)).with_context(|| {
+            format!(
+                "{}: no row for parameter {parameter} instance {number}",
+                solutions.display()
+            )
+        })?;
+        let instance = gantry_formats::load_sm(path)?;
+        instances.push((name, instance, reference));
+    }
+    // Instances are handed out one at a time to the worker threads; each solves on its own.
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<InstanceResult> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.min(instances.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some((name, instance, reference)) = instances.get(index) else {
+                            break;
+                        };
+                        let started = std::time::Instant::now();
+                        let solution = rcpsp::solve(instance, options);
+                        let milliseconds = started.elapsed().as_secs_f64() * 1000.0;
+                        let mut infeasible = rcpsp::verify(instance, &solution.starts).err();
+                        let makespan = rcpsp::makespan(instance, &solution.starts);
+                        if infeasible.is_none() && makespan != solution.makespan {
+                            infeasible = Some(format!(
+                                "the solver reports makespan {} for a schedule of {makespan}",
+                                solution.makespan
+                            ));
+                        }
+                        done.push(InstanceResult {
+                            name: name.clone(),
+                            makespan,
+                            lower_bound: instance.critical_path_length(),
+                            reference: *reference,
+                            milliseconds,
+                            schedules: solution.schedules,
+                            infeasible,
+                        });
+                    }
+                    done
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().unwrap_or_default())
+            .collect()
+    });
+    anyhow::ensure!(
+        results.len() == instances.len(),
+        "a worker thread failed: {} of {} instances solved",
+        results.len(),
+        instances.len()
+    );
+    results.sort_by(|a, b| a.name.cmp(&b.name));
+    let count = results.len();
+    let infeasible: Vec<&InstanceResult> = results
+        .iter()
+        .filter(|result| result.infeasible.is_some())
+        .collect();
+    let feasible: Vec<&InstanceResult> = results
+        .iter()
+        .filter(|result| result.infeasible.is_none())
+        .collect();
+    let percent = |value: u32, base: u32| {
+        100.0 * (f64::from(value) - f64::from(base)) / f64::from(base.max(1))
+    };
+    let average = |values: &mut dyn Iterator<Item = f64>| {
+        let (sum, count) = values.fold((0.0, 0usize), |(sum, count), value| {
+            (sum + value, count + 1)
+        });
+        if count == 0 { 0.0 } else { sum / count as f64 }
+    };
+    let deviation_lower_bound = average(
+        &mut feasible
+            .iter()
+            .map(|result| percent(result.makespan, result.lower_bound)),
+    );
+    let deviation_reference = average(
+        &mut feasible
+            .iter()
+            .map(|result| percent(result.makespan, result.reference)),
+    );
+    let matching = feasible
+        .iter()
+        .filter(|result| result.makespan <= result.reference)
+        .count();
+    let mean_ms = average(&mut results.iter().map(|result| result.milliseconds));
+    let max_ms = results
+        .iter()
+        .map(|result| result.milliseconds)
+        .fold(0.0, f64::max);
+    let mean_schedules = average(&mut results.iter().map(|result| result.schedules as f64));
+    let budget = match (options.schedule_limit, options.time_limit) {
+        (Some(schedules), _) => format!("{schedules} schedules"),
+        (None, Some(limit)) => format!("{} ms", limit.as_millis()),
+        (None, None) => "none".to_string(),
+    };
+    match format {
+        BenchFormat::Json => {
+            let document = json!({
+                "instances": count,
+                "avg_dev_lower_bound_pct": deviation_lower_bound,
+                "avg_dev_reference_pct": deviation_reference,
+                "matching_reference": matching,
+                "mean_ms": mean_ms,
+                "max_ms": max_ms,
+                "infeasible": infeasible.len(),
+                "budget": budget,
+                "mean_schedules": mean_schedules,
+                "threads": threads,
+                "seed": options.seed,
+            });
+            serde_json::to_writer_pretty(&mut *out, &document)?;
+            writeln!(out)?;
+        }
+        BenchFormat::Table => {
+            writeln!(
+                out,
+                "| instances | budget | threads | dev. from LB0 % | dev. from reference % | match or beat reference | mean ms | max ms | mean schedules | infeasible |"
+            )?;
+            writeln!(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")?;
+            writeln!(
+                out,
+                "| {count} | {budget} | {threads} | {deviation_lower_bound:.2} | {deviation_reference:.3} | {matching} | {mean_ms:.1} | {max_ms:.1} | {mean_schedules:.0} | {} |",
+                infeasible.len()
+            )?;
+        }
+    }
+    if per_instance {
+        writeln!(
+            out,
+            "instance\tmakespan\treference\tlower_bound\tms\tschedules"
+        )?;
+        for result in &results {
+            writeln!(
+                out,
+                "{}\t{}\t{}\t{}\t{:.1}\t{}",
+                result.name,
+                result.makespan,
+                result.reference,
+                result.lower_bound,
+                result.milliseconds,
+                result.schedules
+            )?;
+        }
+    }
+    for result in &infeasible {
+        eprintln!(
+            "error: {}: infeasible schedule: {}",
+            result.name,
+            result.infeasible.as_deref().unwrap_or_default()
+        );
+    }
+    Ok(if infeasible.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn cpm_bench(

@@ -441,3 +441,88 @@ fn level_delays_tasks_until_no_one_is_booked_twice() {
         }
     }
 }
+
+/// `bench psplib` on a few j30 instances copied from the shared data folder (skipped, with a
+/// message, where that folder is absent): every schedule verifies, and the JSON has every figure.
+#[test]
+fn bench_psplib_solves_and_verifies_a_small_folder() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/psplib");
+    let table = data.join("solutions/j30opt.sm");
+    if !table.exists() {
+        println!("skipped: {} is absent", data.display());
+        return;
+    }
+    let folder = tempfile::tempdir().unwrap();
+    for name in ["j301_1.sm", "j3013_4.sm", "j3037_7.sm"] {
+        std::fs::copy(data.join("j30").join(name), folder.path().join(name)).unwrap();
+    }
+    let output = gantry(&[
+        "bench",
+        "psplib",
+        folder.path().to_str().unwrap(),
+        "--solutions",
+        table.to_str().unwrap(),
+        "--schedules",
+        "2000",
+        "--threads",
+        "2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["instances"], 3);
+    assert_eq!(document["infeasible"], 0);
+    for key in [
+        "avg_dev_lower_bound_pct",
+        "avg_dev_reference_pct",
+        "matching_reference",
+        "mean_ms",
+        "max_ms",
+    ] {
+        assert!(document[key].is_number(), "{key} in {document}");
+    }
+    // The j30 references are optima: a schedule can match them but never beat them.
+    assert!(document["avg_dev_reference_pct"].as_f64().unwrap() >= 0.0);
+    assert!(document["avg_dev_lower_bound_pct"].as_f64().unwrap() >= 0.0);
+
+    let table_output = gantry(&[
+        "bench",
+        "psplib",
+        folder.path().to_str().unwrap(),
+        "--solutions",
+        table.to_str().unwrap(),
+        "--schedules",
+        "200",
+    ]);
+    assert_eq!(table_output.status.code(), Some(0));
+    let text = String::from_utf8(table_output.stdout).unwrap();
+    assert!(text.contains("| 3 | 200 schedules | 1 |"), "{text}");
+}
+
+/// A malformed instance stops the benchmark with the file and line of the problem.
+#[test]
+fn bench_psplib_names_the_line_of_a_malformed_instance() {
+    let folder = tempfile::tempdir().unwrap();
+    let table = write_plan(folder.path(), "opt.sm", "1 1 10\n");
+    let instances = folder.path().join("set");
+    std::fs::create_dir(&instances).unwrap();
+    write_plan(
+        &instances,
+        "j301_1.sm",
+        "jobs (incl. supersource/sink ):  2\n  - renewable : 1 R\n  - nonrenewable : 0 N\n  - doubly constrained : 0 D\nPRECEDENCE RELATIONS:\njobnr. #modes #successors successors\n 1 1 1 7\n",
+    );
+    let output = gantry(&[
+        "bench",
+        "psplib",
+        instances.to_str().unwrap(),
+        "--solutions",
+        table.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("j301_1.sm:7: expected successors of job 1 between 1 and 2, found 7"),
+        "{stderr}"
+    );
+}
