@@ -3,10 +3,12 @@
 //!
 //! The leveler works on a copy of the plan and the critical path engine: it schedules, finds the
 //! earliest over-allocation, keeps the tasks that matter most there (already started, fixed by a
-//! constraint, "do not level", higher priority, less float, earlier start) within the resource's
+//! constraint, "do not level", higher priority, then by a [`KeepRule`]) within the resource's
 //! units, delays the others with a Start No Earlier Than at the end of the conflict, and
 //! schedules again, until nothing is over-allocated. Every link type, lag, constraint and
-//! calendar is honoured because every step is a full schedule. It is deterministic.
+//! calendar is honoured because every step is a full schedule. It runs once per rule and keeps
+//! the shortest result (a multi-pass priority-rule method from the RCPSP literature). It is
+//! deterministic.
 //!
 //! A task is never delayed when it has started, is a summary, has priority 1000 (MS Project's
 //! "do not level"), or carries a constraint a delay would break (ALAP, SNLT, FNLT, MSO, MFO).
@@ -55,8 +57,10 @@ pub struct Leveling {
     pub delays: Vec<LevelingDelay>,
     /// Over-allocations no delay could remove (only tasks that may not move are involved).
     pub unresolved: Vec<(crate::model::ResourceId, OverAllocation)>,
-    /// Schedules computed.
+    /// Schedules computed for the rule kept.
     pub rounds: usize,
+    /// The rule that gave this leveling.
+    pub rule: KeepRule,
 }
 
 /// Whether leveling may delay `task`.
@@ -77,7 +81,68 @@ fn may_delay(plan: &Plan, schedule: &Schedule, task: TaskId) -> bool {
 
 /// Levels `plan`.
 pub fn level(plan: &Plan, options: &LevelingOptions) -> Result<Leveling, ScheduleFailure> {
+    // A multi-pass priority-rule method: level once per rule, keep the shortest project (then
+    // the least total delay, then the first rule). One rule can trap a long chain behind a
+    // short task that another rule would have let through.
     let mut scheduler = Scheduler::new();
+    let mut best: Option<Leveling> = None;
+    for rule in KeepRule::ALL {
+        let leveling = level_with(plan, options, rule, &mut scheduler)?;
+        let total_delay = |leveling: &Leveling| -> i64 {
+            leveling
+                .delays
+                .iter()
+                .map(|delay| delay.delay_minutes)
+                .sum()
+        };
+        let better = match &best {
+            None => true,
+            Some(current) => {
+                (
+                    leveling.after.project_finish,
+                    leveling.unresolved.len(),
+                    total_delay(&leveling),
+                ) < (
+                    current.after.project_finish,
+                    current.unresolved.len(),
+                    total_delay(current),
+                )
+            }
+        };
+        if better {
+            best = Some(leveling);
+        }
+    }
+    best.ok_or_else(|| ScheduleFailure::calendar("no leveling rule ran".to_string()))
+}
+
+/// Which tasks stay when a resource is over-booked (after started or constrained work and
+/// higher priority, which always come first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeepRule {
+    /// The task that started first, then less float (MS Project's "standard" order).
+    EarliestStart,
+    /// The task with less total float, then the earlier start.
+    LeastFloat,
+    /// The task with the earlier late start (the most urgent), then the earlier start.
+    EarliestLateStart,
+}
+
+impl KeepRule {
+    /// Every rule, in the order ties are broken.
+    pub const ALL: [KeepRule; 3] = [
+        KeepRule::EarliestStart,
+        KeepRule::LeastFloat,
+        KeepRule::EarliestLateStart,
+    ];
+}
+
+fn level_with(
+    plan: &Plan,
+    options: &LevelingOptions,
+    rule: KeepRule,
+    scheduler: &mut Scheduler,
+) -> Result<Leveling, ScheduleFailure> {
     let before = scheduler.schedule(plan, &options.schedule)?;
     let mut leveled = plan.clone();
     let mut current = before.clone();
@@ -117,11 +182,16 @@ pub fn level(plan: &Plan, options: &LevelingOptions) -> Result<Leveling, Schedul
             let key = |task: TaskId| {
                 let fixed = !may_delay(&leveled, &current, task);
                 let computed = current.task(task);
+                let (first, second) = match rule {
+                    KeepRule::EarliestStart => (computed.start.0, computed.total_float),
+                    KeepRule::LeastFloat => (computed.total_float, computed.start.0),
+                    KeepRule::EarliestLateStart => (computed.late_start.0, computed.start.0),
+                };
                 (
                     std::cmp::Reverse(fixed),
                     std::cmp::Reverse(leveled.task(task).priority),
-                    computed.start,
-                    computed.total_float,
+                    first,
+                    second,
                     task,
                 )
             };
@@ -211,6 +281,7 @@ pub fn level(plan: &Plan, options: &LevelingOptions) -> Result<Leveling, Schedul
         delays,
         unresolved,
         rounds,
+        rule,
     })
 }
 
@@ -309,6 +380,47 @@ mod tests {
         assert_eq!(leveling.after.task(first).start, at("2026-03-02T08:00"));
         assert_eq!(leveling.after.task(second).start, at("2026-03-05T08:00"));
         assert!(leveling.rounds <= 3, "{} rounds", leveling.rounds);
+    }
+
+    #[test]
+    fn the_rule_that_keeps_the_finish_wins() {
+        // A (2 days, plenty of float) starts Monday; B (critical: a 10-day chain follows it) may
+        // start Tuesday; Dana does both. Keeping whoever started first delays B and the whole
+        // chain by two days; keeping the task with less float moves only A, into its float.
+        let mut plan = Plan::new("rules", "2026-03-02T08:00".parse().expect("date"));
+        let mut a = Task::new("a", "A");
+        a.duration = Duration::working(2 * 480);
+        let a = plan.add_task(a);
+        let mut b = Task::new("b", "B");
+        b.duration = Duration::working(2 * 480);
+        b.constraint = Constraint::StartNoEarlierThan("2026-03-03T08:00".parse().expect("date"));
+        let b = plan.add_task(b);
+        let mut chain = Task::new("chain", "Chain");
+        chain.duration = Duration::working(10 * 480);
+        let chain = plan.add_task(chain);
+        plan.add_link(Link {
+            predecessor: b,
+            successor: chain,
+            kind: LinkType::FinishToStart,
+            lag: crate::model::Lag::None,
+        });
+        let dana = plan.add_resource(Resource::new("dana", "Dana"));
+        for task in [a, b] {
+            plan.assignments.push(Assignment {
+                task,
+                resource: dana,
+                units: 1.0,
+                work: None,
+            });
+        }
+        let leveling = level(&plan, &LevelingOptions::default()).expect("levels");
+        assert_eq!(
+            leveling.after.project_finish,
+            leveling.before.project_finish
+        );
+        assert_eq!(leveling.rule, KeepRule::LeastFloat);
+        assert_eq!(leveling.after.task(b).start, at("2026-03-03T08:00"));
+        assert_eq!(leveling.after.task(a).start, at("2026-03-05T08:00"));
     }
 
     #[test]

@@ -238,6 +238,11 @@ pub fn level(
         std::fs::write(path, gantry_formats::write_plan(&leveling.plan))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    let rule = match leveling.rule {
+        gantry_core::level::KeepRule::EarliestStart => "earliest start",
+        gantry_core::level::KeepRule::LeastFloat => "least float",
+        gantry_core::level::KeepRule::EarliestLateStart => "earliest late start",
+    };
     let finish_before = leveling.before.project_finish;
     let finish_after = leveling.after.project_finish;
     let calendar = gantry_core::WorkingCalendar::build(&plan.calendars, plan.calendar).ok();
@@ -267,6 +272,7 @@ pub fn level(
                     "max_units": over.max_units,
                 })).collect::<Vec<_>>(),
                 "schedules": leveling.rounds,
+                "rule": rule,
             });
             serde_json::to_writer_pretty(&mut *out, &value)?;
             writeln!(out)?;
@@ -278,6 +284,10 @@ pub fn level(
                 "Finish after leveling:  {} ({} later)",
                 minute(finish_after),
                 crate::render::days(finish_cost, &plan.durations)
+            )?;
+            writeln!(
+                out,
+                "Kept first in a conflict: {rule} (the best of three rules)"
             )?;
             if leveling.delays.is_empty() {
                 writeln!(out, "No task had to move.")?;
