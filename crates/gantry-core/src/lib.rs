@@ -11,6 +11,7 @@ pub mod cpm;
 pub mod generate;
 pub mod level;
 pub mod model;
+pub mod portfolio;
 pub mod rcpsp;
 pub mod time;
 pub mod usage;

@@ -41,8 +41,9 @@ enum Command {
     },
     /// Show each resource's load per period and when it is over-allocated.
     Resources {
-        /// A plan file (TOML) or an MS Project XML file.
-        file: PathBuf,
+        /// Plan files (TOML) or MS Project XML files; several files share their resources by id.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         /// Period length.
         #[arg(long, value_enum, default_value_t = resources::PeriodArg::Week)]
         period: resources::PeriodArg,
@@ -53,12 +54,15 @@ enum Command {
     /// Level resources: delay tasks until no resource is booked beyond its units, and show what
     /// moved and what it costs the finish date.
     Level {
-        /// A plan file (TOML) or an MS Project XML file.
-        file: PathBuf,
+        /// Plan files (TOML) or MS Project XML files; several files are leveled together as a
+        /// portfolio, resources with the same id being one shared pool.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = resources::Format::Table)]
         format: resources::Format,
-        /// Write the leveled plan (delayed tasks carry a Start No Earlier Than) to this file.
+        /// Write the leveled plan (delayed tasks carry a Start No Earlier Than) to this file; with
+        /// several files, into this folder, one plan file each.
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
@@ -146,15 +150,15 @@ fn run() -> anyhow::Result<ExitCode> {
             status_date,
         } => schedule(&file, format, status_date.as_deref(), &mut out)?,
         Command::Resources {
-            file,
+            files,
             period,
             format,
-        } => resources::run(&file, period, format, &mut out)?,
+        } => resources::run(&files, period, format, &mut out)?,
         Command::Level {
-            file,
+            files,
             format,
             output,
-        } => resources::level(&file, format, output.as_deref(), &mut out)?,
+        } => resources::level(&files, format, output.as_deref(), &mut out)?,
         Command::Import { file, output } => interop::import(&file, output.as_deref(), &mut out)?,
         Command::Export {
             file,

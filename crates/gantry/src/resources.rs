@@ -63,16 +63,51 @@ fn load_any(file: &Path) -> Option<Plan> {
     }
 }
 
-/// `gantry resources FILE [--period day|week|month] [--format table|json]`.
+/// The plans of `files` with their names (file stems); `None` when one cannot be read.
+fn load_all(files: &[std::path::PathBuf]) -> Option<Vec<(String, Plan)>> {
+    let mut plans = Vec::with_capacity(files.len());
+    let mut failed = false;
+    for file in files {
+        match load_any(file) {
+            Some(plan) => {
+                let name = file.file_stem().map_or_else(
+                    || "project".to_string(),
+                    |stem| stem.to_string_lossy().into_owned(),
+                );
+                plans.push((name, plan));
+            }
+            None => failed = true,
+        }
+    }
+    (!failed).then_some(plans)
+}
+
+/// One plan, or several combined into a portfolio sharing their resources.
+fn combined(plans: &[(String, Plan)]) -> (Plan, Option<gantry_core::portfolio::Portfolio>) {
+    if let [(_, plan)] = plans {
+        return (plan.clone(), None);
+    }
+    let portfolio = gantry_core::portfolio::combine(plans);
+    for key in &portfolio.conflicting_resources {
+        eprintln!(
+            "warning: resource \"{key}\" has different units in different projects; the first project's are used"
+        );
+    }
+    (portfolio.plan.clone(), Some(portfolio))
+}
+
+/// `gantry resources FILE... [--period day|week|month] [--format table|json]`.
 pub fn run(
-    file: &Path,
+    files: &[std::path::PathBuf],
     period: PeriodArg,
     format: Format,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let Some(plan) = load_any(file) else {
+    let Some(plans) = load_all(files) else {
         return Ok(ExitCode::from(1));
     };
+    let (plan, _) = combined(&plans);
+    let file = files[0].as_path();
     let schedule = match cpm::schedule(&plan, &cpm::ScheduleOptions::default()) {
         Ok(schedule) => schedule,
         Err(failure) => {
@@ -212,9 +247,9 @@ pub fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `gantry level FILE [--format table|json] [-o leveled.toml]`.
+/// `gantry level FILE... [--format table|json] [-o leveled.toml | -o folder]`.
 pub fn level(
-    file: &Path,
+    files: &[std::path::PathBuf],
     format: Format,
     output: Option<&Path>,
     out: &mut impl Write,
@@ -222,9 +257,11 @@ pub fn level(
     use anyhow::Context;
     use gantry_core::level::{LevelingOptions, level};
 
-    let Some(plan) = load_any(file) else {
+    let Some(plans) = load_all(files) else {
         return Ok(ExitCode::from(1));
     };
+    let (plan, portfolio) = combined(&plans);
+    let file = files[0].as_path();
     let leveling = match level(&plan, &LevelingOptions::default()) {
         Ok(leveling) => leveling,
         Err(failure) => {
@@ -234,9 +271,22 @@ pub fn level(
             return Ok(ExitCode::from(1));
         }
     };
-    if let Some(path) = output {
-        std::fs::write(path, gantry_formats::write_plan(&leveling.plan))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+    match (output, &portfolio) {
+        (Some(path), None) => {
+            std::fs::write(path, gantry_formats::write_plan(&leveling.plan))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        (Some(folder), Some(portfolio)) => {
+            std::fs::create_dir_all(folder)
+                .with_context(|| format!("cannot create {}", folder.display()))?;
+            for (index, (name, original)) in plans.iter().enumerate() {
+                let project = portfolio.project_plan(&leveling.plan, original, index);
+                let path = folder.join(format!("{name}.toml"));
+                std::fs::write(&path, gantry_formats::write_plan(&project))
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+        }
+        (None, _) => {}
     }
     let rule = match leveling.rule {
         gantry_core::level::KeepRule::EarliestStart => "earliest start",
@@ -251,9 +301,29 @@ pub fn level(
         .map_or(finish_after.0 - finish_before.0, |calendar| {
             calendar.working_minutes_between(finish_before, finish_after)
         });
+    // With several projects, each one's finish before and after.
+    let projects: Vec<(String, Instant, Instant)> = match &portfolio {
+        Some(portfolio) => plans
+            .iter()
+            .zip(&portfolio.summaries)
+            .map(|((name, _), summary)| {
+                (
+                    name.clone(),
+                    leveling.before.task(*summary).finish,
+                    leveling.after.task(*summary).finish,
+                )
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     match format {
         Format::Json => {
             let value = serde_json::json!({
+                "projects": projects.iter().map(|(name, before, after)| serde_json::json!({
+                    "name": name,
+                    "finish_before": minute(*before),
+                    "finish_after": minute(*after),
+                })).collect::<Vec<_>>(),
                 "finish_before": minute(finish_before),
                 "finish_after": minute(finish_after),
                 "finish_delay_minutes": finish_cost,
@@ -285,6 +355,9 @@ pub fn level(
                 minute(finish_after),
                 crate::render::days(finish_cost, &plan.durations)
             )?;
+            for (name, before, after) in &projects {
+                writeln!(out, "  {name}: {} → {}", minute(*before), minute(*after))?;
+            }
             writeln!(
                 out,
                 "Kept first in a conflict: {rule} (the best of three rules)"

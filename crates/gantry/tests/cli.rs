@@ -526,3 +526,63 @@ fn bench_psplib_names_the_line_of_a_malformed_instance() {
         "{stderr}"
     );
 }
+
+#[test]
+fn level_several_projects_sharing_people() {
+    // Dana works on both projects in the same week; leveled together, the data-centre task waits
+    // for the CRM one (which started first) and each project keeps its own plan file.
+    let folder = tempfile::tempdir().unwrap();
+    let crm = write_plan(
+        folder.path(),
+        "crm.toml",
+        "[project]\nname = \"CRM\"\nstart = 2026-03-02\n\n[resources.dana]\nname = \"Dana\"\n\n[[task]]\nid = \"migrate\"\nduration = \"3d\"\nresources = [\"dana\"]\n",
+    );
+    let dc = write_plan(
+        folder.path(),
+        "dc.toml",
+        "[project]\nname = \"DC\"\nstart = 2026-03-03\n\n[resources.dana]\nname = \"Dana Kim\"\n\n[[task]]\nid = \"upgrade\"\nduration = \"2d\"\nresources = [\"dana\"]\n",
+    );
+    let leveled = folder.path().join("leveled");
+    let output = gantry(&[
+        "level",
+        crm.to_str().unwrap(),
+        dc.to_str().unwrap(),
+        "--format",
+        "json",
+        "-o",
+        leveled.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let delayed = report["delayed_tasks"].as_array().unwrap();
+    assert_eq!(delayed.len(), 1, "{report}");
+    assert_eq!(delayed[0]["id"], "dc/upgrade");
+    assert_eq!(delayed[0]["start_after"], "2026-03-05 08:00");
+    let projects = report["projects"].as_array().unwrap();
+    assert_eq!(projects[1]["finish_after"], "2026-03-06 17:00");
+    // Each project's leveled plan file schedules on its own to the leveled dates.
+    let output = gantry(&[
+        "schedule",
+        leveled.join("dc.toml").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success());
+    let schedule: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(schedule["tasks"][0]["start"], "2026-03-05T08:00");
+    // Together, resources shows Dana booked twice before leveling.
+    let output = gantry(&[
+        "resources",
+        crm.to_str().unwrap(),
+        dc.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let usage: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(usage["resources"].as_array().unwrap().len(), 1, "one Dana");
+    assert_eq!(usage["over_allocated_resources"], 1);
+}
