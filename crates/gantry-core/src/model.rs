@@ -191,6 +191,14 @@ impl Plan {
             let (Some(work), true) = (assignment.work, assignment.units > 0.0) else {
                 continue;
             };
+            // Only people and machines put in time; a material's "work" is a quantity.
+            if self
+                .resources
+                .get(assignment.resource.index())
+                .is_none_or(|resource| resource.kind != ResourceKind::Work)
+            {
+                continue;
+            }
             let Some(slot) = result.get_mut(assignment.task.index()) else {
                 continue;
             };

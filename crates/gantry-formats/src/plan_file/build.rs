@@ -135,7 +135,13 @@ impl<'a> Builder<'a> {
             link_positions,
             resource_lists,
         } = self.tasks(raw, &durations, &mut calendars);
-        let assignments = self.assignments(&resource_lists, &tasks, &resource_ids, &durations);
+        let assignments = self.assignments(
+            &resource_lists,
+            &tasks,
+            &resources,
+            &resource_ids,
+            &durations,
+        );
 
         let plan = Plan {
             name: project.name.get_ref().clone(),
@@ -792,6 +798,7 @@ impl<'a> Builder<'a> {
         &mut self,
         lists: &[ResourceList<'_>],
         tasks: &[Task],
+        resources: &[Resource],
         ids: &HashMap<String, ResourceId>,
         durations: &DurationSettings,
     ) -> Vec<Assignment> {
@@ -895,13 +902,25 @@ impl<'a> Builder<'a> {
                     );
                     continue;
                 }
+                // Shared by the people and machines in proportion to their units; materials and
+                // costs are quantities, not time.
+                let is_work = |assignment: &Assignment| {
+                    resources[assignment.resource.index()].kind == ResourceKind::Work
+                };
                 let task_assignments = &mut assignments[first_of_task..];
-                let units: f64 = task_assignments.iter().map(|a| a.units).sum();
+                let units: f64 = task_assignments
+                    .iter()
+                    .filter(|a| is_work(a))
+                    .map(|a| a.units)
+                    .sum();
                 if units <= 0.0 {
-                    self.error(&work.span(), "work needs resources with units above zero");
+                    self.error(
+                        &work.span(),
+                        "work needs people or machines (work resources) with units above zero",
+                    );
                     continue;
                 }
-                for assignment in task_assignments {
+                for assignment in task_assignments.iter_mut().filter(|a| is_work(a)) {
                     assignment.work =
                         Some((total.minutes as f64 * assignment.units / units).round() as i64);
                 }

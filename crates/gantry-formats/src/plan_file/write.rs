@@ -183,10 +183,15 @@ impl TaskWriter<'_> {
                 })
                 .collect();
             line(out, depth, "resources", &format!("[{}]", items.join(", ")));
-            if assignments
+            // Work is stated when every person or machine on the task has it (materials and
+            // costs are quantities).
+            let mut people = assignments
                 .iter()
-                .all(|assignment| assignment.work.is_some())
-            {
+                .filter(|assignment| {
+                    self.plan.resources[assignment.resource.index()].kind == ResourceKind::Work
+                })
+                .peekable();
+            if people.peek().is_some() && people.all(|assignment| assignment.work.is_some()) {
                 let work: i64 = assignments.iter().filter_map(|a| a.work).sum();
                 line(
                     out,
