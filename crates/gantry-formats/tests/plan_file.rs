@@ -716,3 +716,29 @@ work = "60h"
     let again = parse(&write_plan(plan));
     assert_eq!(&again.plan, plan);
 }
+
+#[test]
+fn every_constraint_survives_a_write_and_a_read() {
+    // ALAP has no date; it was once dropped on the way out.
+    let file = parse(&with_project(
+        r#"
+[[task]]
+id = "late"
+constraint = "ALAP"
+
+[[task]]
+id = "soon"
+constraint = "ASAP"
+
+[[task]]
+id = "pinned"
+constraint = "MSO 2026-01-07T09:30"
+"#,
+    ));
+    let again = parse(&write_plan(&file.plan));
+    assert_eq!(again.plan, file.plan);
+    assert_eq!(
+        task(&again.plan, "late").constraint,
+        Constraint::AsLateAsPossible
+    );
+}

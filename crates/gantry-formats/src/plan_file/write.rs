@@ -413,6 +413,9 @@ fn day_table(exception: &CalendarException) -> String {
 }
 
 fn constraint_text(constraint: Constraint) -> Option<String> {
+    if constraint == Constraint::AsLateAsPossible {
+        return Some("ALAP".to_string());
+    }
     let date = constraint.date()?;
     let text = match constraint {
         Constraint::StartNoEarlierThan(_)
