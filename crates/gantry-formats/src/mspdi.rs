@@ -367,3 +367,59 @@ pub fn uid_from_key(key: &str) -> Option<i64> {
         .ok()
         .filter(|uid| *uid > 0)
 }
+
+/// `periods` (from MS Project's availability table, or a plan's) as a partition of all time:
+/// the gaps between them and the open ends get `outside` units. Periods are sorted by start.
+pub(crate) fn availability_with_gaps_closed(
+    mut periods: Vec<gantry_core::model::Availability>,
+    outside: f64,
+) -> Vec<gantry_core::model::Availability> {
+    use gantry_core::model::Availability;
+    if periods.is_empty() {
+        return periods;
+    }
+    periods.sort_by_key(|period| period.from);
+    let minute = |date: DateTime, minutes: i64| {
+        date.checked_add(jiff::Span::new().minutes(minutes))
+            .unwrap_or(date)
+    };
+    let mut result = Vec::with_capacity(periods.len() * 2 + 1);
+    let mut covered_until: Option<DateTime> = None;
+    let mut open_start = true;
+    for period in periods {
+        match (open_start, period.from) {
+            (true, Some(from)) => result.push(Availability {
+                from: None,
+                to: Some(minute(from, -1)),
+                units: outside,
+            }),
+            (false, Some(from)) => {
+                if let Some(until) = covered_until
+                    && minute(until, 1) < from
+                {
+                    result.push(Availability {
+                        from: Some(minute(until, 1)),
+                        to: Some(minute(from, -1)),
+                        units: outside,
+                    });
+                }
+            }
+            (_, None) => {}
+        }
+        open_start = false;
+        covered_until = period.to;
+        let open_end = period.to.is_none();
+        result.push(period);
+        if open_end {
+            return result;
+        }
+    }
+    if let Some(until) = covered_until {
+        result.push(Availability {
+            from: Some(minute(until, 1)),
+            to: None,
+            units: outside,
+        });
+    }
+    result
+}

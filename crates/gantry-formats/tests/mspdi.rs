@@ -312,8 +312,9 @@ fn reads_resources_assignments_availability_and_baselines() {
         ),
         (7, "r7", "Dana (DBA)", 85.0)
     );
-    assert_eq!(dana.availability.len(), 1);
-    assert_eq!(dana.availability[0].units, 0.6);
+    // MS Project's availability table is the only time the resource works: the plan gets the
+    // July row and no units before and after it.
+    assert_eq!(dana.availability.len(), 3);
     assert_eq!(
         dana.units_at("2026-07-15T10:00".parse().expect("date")),
         0.6,
@@ -321,7 +322,11 @@ fn reads_resources_assignments_availability_and_baselines() {
     );
     assert_eq!(
         dana.units_at("2026-08-03T10:00".parse().expect("date")),
-        1.0
+        0.0
+    );
+    assert_eq!(
+        dana.units_at("2026-06-30T10:00".parse().expect("date")),
+        0.0
     );
     assert_eq!(
         plan.assignments.len(),

@@ -45,6 +45,29 @@ fn inputs() -> Vec<PathBuf> {
     inputs
 }
 
+/// Lists an MSPDI file's resources (name, max units in percent, calendar) and counts its
+/// assignments, through MPXJ. Arguments: the shared tools folder (for its JVM start-up) and the
+/// file.
+const RESOURCES_SCRIPT: &str = r#"
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import mspdi_dates
+project = mspdi_dates.read_project(sys.argv[2])
+resources = []
+for resource in project.getResources():
+    if resource.getUniqueID() is None or int(resource.getUniqueID()) == 0 or resource.getNull():
+        continue
+    calendar = resource.getCalendar()
+    units = resource.getMaxUnits()
+    resources.append({
+        "name": str(resource.getName()),
+        "max_units": float(units.doubleValue()) if units is not None else None,
+        "calendar": str(calendar.getName()) if calendar is not None else None,
+    })
+assignments = [a for a in project.getResourceAssignments() if a.getResource() is not None]
+print(json.dumps({"resources": resources, "assignments": len(assignments)}))
+"#;
+
 fn text(value: &serde_json::Value) -> Option<String> {
     value.as_str().map(str::to_string)
 }
@@ -192,6 +215,56 @@ fn mpxj_reads_back_what_gantry_exports() {
                 .collect();
             assert_eq!(read, links, "{context}: predecessors");
         }
-        eprintln!("{name}: MPXJ read {} tasks as written", theirs.len());
+        // Resources and assignments, read by MPXJ through a few lines of our own.
+        let output = Command::new(&python)
+            .arg("-c")
+            .arg(RESOURCES_SCRIPT)
+            .arg(shared().join("tools"))
+            .arg(&exported)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{name}: MPXJ resources: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let read: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let resources = read["resources"].as_array().unwrap();
+        assert_eq!(
+            resources.len(),
+            ours.plan.resources.len(),
+            "{name}: resources"
+        );
+        for (resource, row) in ours.plan.resources.iter().zip(resources) {
+            assert_eq!(row["name"], resource.name.as_str(), "{name}");
+            let units = row["max_units"].as_f64().unwrap_or(0.0);
+            assert!(
+                (units - resource.max_units * 100.0).abs() < 1e-6,
+                "{name}: {} units",
+                resource.name
+            );
+            let calendar = resource
+                .calendar
+                .map(|id| ours.plan.calendars[id.index()].name.clone());
+            if let Some(calendar) = calendar {
+                assert_eq!(
+                    row["calendar"],
+                    calendar.as_str(),
+                    "{name}: {} calendar",
+                    resource.name
+                );
+            }
+        }
+        assert_eq!(
+            read["assignments"].as_u64(),
+            Some(ours.plan.assignments.len() as u64),
+            "{name}: assignments"
+        );
+        eprintln!(
+            "{name}: MPXJ read {} tasks, {} resources and {} assignments as written",
+            theirs.len(),
+            resources.len(),
+            ours.plan.assignments.len()
+        );
     }
 }

@@ -1063,6 +1063,9 @@ impl<'a, 'input> Reader<'a, 'input> {
                     });
                 }
             }
+            // In MS Project a resource with an availability table is not available outside
+            // its rows; the plan says so with periods of no units.
+            let availability = super::availability_with_gaps_closed(availability, 0.0);
             uids.insert(uid, ResourceId(resources.len() as u32));
             infos.push(MspdiResource { uid });
             resources.push(Resource {

@@ -303,8 +303,14 @@ pub fn write_mspdi(project: &MspdiProject, schedule: Option<&Schedule>) -> Strin
             );
         }
         if !resource.availability.is_empty() {
+            // MS Project reads its availability table as the only time the resource works, so
+            // the table covers all time: the plan's periods, and its maximum units elsewhere.
+            let rows = super::availability_with_gaps_closed(
+                resource.availability.clone(),
+                resource.max_units,
+            );
             xml.open("AvailabilityPeriods");
-            for period in &resource.availability {
+            for period in &rows {
                 xml.open("AvailabilityPeriod");
                 optional_date(&mut xml, "AvailableFrom", period.from);
                 optional_date(&mut xml, "AvailableTo", period.to);
