@@ -953,7 +953,7 @@ impl<'a> Engine<'a> {
                 actual_finish: packed(actual_finish),
                 done,
                 remaining: minutes - done,
-                resume: packed(snap(reported.resume, false)),
+                resume: packed(snap(reported.resume.as_deref().copied(), false)),
             });
             let summary = network.is_summary[index];
             let alap = task.constraint == Constraint::AsLateAsPossible;

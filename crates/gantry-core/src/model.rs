@@ -524,7 +524,7 @@ impl Constraint {
 }
 
 /// Progress reported on a task.
-#[derive(Clone, Copy, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq, Default)]
 pub struct Progress {
     /// When work really started.
     pub actual_start: Option<DateTime>,
@@ -536,7 +536,9 @@ pub struct Progress {
     pub remaining: Option<Duration>,
     /// When the remaining work resumes, for a started task that was interrupted (MS Project's
     /// Resume): the remaining duration is scheduled from here, not right after the work done.
-    pub resume: Option<DateTime>,
+    /// Boxed: few tasks have one, and every task carries the field (8 bytes instead of 16 keeps
+    /// a plan under 1 KB a task).
+    pub resume: Option<Box<DateTime>>,
 }
 
 /// A working-time calendar as written: a weekly pattern and exceptions to it.

@@ -560,7 +560,7 @@ fn rich_plan() -> Plan {
         actual_finish: None,
         percent_complete: 33.3,
         remaining: Some(Duration::working(200)),
-        resume: Some(at(2026, 1, 8, 13, 0)),
+        resume: Some(Box::new(at(2026, 1, 8, 13, 0))),
     };
     let design = plan.add_task(design);
     let mut wait = Task::new("wait_for_parts", "Wait for parts");

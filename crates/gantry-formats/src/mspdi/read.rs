@@ -510,7 +510,7 @@ impl<'a, 'input> Reader<'a, 'input> {
             actual_finish,
             percent_complete,
             remaining,
-            resume,
+            resume: resume.map(Box::new),
         };
 
         let mut baselines = Vec::new();

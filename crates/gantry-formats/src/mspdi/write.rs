@@ -176,7 +176,7 @@ pub fn write_mspdi(project: &MspdiProject, schedule: Option<&Schedule>) -> Strin
             "DurationFormat",
             &duration_format(task.duration, plan.durations.minutes_per_day).to_string(),
         );
-        optional_date(&mut xml, "Resume", task.progress.resume);
+        optional_date(&mut xml, "Resume", task.progress.resume.as_deref().copied());
         xml.element("Milestone", flag(task.milestone));
         xml.element("Summary", flag(summaries[index]));
         match computed {

@@ -1106,7 +1106,7 @@ impl<'a> Builder<'a> {
                 actual_finish,
                 percent_complete,
                 remaining,
-                resume,
+                resume: resume.map(Box::new),
             },
         }
     }

@@ -227,8 +227,8 @@ impl TaskWriter<'_> {
                 &quote(&format_duration(remaining, settings)),
             );
         }
-        if let Some(resume) = progress.resume {
-            line(out, depth, "resume", &start_value(resume));
+        if let Some(resume) = progress.resume.as_deref() {
+            line(out, depth, "resume", &start_value(*resume));
         }
         for &child in &self.children[index] {
             self.write(out, child, depth + 1);
