@@ -157,15 +157,14 @@ pub fn resource_usage(
             });
         }
 
+        // One sweep over the resource's time gives both the over-allocations and the peaks.
+        let segments = segments(resource, resource_calendar, &bookings);
         let over_allocations = if resource.kind == ResourceKind::Work {
-            over_allocations(resource, resource_calendar, &bookings)
+            over_allocations(resource, resource_calendar, &bookings, &segments)
         } else {
             Vec::new()
         };
-        // Peak units per period, from the same sweep's segments.
-        for (segment_from, segment_to, units, over) in
-            segments(resource, resource_calendar, &bookings)
-        {
+        for &(segment_from, segment_to, units, over) in &segments {
             for load in periods
                 .iter_mut()
                 .filter(|load| load.start < segment_to && segment_from < load.end)
@@ -228,9 +227,10 @@ fn over_allocations(
     resource: &crate::model::Resource,
     calendar: &WorkingCalendar,
     bookings: &[Booking<'_>],
+    segments: &[(Instant, Instant, f64, bool)],
 ) -> Vec<OverAllocation> {
     let mut result: Vec<OverAllocation> = Vec::new();
-    for (from, to, units, over) in segments(resource, calendar, bookings) {
+    for &(from, to, units, over) in segments {
         if !over {
             continue;
         }

@@ -172,7 +172,7 @@ fn table(
 }
 
 /// What `import` and `export` read: an MSPDI file, or a plan file wrapped with no MSPDI facts.
-fn read_any(path: &Path) -> Result<mspdi::MspdiProject, ExitCode> {
+pub(crate) fn read_any(path: &Path) -> Result<mspdi::MspdiProject, ExitCode> {
     let is_xml = path
         .extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("xml"));

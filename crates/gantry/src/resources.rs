@@ -47,20 +47,9 @@ fn percent(units: f64) -> String {
 
 /// The plan of a plan file or an MS Project file (as MS Project schedules it).
 fn load_any(file: &Path) -> Option<Plan> {
-    let is_xml = file
-        .extension()
-        .is_some_and(|ext| ext.eq_ignore_ascii_case("xml"));
-    if is_xml {
-        match crate::interop::read(file) {
-            Ok(project) => Some(project.scheduling_plan()),
-            Err(error) => {
-                eprintln!("error: {error}");
-                None
-            }
-        }
-    } else {
-        crate::load(file).map(|plan_file| plan_file.plan)
-    }
+    crate::interop::read_any(file)
+        .ok()
+        .map(|project| project.scheduling_plan())
 }
 
 /// The plans of `files` with their names (file stems); `None` when one cannot be read.
