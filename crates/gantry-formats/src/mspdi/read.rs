@@ -657,20 +657,12 @@ impl<'a, 'input> Reader<'a, 'input> {
                         // Project 2003's exceptions: a day type 0 with a period of dates.
                         if let Some(period) = child(day, "TimePeriod") {
                             let (from, to) = self.period(period, &element)?;
-                            day_type_exceptions.push(Recurrence {
-                                name: String::new(),
-                                repeat: Repeat::Range,
+                            day_type_exceptions.push(Recurrence::range(
+                                String::new(),
                                 from,
-                                to: Some(to),
-                                occurrences: 1,
-                                period: 1,
-                                days_of_week: 0,
-                                month_day: 1,
-                                month: 0,
-                                position: 0,
-                                weekday: 1,
+                                Some(to),
                                 shifts,
-                            });
+                            ));
                         }
                     } else {
                         // DayType 1 is Sunday; the plan's week starts on Monday.
@@ -793,11 +785,7 @@ impl<'a, 'input> Reader<'a, 'input> {
             name: text(exception, "Name").unwrap_or("").to_string(),
             repeat,
             from,
-            to: if repeat == Repeat::Range && to.is_none() {
-                None
-            } else {
-                to
-            },
+            to,
             occurrences: int("Occurrences", 0, 100_000, 1)?,
             period: every,
             days_of_week: int("DaysOfWeek", 0, 127, 0)?,
@@ -1216,18 +1204,27 @@ impl<'a, 'input> Reader<'a, 'input> {
         }
     }
 
+    /// The child element `name` read by `read`, or `None` when it is absent or empty.
+    fn optional<T>(
+        &self,
+        node: Node<'_, '_>,
+        name: &str,
+        element: &str,
+        read: impl Fn(&Self, Node<'_, '_>, &str) -> Result<T, MspdiError>,
+    ) -> Result<Option<T>, MspdiError> {
+        match child(node, name) {
+            Some(value) if !self.value(value).is_empty() => read(self, value, element).map(Some),
+            _ => Ok(None),
+        }
+    }
+
     fn optional_datetime(
         &self,
         node: Node<'_, '_>,
         name: &str,
         element: &str,
     ) -> Result<Option<DateTime>, MspdiError> {
-        match child(node, name) {
-            Some(value) if !self.value(value).is_empty() => {
-                Some(self.datetime(value, element)).transpose()
-            }
-            _ => Ok(None),
-        }
+        self.optional(node, name, element, Self::datetime)
     }
 
     fn time_of_day(&self, node: Node<'_, '_>, element: &str) -> Result<u16, MspdiError> {
@@ -1265,12 +1262,7 @@ impl<'a, 'input> Reader<'a, 'input> {
         name: &str,
         element: &str,
     ) -> Result<Option<i64>, MspdiError> {
-        match child(node, name) {
-            Some(value) if !self.value(value).is_empty() => {
-                Some(self.duration(value, element)).transpose()
-            }
-            _ => Ok(None),
-        }
+        self.optional(node, name, element, Self::duration)
     }
 
     fn number(&self, node: Node<'_, '_>, element: &str) -> Result<f64, MspdiError> {
@@ -1291,12 +1283,7 @@ impl<'a, 'input> Reader<'a, 'input> {
         name: &str,
         element: &str,
     ) -> Result<Option<f64>, MspdiError> {
-        match child(node, name) {
-            Some(value) if !self.value(value).is_empty() => {
-                Some(self.number(value, element)).transpose()
-            }
-            _ => Ok(None),
-        }
+        self.optional(node, name, element, Self::number)
     }
 
     fn optional_int(

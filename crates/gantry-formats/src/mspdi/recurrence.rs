@@ -60,6 +60,24 @@ pub(super) struct Recurrence {
 const MAX_DAYS: usize = 100_000;
 
 impl Recurrence {
+    /// A plain range of days, from `from` to `to` (or one day when `to` is `None`).
+    pub fn range(name: String, from: Date, to: Option<Date>, shifts: Vec<Shift>) -> Recurrence {
+        Recurrence {
+            name,
+            repeat: Repeat::Range,
+            from,
+            to,
+            occurrences: 1,
+            period: 1,
+            days_of_week: 0,
+            month_day: 1,
+            month: 0,
+            position: 0,
+            weekday: 1,
+            shifts,
+        }
+    }
+
     /// Which recurrences win a day over which (lower wins).
     fn rank(&self, days: usize) -> u8 {
         if days <= 1 {
@@ -352,18 +370,8 @@ mod tests {
 
     fn recurrence(repeat: Repeat, from: &str, to: Option<&str>) -> Recurrence {
         Recurrence {
-            name: "r".into(),
             repeat,
-            from: date(from),
-            to: to.map(date),
-            occurrences: 1,
-            period: 1,
-            days_of_week: 0,
-            month_day: 1,
-            month: 0,
-            position: 0,
-            weekday: 1,
-            shifts: Vec::new(),
+            ..Recurrence::range("r".into(), date(from), to.map(date), Vec::new())
         }
     }
 
