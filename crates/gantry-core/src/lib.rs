@@ -15,6 +15,7 @@ pub mod portfolio;
 pub mod rcpsp;
 pub mod time;
 pub mod usage;
+pub mod work;
 
 pub use calendar::{CalendarError, WorkingCalendar};
 pub use model::*;

@@ -182,15 +182,23 @@ impl Plan {
             .collect()
     }
 
-    /// The duration of each task whose work is stated on its assignments (fixed work, as MS
-    /// Project calls it): the longest of each assignment's work over its units. `None` where
-    /// the task's own duration stands.
+    /// The duration of each fixed-work task whose work is stated on its assignments: the
+    /// longest of each assignment's work over its units. `None` where the task's own duration
+    /// stands (every other task type: their duration is kept in step with the work by the
+    /// edits in [`crate::work`] and by the file readers).
     pub fn work_durations(&self) -> Vec<Option<i64>> {
         let mut result: Vec<Option<i64>> = vec![None; self.tasks.len()];
         for assignment in &self.assignments {
             let (Some(work), true) = (assignment.work, assignment.units > 0.0) else {
                 continue;
             };
+            if self
+                .tasks
+                .get(assignment.task.index())
+                .is_none_or(|task| task.task_type != TaskType::FixedWork)
+            {
+                continue;
+            }
             // Only people and machines put in time; a material's "work" is a quantity.
             if self
                 .resources
@@ -367,6 +375,11 @@ pub struct Task {
     pub calendar: Option<CalendarId>,
     /// Priority 0–1000 (MS Project's scale; 500 is normal). Used by leveling.
     pub priority: u16,
+    /// Which term of work = duration × units stays put when another one changes.
+    pub task_type: TaskType,
+    /// Whether the task's total work stays the same when people join or leave it (MS Project's
+    /// effort-driven scheduling); fixed-work tasks always behave so.
+    pub effort_driven: bool,
     /// What has been done so far.
     pub progress: Progress,
 }
@@ -384,6 +397,8 @@ impl Task {
             deadline: None,
             calendar: None,
             priority: 500,
+            task_type: TaskType::FixedUnits,
+            effort_driven: false,
             progress: Progress::default(),
         }
     }
@@ -391,6 +406,31 @@ impl Task {
     /// Whether the task is a milestone (flagged, or of zero duration).
     pub fn is_milestone(&self) -> bool {
         self.milestone || self.duration.minutes == 0
+    }
+}
+
+/// MS Project's three task types: which term of the scheduling formula, work = duration ×
+/// units, is held when one of the others is edited.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum TaskType {
+    /// The units of each assignment are held: new work lengthens the task, a new duration
+    /// changes the work (MS Project's default).
+    #[default]
+    FixedUnits,
+    /// The duration is held: new work changes the units, new units change the work.
+    FixedDuration,
+    /// The work is held, and sets the duration from the units: more people finish sooner.
+    FixedWork,
+}
+
+impl TaskType {
+    /// The word used in plan files: `fixed-units`, `fixed-duration`, `fixed-work`.
+    pub fn code(self) -> &'static str {
+        match self {
+            TaskType::FixedUnits => "fixed-units",
+            TaskType::FixedDuration => "fixed-duration",
+            TaskType::FixedWork => "fixed-work",
+        }
     }
 }
 

@@ -533,3 +533,40 @@ work = "3ed"
 "#
     )));
 }
+
+#[test]
+fn task_types_that_contradict_their_numbers() {
+    insta::assert_snapshot!(report(&with_project(
+        r#"
+[resources.dana]
+
+[[task]]
+id = "phase"
+type = "fixed-work"
+effort_driven = true
+
+[[task]]
+id = "survey"
+parent = "phase"
+type = "fixed-work"
+duration = "5d"
+resources = ["dana"]
+work = "40h"
+
+[[task]]
+id = "audit"
+type = "fixed-duration"
+resources = ["dana"]
+work = "40h"
+
+[[task]]
+id = "report"
+type = "fixed-wrok"
+
+[[task]]
+id = "review"
+type = "fixed-work"
+effort_driven = false
+"#
+    )));
+}

@@ -116,8 +116,8 @@ fn table(path: &Path) -> String {
     out
 }
 
-#[test]
-fn engine_cases() {
+/// The case files, in name order.
+fn case_files() -> Vec<std::path::PathBuf> {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
     let mut cases: Vec<_> = std::fs::read_dir(&folder)
         .expect("tests/cases")
@@ -129,12 +129,33 @@ fn engine_cases() {
         .collect();
     cases.sort();
     assert!(!cases.is_empty(), "no cases in {}", folder.display());
-    for case in cases {
+    cases
+}
+
+#[test]
+fn engine_cases() {
+    for case in case_files() {
         let name = case
             .file_stem()
             .expect("name")
             .to_string_lossy()
             .into_owned();
         insta::assert_snapshot!(name, table(&case));
+    }
+}
+
+/// Every case plan written back as a plan file reads as the same plan: what the writer leaves out
+/// (a duration that follows from work, a default task type) the reader derives again.
+#[test]
+fn cases_survive_a_write_and_a_read() {
+    for case in case_files() {
+        let text = std::fs::read_to_string(&case).expect("case file");
+        let plan = gantry_formats::parse_plan("case.toml", &text)
+            .expect("case parses")
+            .plan;
+        let written = gantry_formats::write_plan(&plan);
+        let again = gantry_formats::parse_plan("written.toml", &written)
+            .unwrap_or_else(|errors| panic!("{}:\n{errors}\n{written}", case.display()));
+        assert_eq!(again.plan, plan, "{}:\n{written}", case.display());
     }
 }

@@ -6,7 +6,7 @@ use std::fmt;
 use gantry_core::model::{
     Assignment, Availability, CalendarDef, CalendarException, CalendarId, Constraint, Duration,
     DurationSettings, Lag, Link, LinkType, Plan, Progress, Resource, ResourceId, ResourceKind,
-    Shift, Task, TaskId,
+    Shift, Task, TaskId, TaskType,
 };
 use jiff::civil::{Date, DateTime};
 use roxmltree::{Document, Node};
@@ -270,19 +270,22 @@ impl<'a, 'input> Reader<'a, 'input> {
                     }
                 }
                 uids.insert(uid, id);
-                // Type 2 is fixed work: the assignments' work sets the duration.
-                fixed_work.push(self.optional_int(node, "Type", &element, 0, 2)? == Some(2));
+                // On a fixed-work task the assignments' work sets the duration.
+                fixed_work.push(task.task_type == TaskType::FixedWork);
                 plan.tasks.push(task);
                 tasks.push(info);
             }
         }
-        // A summary's duration is its subtasks' span, computed, not planned: the plan keeps the
-        // default (plan files do the same), so that a file read, written and read again gives
-        // the same plan.
+        // A summary's duration is its subtasks' span, computed, not planned, and its work is
+        // theirs: the plan keeps the defaults (plan files do the same), so that a file read,
+        // written and read again gives the same plan.
         let summaries = plan.summary_flags();
+        let defaults = Task::new("", "");
         for (task, summary) in plan.tasks.iter_mut().zip(summaries) {
             if summary {
-                task.duration = Task::new("", "").duration;
+                task.duration = defaults.duration;
+                task.task_type = defaults.task_type;
+                task.effort_driven = defaults.effort_driven;
             }
         }
         for link in raw_links {
@@ -418,6 +421,15 @@ impl<'a, 'input> Reader<'a, 'input> {
         task.priority = self
             .optional_int(node, "Priority", element, 0, 1000)?
             .unwrap_or(500) as u16;
+        task.task_type = match self.optional_int(node, "Type", element, 0, 2)? {
+            Some(1) => TaskType::FixedDuration,
+            Some(2) => TaskType::FixedWork,
+            _ => TaskType::FixedUnits,
+        };
+        task.effort_driven = task.task_type == TaskType::FixedWork
+            || self
+                .optional_flag(node, "EffortDriven", element)?
+                .unwrap_or(false);
         task.deadline = match child(node, "Deadline") {
             Some(deadline) => Some(self.datetime(deadline, element)?),
             None => None,

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use gantry_core::cpm::Schedule;
 use gantry_core::model::{
     CalendarDef, CalendarException, Constraint, Duration, Lag, LinkType, ResourceKind, Shift,
-    TaskId,
+    TaskId, TaskType,
 };
 use jiff::civil::DateTime;
 
@@ -141,15 +141,14 @@ pub fn write_mspdi(project: &MspdiProject, schedule: Option<&Schedule>) -> Strin
         xml.element("ID", &(index + 1).to_string());
         xml.element("Name", &task.name);
         xml.element("Manual", flag(info.manual));
-        // Fixed work (2) when the work on the assignments sets the duration, else fixed units.
-        let mut assigned = plan
-            .assignments
-            .iter()
-            .filter(|assignment| assignment.task == id)
-            .peekable();
-        let fixed_work =
-            assigned.peek().is_some() && assigned.all(|assignment| assignment.work.is_some());
-        xml.element("Type", if fixed_work { "2" } else { "0" });
+        xml.element(
+            "Type",
+            match task.task_type {
+                TaskType::FixedUnits => "0",
+                TaskType::FixedDuration => "1",
+                TaskType::FixedWork => "2",
+            },
+        );
         xml.element("IsNull", "0");
         xml.element(
             "WBS",
@@ -177,6 +176,7 @@ pub fn write_mspdi(project: &MspdiProject, schedule: Option<&Schedule>) -> Strin
             &duration_format(task.duration, plan.durations.minutes_per_day).to_string(),
         );
         optional_date(&mut xml, "Resume", task.progress.resume.as_deref().copied());
+        xml.element("EffortDriven", flag(task.effort_driven));
         xml.element("Milestone", flag(task.milestone));
         xml.element("Summary", flag(summaries[index]));
         match computed {

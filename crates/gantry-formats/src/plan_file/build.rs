@@ -7,7 +7,7 @@ use std::ops::Range;
 use gantry_core::model::{
     Assignment, Availability, CalendarDef, CalendarException, CalendarId, Constraint, Duration,
     DurationSettings, Lag, Link, LinkType, Plan, Progress, Resource, ResourceId, ResourceKind,
-    Shift, Task, TaskId,
+    Shift, Task, TaskId, TaskType,
 };
 use jiff::civil::{Date, DateTime, Time};
 use toml::Spanned;
@@ -75,11 +75,13 @@ struct Builder<'a> {
 }
 
 /// A task's `resources` list and its `work`, as written.
-type ResourceList<'r> = (
-    TaskId,
-    Option<&'r Spanned<StringList>>,
-    Option<&'r Spanned<String>>,
-);
+struct ResourceList<'r> {
+    task: TaskId,
+    resources: Option<&'r Spanned<StringList>>,
+    work: Option<&'r Spanned<String>>,
+    /// Whether the task states its `duration` too.
+    has_duration: bool,
+}
 
 /// What [`Builder::tasks`] builds.
 struct TasksAndLinks<'r> {
@@ -135,9 +137,10 @@ impl<'a> Builder<'a> {
             link_positions,
             resource_lists,
         } = self.tasks(raw, &durations, &mut calendars);
+        let mut tasks = tasks;
         let assignments = self.assignments(
             &resource_lists,
-            &tasks,
+            &mut tasks,
             &resources,
             &resource_ids,
             &durations,
@@ -664,11 +667,12 @@ impl<'a> Builder<'a> {
                 if raw.resources.is_none() && raw.work.is_none() {
                     return None;
                 }
-                Some((
-                    task_id_of[index]?,
-                    raw.resources.as_ref(),
-                    raw.work.as_ref(),
-                ))
+                Some(ResourceList {
+                    task: task_id_of[index]?,
+                    resources: raw.resources.as_ref(),
+                    work: raw.work.as_ref(),
+                    has_duration: raw.duration.is_some(),
+                })
             })
             .collect();
         TasksAndLinks {
@@ -797,14 +801,14 @@ impl<'a> Builder<'a> {
     fn assignments(
         &mut self,
         lists: &[ResourceList<'_>],
-        tasks: &[Task],
+        tasks: &mut [Task],
         resources: &[Resource],
         ids: &HashMap<String, ResourceId>,
         durations: &DurationSettings,
     ) -> Vec<Assignment> {
         let is_summary = {
             let mut flags = vec![false; tasks.len()];
-            for task in tasks {
+            for task in tasks.iter() {
                 if let Some(parent) = task.parent {
                     flags[parent.index()] = true;
                 }
@@ -812,7 +816,13 @@ impl<'a> Builder<'a> {
             flags
         };
         let mut assignments = Vec::new();
-        for &(task, list, work) in lists {
+        for &ResourceList {
+            task,
+            resources: list,
+            work,
+            has_duration,
+        } in lists
+        {
             let Some(list) = list else {
                 if let Some(work) = work {
                     self.error(
@@ -923,6 +933,36 @@ impl<'a> Builder<'a> {
                 for assignment in task_assignments.iter_mut().filter(|a| is_work(a)) {
                     assignment.work =
                         Some((total.minutes as f64 * assignment.units / units).round() as i64);
+                }
+                // The task type says whether the work or a stated duration sets the dates.
+                let entry = &mut tasks[task.index()];
+                match (entry.task_type, has_duration) {
+                    (TaskType::FixedWork, true) => self.error(
+                        &work.span(),
+                        format!(
+                            "\"{}\" is a fixed-work task: its duration follows from its work; drop `duration`, or make it type = \"fixed-units\" to keep both",
+                            entry.key
+                        ),
+                    ),
+                    (TaskType::FixedDuration, false) => self.error(
+                        &work.span(),
+                        format!(
+                            "\"{}\" is a fixed-duration task: give its `duration` too, the work is spread over it",
+                            entry.key
+                        ),
+                    ),
+                    // Both stated on a fixed-units task: the resources book the work over the
+                    // duration, as an MS Project assignment with a contour does.
+                    (_, true) => {}
+                    (_, false) => {
+                        let longest = task_assignments
+                            .iter()
+                            .filter(|a| is_work(a) && a.units > 0.0)
+                            .map(|a| (a.work.unwrap_or(0) as f64 / a.units).round() as i64)
+                            .max()
+                            .unwrap_or(0);
+                        entry.duration = Duration::working(longest);
+                    }
                 }
             }
         }
@@ -1050,6 +1090,59 @@ impl<'a> Builder<'a> {
             }
             None => 500,
         };
+        let task_type = match &raw.task_type {
+            Some(value) if is_summary => {
+                self.error(
+                    &value.span(),
+                    format!(
+                        "\"{key}\" is a summary task: its subtasks have task types, it has none"
+                    ),
+                );
+                TaskType::FixedUnits
+            }
+            Some(value) => {
+                let types = [
+                    TaskType::FixedUnits,
+                    TaskType::FixedDuration,
+                    TaskType::FixedWork,
+                ];
+                let text = value.get_ref();
+                match types.into_iter().find(|t| t.code() == text.as_str()) {
+                    Some(task_type) => task_type,
+                    None => {
+                        let hint = closest(text, types.iter().map(|t| t.code()))
+                            .map(|suggestion| format!("; did you mean \"{suggestion}\"?"))
+                            .unwrap_or_default();
+                        self.error(
+                            &value.span(),
+                            format!(
+                                "unknown task type \"{text}\": use fixed-units, fixed-duration or fixed-work{hint}"
+                            ),
+                        );
+                        TaskType::FixedUnits
+                    }
+                }
+            }
+            None => TaskType::FixedUnits,
+        };
+        let effort_driven = match &raw.effort_driven {
+            Some(value) if is_summary => {
+                self.error(
+                    &value.span(),
+                    format!("\"{key}\" is a summary task: effort-driven scheduling applies to its subtasks"),
+                );
+                false
+            }
+            Some(value) if !*value.get_ref() && task_type == TaskType::FixedWork => {
+                self.error(
+                    &value.span(),
+                    "a fixed-work task is always effort-driven: drop effort_driven = false",
+                );
+                true
+            }
+            Some(value) => *value.get_ref(),
+            None => task_type == TaskType::FixedWork,
+        };
         let actual_start = raw
             .actual_start
             .as_ref()
@@ -1101,6 +1194,8 @@ impl<'a> Builder<'a> {
             deadline,
             calendar,
             priority,
+            task_type,
+            effort_driven,
             progress: Progress {
                 actual_start,
                 actual_finish,

@@ -149,6 +149,9 @@ pub(super) struct RawTask {
     pub after: Option<Spanned<StringList>>,
     pub resources: Option<Spanned<StringList>>,
     pub work: Option<Spanned<String>>,
+    #[serde(rename = "type")]
+    pub task_type: Option<Spanned<String>>,
+    pub effort_driven: Option<Spanned<bool>>,
     pub constraint: Option<Spanned<String>>,
     pub deadline: Option<Spanned<DateValue>>,
     pub calendar: Option<Spanned<String>>,

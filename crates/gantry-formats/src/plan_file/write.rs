@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use gantry_core::model::{
     Assignment, CalendarDef, CalendarException, Constraint, Link, Plan, Resource, ResourceKind,
-    Shift, Task,
+    Shift, Task, TaskType,
 };
 use jiff::civil::{DateTime, Time};
 
@@ -120,6 +120,26 @@ struct TaskWriter<'p> {
 }
 
 impl TaskWriter<'_> {
+    /// When every person or machine on task `index` has its work stated: the duration that work
+    /// takes at their units (the longest assignment), as the plan-file reader derives it.
+    fn stated_work_duration(&self, index: usize) -> Option<i64> {
+        let mut people = self.assignments_of[index]
+            .iter()
+            .filter(|assignment| {
+                self.plan.resources[assignment.resource.index()].kind == ResourceKind::Work
+            })
+            .peekable();
+        people.peek()?;
+        let mut longest = 0;
+        for assignment in people {
+            let work = assignment.work?;
+            if assignment.units > 0.0 {
+                longest = longest.max((work as f64 / assignment.units).round() as i64);
+            }
+        }
+        Some(longest)
+    }
+
     /// Writes task `index` at nesting `depth`, then its subtasks one level deeper.
     fn write(&self, out: &mut String, index: usize, depth: usize) {
         let task: &Task = &self.plan.tasks[index];
@@ -136,7 +156,19 @@ impl TaskWriter<'_> {
         } else {
             settings.minutes_per_day
         };
-        if !is_summary && (task.duration.minutes != default_minutes || task.duration.elapsed) {
+        // With work stated on every person, a fixed-units task whose duration is the work over
+        // the units (and any fixed-work task) leaves the duration to be derived; a
+        // fixed-duration task always states it, since the work is spread over it.
+        let stated_work = self.stated_work_duration(index);
+        let write_duration = match (stated_work, task.task_type) {
+            (Some(_), TaskType::FixedWork) => false,
+            (Some(_), TaskType::FixedDuration) => true,
+            (Some(derived), TaskType::FixedUnits) => {
+                task.duration.elapsed || task.duration.minutes != derived
+            }
+            (None, _) => task.duration.minutes != default_minutes || task.duration.elapsed,
+        };
+        if !is_summary && write_duration {
             line(
                 out,
                 depth,
@@ -146,6 +178,12 @@ impl TaskWriter<'_> {
         }
         if task.milestone {
             line(out, depth, "milestone", "true");
+        }
+        if !is_summary && task.task_type != TaskType::FixedUnits {
+            line(out, depth, "type", &quote(task.task_type.code()));
+        }
+        if !is_summary && task.effort_driven && task.task_type != TaskType::FixedWork {
+            line(out, depth, "effort_driven", "true");
         }
         if let Some(calendar) = task.calendar
             && let Some(id) = self.calendar_ids.get(calendar.index())
