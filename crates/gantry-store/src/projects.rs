@@ -1,0 +1,1139 @@
+//! Projects, their members, and the one path every change to a plan takes: [`Store::edit`].
+
+use std::collections::HashMap;
+
+use gantry_core::cpm::{Schedule, ScheduleOptions, schedule};
+use gantry_core::model::{Lag, Link, LinkType, Plan, Task, TaskId};
+use sqlx::AssertSqlSafe;
+use sqlx::{AnyConnection, Row};
+
+use crate::accounts::is_unique_violation;
+use crate::error::{Result, StoreError};
+use crate::history::{self, FieldChange, Record};
+use crate::plan_rows::{
+    Columns, StoredPlan, TaskChanges, Value, assignment_columns, insert_plan, insert_row,
+    link_columns, load_plan, project_columns, sibling_positions, task_columns, update_row,
+};
+use crate::store::{Store, now};
+
+/// What a member may do in a project. Ordered: each role can do what the ones below it can.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Reads everything, changes nothing (a stakeholder).
+    Viewer,
+    /// Updates progress and comments on tasks.
+    Member,
+    /// Plans: tasks, links, calendars, resources, assignments, leveling.
+    Manager,
+    /// A manager who also manages the members and may delete the project.
+    Owner,
+}
+
+impl Role {
+    /// The word stored and shown: `owner`, `manager`, `member`, `viewer`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Member => "member",
+            Role::Manager => "manager",
+            Role::Owner => "owner",
+        }
+    }
+
+    /// The role a word names.
+    pub fn parse(code: &str) -> Option<Role> {
+        [Role::Viewer, Role::Member, Role::Manager, Role::Owner]
+            .into_iter()
+            .find(|role| role.code() == code)
+    }
+}
+
+/// A project as listed: enough for a dashboard row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProjectSummary {
+    /// Row id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Project start, civil date-time.
+    pub start: String,
+    /// Version, raised by every change.
+    pub version: i64,
+    /// When it last changed (UTC).
+    pub updated_at: String,
+    /// The asking user's role (`None` for an administrator who is not a member).
+    pub role: Option<Role>,
+}
+
+/// A member of a project.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// The user.
+    pub user_id: i64,
+    /// Their username.
+    pub username: String,
+    /// Their display name.
+    pub display_name: String,
+    /// Their role.
+    pub role: Role,
+}
+
+/// A change to a project's plan. Row ids name tasks and links; `version` is the version of the
+/// row the client read, and the edit is refused as a conflict if the row has moved on.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Edit {
+    /// Changes a task's own fields.
+    UpdateTask {
+        /// The task.
+        task: i64,
+        /// The version the client read.
+        version: i64,
+        /// What changes.
+        changes: TaskChanges,
+    },
+    /// Adds a task as the last child of `parent` (at the top level when `None`).
+    CreateTask {
+        /// The summary task to add it under.
+        parent: Option<i64>,
+        /// Its key; a free `T<n>` when `None`.
+        key: Option<String>,
+        /// Its name.
+        name: String,
+        /// Its other fields.
+        changes: TaskChanges,
+    },
+    /// Deletes a task with its subtasks, their links and assignments.
+    DeleteTask {
+        /// The task.
+        task: i64,
+        /// The version the client read.
+        version: i64,
+    },
+    /// Adds a dependency.
+    CreateLink {
+        /// The task that drives.
+        predecessor: i64,
+        /// The task that follows.
+        successor: i64,
+        /// FS, SS, FF or SF.
+        kind: LinkType,
+        /// Delay or lead.
+        lag: Lag,
+    },
+    /// Deletes a dependency.
+    DeleteLink {
+        /// The link.
+        link: i64,
+        /// The version the client read.
+        version: i64,
+    },
+}
+
+/// What an edit left: the plan and its schedule at the new project version.
+#[derive(Debug)]
+pub struct EditOutcome {
+    /// The plan as stored now.
+    pub plan: StoredPlan,
+    /// Its schedule.
+    pub schedule: Schedule,
+    /// The row id of what the edit created, if it created something.
+    pub created: Option<i64>,
+}
+
+fn role_from(row: &sqlx::any::AnyRow) -> Result<Option<Role>> {
+    let code: Option<String> = row.try_get("role")?;
+    code.map(|code| {
+        Role::parse(&code).ok_or_else(|| StoreError::Corrupt(format!("role \"{code}\"")))
+    })
+    .transpose()
+}
+
+impl Store {
+    /// Stores `plan` as a new project owned by `owner`, in one transaction, and returns it.
+    pub async fn create_project(&self, plan: &Plan, owner: i64) -> Result<StoredPlan> {
+        validate(plan)?;
+        let mut transaction = self.pool.begin().await?;
+        let at = now();
+        let mut columns = project_columns(plan);
+        columns.push(("created_at", Value::Text(at.clone())));
+        columns.push(("updated_at", Value::Text(at)));
+        let project_id = insert_row(&mut transaction, "projects", &[], &columns).await?;
+        let stored = insert_plan(&mut transaction, project_id, plan).await?;
+        sqlx::query("INSERT INTO memberships (project_id, user_id, role) VALUES ($1, $2, $3)")
+            .bind(project_id)
+            .bind(owner)
+            .bind(Role::Owner.code())
+            .execute(&mut *transaction)
+            .await?;
+        history::write(
+            &mut transaction,
+            project_id,
+            Some(owner),
+            &[Record {
+                entity: "project",
+                entity_id: project_id,
+                action: "create",
+                label: plan.name.clone(),
+                changes: vec![FieldChange {
+                    field: "tasks".into(),
+                    old: None,
+                    new: Some(plan.tasks.len().to_string()),
+                }],
+            }],
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(stored)
+    }
+
+    /// The projects `user_id` can see (every project for an administrator), by name.
+    pub async fn projects_for(&self, user_id: i64, is_admin: bool) -> Result<Vec<ProjectSummary>> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.name, p.start_at, p.version, p.updated_at, m.role \
+             FROM projects p LEFT JOIN memberships m ON m.project_id = p.id AND m.user_id = $1 \
+             WHERE m.user_id IS NOT NULL OR $2 \
+             ORDER BY p.name, p.id",
+        )
+        .bind(user_id)
+        .bind(is_admin)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ProjectSummary {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    start: row.try_get("start_at")?,
+                    version: row.try_get("version")?,
+                    updated_at: row.try_get("updated_at")?,
+                    role: role_from(row)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The current version of a project (one cheap query: a cached schedule is still good when
+    /// the version has not moved).
+    pub async fn project_version(&self, project_id: i64) -> Result<i64> {
+        sqlx::query("SELECT version FROM projects WHERE id = $1")
+            .bind(project_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound {
+                entity: "project",
+                id: project_id,
+            })?
+            .try_get("version")
+            .map_err(Into::into)
+    }
+
+    /// A project's plan with the ids and versions of its rows.
+    pub async fn plan(&self, project_id: i64) -> Result<StoredPlan> {
+        let mut connection = self.pool.acquire().await?;
+        load_plan(&mut connection, project_id).await
+    }
+
+    /// Deletes a project with everything in it.
+    pub async fn delete_project(&self, project_id: i64) -> Result<()> {
+        let deleted = sqlx::query("DELETE FROM projects WHERE id = $1")
+            .bind(project_id)
+            .execute(&self.pool)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                entity: "project",
+                id: project_id,
+            });
+        }
+        Ok(())
+    }
+
+    /// `user_id`'s role in a project, if they are a member.
+    pub async fn role(&self, project_id: i64, user_id: i64) -> Result<Option<Role>> {
+        let row =
+            sqlx::query("SELECT role FROM memberships WHERE project_id = $1 AND user_id = $2")
+                .bind(project_id)
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        match row {
+            Some(row) => role_from(&row),
+            None => Ok(None),
+        }
+    }
+
+    /// A project's members, by username.
+    pub async fn members(&self, project_id: i64) -> Result<Vec<Member>> {
+        let rows = sqlx::query(
+            "SELECT m.user_id, u.username, u.display_name, m.role FROM memberships m \
+             JOIN users u ON u.id = m.user_id WHERE m.project_id = $1 ORDER BY u.username",
+        )
+        .bind(project_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Member {
+                    user_id: row.try_get("user_id")?,
+                    username: row.try_get("username")?,
+                    display_name: row.try_get("display_name")?,
+                    role: role_from(row)?.ok_or_else(|| StoreError::Corrupt("no role".into()))?,
+                })
+            })
+            .collect()
+    }
+
+    /// Makes `user_id` a member with `role` (or changes their role), recorded in the history.
+    pub async fn set_member(
+        &self,
+        project_id: i64,
+        user_id: i64,
+        role: Role,
+        by: Option<i64>,
+    ) -> Result<()> {
+        let mut transaction = self.pool.begin().await?;
+        lock_project(&mut transaction, project_id).await?;
+        let old =
+            sqlx::query("SELECT role FROM memberships WHERE project_id = $1 AND user_id = $2")
+                .bind(project_id)
+                .bind(user_id)
+                .fetch_optional(&mut *transaction)
+                .await?
+                .map(|row| role_from(&row))
+                .transpose()?
+                .flatten();
+        let user = sqlx::query("SELECT username FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *transaction)
+            .await?
+            .ok_or(StoreError::NotFound {
+                entity: "user",
+                id: user_id,
+            })?;
+        let username: String = user.try_get("username")?;
+        if old.is_some() {
+            sqlx::query(
+                "UPDATE memberships SET role = $1, version = version + 1 \
+                 WHERE project_id = $2 AND user_id = $3",
+            )
+        } else {
+            sqlx::query("INSERT INTO memberships (role, project_id, user_id) VALUES ($1, $2, $3)")
+        }
+        .bind(role.code())
+        .bind(project_id)
+        .bind(user_id)
+        .execute(&mut *transaction)
+        .await?;
+        history::write(
+            &mut transaction,
+            project_id,
+            by,
+            &[Record {
+                entity: "member",
+                entity_id: user_id,
+                action: if old.is_some() { "update" } else { "create" },
+                label: username,
+                changes: vec![FieldChange {
+                    field: "role".into(),
+                    old: old.map(|role| role.code().to_string()),
+                    new: Some(role.code().to_string()),
+                }],
+            }],
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a member, recorded in the history.
+    pub async fn remove_member(
+        &self,
+        project_id: i64,
+        user_id: i64,
+        by: Option<i64>,
+    ) -> Result<()> {
+        let mut transaction = self.pool.begin().await?;
+        lock_project(&mut transaction, project_id).await?;
+        let row = sqlx::query(
+            "SELECT m.role, u.username FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.project_id = $1 AND m.user_id = $2",
+        )
+        .bind(project_id)
+        .bind(user_id)
+        .fetch_optional(&mut *transaction)
+        .await?
+        .ok_or(StoreError::NotFound {
+            entity: "member",
+            id: user_id,
+        })?;
+        let role = role_from(&row)?;
+        sqlx::query("DELETE FROM memberships WHERE project_id = $1 AND user_id = $2")
+            .bind(project_id)
+            .bind(user_id)
+            .execute(&mut *transaction)
+            .await?;
+        history::write(
+            &mut transaction,
+            project_id,
+            by,
+            &[Record {
+                entity: "member",
+                entity_id: user_id,
+                action: "delete",
+                label: row.try_get("username")?,
+                changes: vec![FieldChange {
+                    field: "role".into(),
+                    old: role.map(|role| role.code().to_string()),
+                    new: None,
+                }],
+            }],
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Applies one change to a project's plan: in one transaction it locks the project, applies
+    /// the edit to the plan in memory, schedules the result (refusing a plan that cannot be
+    /// scheduled, with the tasks named), writes the rows that changed and records the history.
+    /// On any error nothing is stored.
+    pub async fn edit(
+        &self,
+        project_id: i64,
+        user_id: Option<i64>,
+        edit: Edit,
+    ) -> Result<EditOutcome> {
+        let mut transaction = self.pool.begin().await?;
+        lock_project(&mut transaction, project_id).await?;
+        let before = load_plan(&mut transaction, project_id).await?;
+        let mut after = before.clone();
+        let created = apply(&mut after, &edit)?;
+        validate(&after.plan)?;
+        let schedule = schedule(&after.plan, &ScheduleOptions::default())
+            .map_err(|failure| schedule_error(&after.plan, failure))?;
+        let (records, created) = persist(&mut transaction, &before, &mut after, created).await?;
+        history::write(&mut transaction, project_id, user_id, &records).await?;
+        transaction.commit().await?;
+        Ok(EditOutcome {
+            plan: after,
+            schedule,
+            created,
+        })
+    }
+}
+
+/// Raises the project's version and takes its write lock for the rest of the transaction: the
+/// project's row on PostgreSQL, the database on SQLite (so the transaction never has to upgrade
+/// a read lock, which could fail under load).
+async fn lock_project(connection: &mut AnyConnection, project_id: i64) -> Result<i64> {
+    sqlx::query(
+        "UPDATE projects SET version = version + 1, updated_at = $1 WHERE id = $2 RETURNING version",
+    )
+    .bind(now())
+    .bind(project_id)
+    .fetch_optional(&mut *connection)
+    .await?
+    .ok_or(StoreError::NotFound {
+        entity: "project",
+        id: project_id,
+    })?
+    .try_get("version")
+    .map_err(Into::into)
+}
+
+/// A new row in `after`: its row id is 0 until it is written.
+const NEW_ROW: i64 = 0;
+
+/// Which new row an edit created, before it has an id.
+enum Created {
+    Task(usize),
+    Link(usize),
+}
+
+fn check_version(entity: &'static str, id: i64, expected: i64, current: i64) -> Result<()> {
+    if expected == current {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict {
+            entity,
+            id,
+            expected,
+            current,
+        })
+    }
+}
+
+fn task_index_of(stored: &StoredPlan, id: i64) -> Result<usize> {
+    stored
+        .task_index(id)
+        .ok_or(StoreError::NotFound { entity: "task", id })
+}
+
+/// Applies `edit` to the plan in memory.
+fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<Option<Created>> {
+    match edit {
+        Edit::UpdateTask {
+            task,
+            version,
+            changes,
+        } => {
+            let index = task_index_of(stored, *task)?;
+            check_version("task", *task, *version, stored.task_versions[index])?;
+            apply_task_changes(&mut stored.plan, index, changes)?;
+            Ok(None)
+        }
+        Edit::CreateTask {
+            parent,
+            key,
+            name,
+            changes,
+        } => {
+            let parent_index = parent.map(|id| task_index_of(stored, id)).transpose()?;
+            let key = match key {
+                Some(key) => {
+                    check_key(key)?;
+                    if stored.plan.tasks.iter().any(|task| &task.key == key) {
+                        return Err(StoreError::Duplicate {
+                            what: "task key",
+                            value: key.clone(),
+                        });
+                    }
+                    key.clone()
+                }
+                None => free_key(&stored.plan),
+            };
+            if name.trim().is_empty() {
+                return Err(StoreError::invalid(Some("name"), "a task needs a name"));
+            }
+            if let Some(parent) = parent_index
+                && stored
+                    .plan
+                    .assignments
+                    .iter()
+                    .any(|assignment| assignment.task.index() == parent)
+            {
+                return Err(StoreError::invalid(
+                    Some("parent"),
+                    format!(
+                        "\"{}\" has resources assigned: a summary task cannot; remove them first",
+                        stored.plan.tasks[parent].key
+                    ),
+                ));
+            }
+            let mut task = Task::new(key, name.clone());
+            task.parent = parent_index.map(|index| TaskId(index as u32));
+            // The last child of its parent goes after the parent's whole subtree.
+            let index = match parent_index {
+                Some(parent) => subtree_end(&stored.plan, parent),
+                None => stored.plan.tasks.len(),
+            };
+            insert_task(stored, index, task);
+            apply_task_changes(&mut stored.plan, index, changes)?;
+            Ok(Some(Created::Task(index)))
+        }
+        Edit::DeleteTask { task, version } => {
+            let index = task_index_of(stored, *task)?;
+            check_version("task", *task, *version, stored.task_versions[index])?;
+            let end = subtree_end(&stored.plan, index);
+            remove_tasks(stored, index..end);
+            Ok(None)
+        }
+        Edit::CreateLink {
+            predecessor,
+            successor,
+            kind,
+            lag,
+        } => {
+            let from = task_index_of(stored, *predecessor)?;
+            let to = task_index_of(stored, *successor)?;
+            let plan = &stored.plan;
+            let (from_key, to_key) = (&plan.tasks[from].key, &plan.tasks[to].key);
+            if from == to {
+                return Err(StoreError::invalid(
+                    Some("successor"),
+                    format!("\"{from_key}\" cannot depend on itself"),
+                ));
+            }
+            if is_ancestor(plan, from, to) || is_ancestor(plan, to, from) {
+                return Err(StoreError::invalid(
+                    Some("successor"),
+                    format!(
+                        "\"{from_key}\" and \"{to_key}\" are a summary task and its own subtask: they cannot be linked"
+                    ),
+                ));
+            }
+            if plan
+                .links
+                .iter()
+                .any(|link| link.predecessor.index() == from && link.successor.index() == to)
+            {
+                return Err(StoreError::Duplicate {
+                    what: "link",
+                    value: format!("{from_key} → {to_key}"),
+                });
+            }
+            stored.plan.links.push(Link {
+                predecessor: TaskId(from as u32),
+                successor: TaskId(to as u32),
+                kind: *kind,
+                lag: *lag,
+            });
+            stored.link_ids.push(NEW_ROW);
+            stored.link_versions.push(1);
+            Ok(Some(Created::Link(stored.plan.links.len() - 1)))
+        }
+        Edit::DeleteLink { link, version } => {
+            let index = stored.link_index(*link).ok_or(StoreError::NotFound {
+                entity: "link",
+                id: *link,
+            })?;
+            check_version("link", *link, *version, stored.link_versions[index])?;
+            stored.plan.links.remove(index);
+            stored.link_ids.remove(index);
+            stored.link_versions.remove(index);
+            Ok(None)
+        }
+    }
+}
+
+fn check_key(key: &str) -> Result<()> {
+    let valid = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if valid {
+        Ok(())
+    } else {
+        Err(StoreError::invalid(
+            Some("key"),
+            format!("task key \"{key}\": use letters, digits, '_', '-' and '.'"),
+        ))
+    }
+}
+
+/// The first `T<n>` no task of the plan uses.
+fn free_key(plan: &Plan) -> String {
+    let mut number = plan.tasks.len() + 1;
+    loop {
+        let key = format!("T{number}");
+        if plan.tasks.iter().all(|task| task.key != key) {
+            return key;
+        }
+        number += 1;
+    }
+}
+
+/// The index just past the subtree of task `index` (tasks are in WBS order).
+fn subtree_end(plan: &Plan, index: usize) -> usize {
+    let mut end = index + 1;
+    while end < plan.tasks.len() && is_ancestor(plan, index, end) {
+        end += 1;
+    }
+    end
+}
+
+/// Whether task `ancestor` is a summary task above task `index`.
+fn is_ancestor(plan: &Plan, ancestor: usize, index: usize) -> bool {
+    let mut current = plan.tasks[index].parent;
+    while let Some(parent) = current {
+        if parent.index() == ancestor {
+            return true;
+        }
+        current = plan.tasks[parent.index()].parent;
+    }
+    false
+}
+
+/// Inserts `task` at plan index `index`, renumbering the tasks after it everywhere.
+fn insert_task(stored: &mut StoredPlan, index: usize, task: Task) {
+    let shift = |id: TaskId| {
+        if id.index() >= index {
+            TaskId(id.0 + 1)
+        } else {
+            id
+        }
+    };
+    let plan = &mut stored.plan;
+    for existing in &mut plan.tasks {
+        existing.parent = existing.parent.map(shift);
+    }
+    for link in &mut plan.links {
+        link.predecessor = shift(link.predecessor);
+        link.successor = shift(link.successor);
+    }
+    for assignment in &mut plan.assignments {
+        assignment.task = shift(assignment.task);
+    }
+    plan.tasks.insert(index, task);
+    stored.task_ids.insert(index, NEW_ROW);
+    stored.task_versions.insert(index, 1);
+}
+
+/// Removes the tasks in `range` (a whole subtree) with their links and assignments,
+/// renumbering the tasks after them.
+fn remove_tasks(stored: &mut StoredPlan, range: std::ops::Range<usize>) {
+    let removed = range.len() as u32;
+    let gone = |id: TaskId| range.contains(&id.index());
+    let shift = |id: TaskId| {
+        if id.index() >= range.end {
+            TaskId(id.0 - removed)
+        } else {
+            id
+        }
+    };
+    let mut index = 0;
+    stored.link_ids.retain(|_| {
+        let link = &stored.plan.links[index];
+        index += 1;
+        !gone(link.predecessor) && !gone(link.successor)
+    });
+    let mut index = 0;
+    stored.link_versions.retain(|_| {
+        let link = &stored.plan.links[index];
+        index += 1;
+        !gone(link.predecessor) && !gone(link.successor)
+    });
+    stored
+        .plan
+        .links
+        .retain(|link| !gone(link.predecessor) && !gone(link.successor));
+    let mut index = 0;
+    stored.assignment_ids.retain(|_| {
+        let assignment = &stored.plan.assignments[index];
+        index += 1;
+        !gone(assignment.task)
+    });
+    let mut index = 0;
+    stored.assignment_versions.retain(|_| {
+        let assignment = &stored.plan.assignments[index];
+        index += 1;
+        !gone(assignment.task)
+    });
+    stored
+        .plan
+        .assignments
+        .retain(|assignment| !gone(assignment.task));
+    stored.plan.tasks.drain(range.clone());
+    stored.task_ids.drain(range.clone());
+    stored.task_versions.drain(range.clone());
+    let plan = &mut stored.plan;
+    for task in &mut plan.tasks {
+        task.parent = task.parent.map(shift);
+    }
+    for link in &mut plan.links {
+        link.predecessor = shift(link.predecessor);
+        link.successor = shift(link.successor);
+    }
+    for assignment in &mut plan.assignments {
+        assignment.task = shift(assignment.task);
+    }
+}
+
+/// Applies a task's field changes, checking each value.
+fn apply_task_changes(plan: &mut Plan, index: usize, changes: &TaskChanges) -> Result<()> {
+    let id = TaskId(index as u32);
+    let is_summary = plan.tasks.iter().any(|task| task.parent == Some(id));
+    if let Some(name) = &changes.name {
+        if name.trim().is_empty() {
+            return Err(StoreError::invalid(Some("name"), "a task needs a name"));
+        }
+        plan.tasks[index].name = name.clone();
+    }
+    if let Some(task_type) = changes.task_type {
+        plan.set_task_type(id, task_type)
+            .map_err(|error| StoreError::invalid(Some("task_type"), error.to_string()))?;
+    }
+    if let Some(effort_driven) = changes.effort_driven {
+        plan.tasks[index].effort_driven = effort_driven;
+    }
+    if let Some(duration) = changes.duration {
+        if is_summary {
+            return Err(StoreError::invalid(
+                Some("duration"),
+                format!(
+                    "\"{}\" is a summary task: its dates roll up from its subtasks",
+                    plan.tasks[index].key
+                ),
+            ));
+        }
+        if duration.elapsed {
+            if duration.minutes < 0 {
+                return Err(StoreError::invalid(
+                    Some("duration"),
+                    "a duration cannot be negative",
+                ));
+            }
+            plan.tasks[index].duration = duration;
+        } else {
+            plan.tasks[index].duration.elapsed = false;
+            plan.set_duration(id, duration.minutes)
+                .map_err(|error| StoreError::invalid(Some("duration"), error.to_string()))?;
+        }
+    }
+    if let Some(milestone) = changes.milestone {
+        plan.tasks[index].milestone = milestone;
+    }
+    if let Some(constraint) = changes.constraint {
+        plan.tasks[index].constraint = constraint;
+    }
+    if let Some(deadline) = changes.deadline {
+        plan.tasks[index].deadline = deadline;
+    }
+    if let Some(priority) = changes.priority {
+        if priority > 1000 {
+            return Err(StoreError::invalid(
+                Some("priority"),
+                format!("priority must be from 0 to 1000 (500 is normal), got {priority}"),
+            ));
+        }
+        plan.tasks[index].priority = priority;
+    }
+    let progress = &mut plan.tasks[index].progress;
+    if let Some(percent) = changes.percent_complete {
+        if !(0.0..=100.0).contains(&percent) {
+            return Err(StoreError::invalid(
+                Some("percent_complete"),
+                format!("percent complete must be from 0 to 100, got {percent}"),
+            ));
+        }
+        progress.percent_complete = percent;
+    }
+    if let Some(actual_start) = changes.actual_start {
+        progress.actual_start = actual_start;
+    }
+    if let Some(actual_finish) = changes.actual_finish {
+        progress.actual_finish = actual_finish;
+    }
+    if let (Some(start), Some(finish)) = (progress.actual_start, progress.actual_finish)
+        && finish < start
+    {
+        return Err(StoreError::invalid(
+            Some("actual_finish"),
+            "the actual finish is before the actual start",
+        ));
+    }
+    if let Some(remaining) = changes.remaining {
+        if remaining.is_some_and(|remaining| remaining.minutes < 0) {
+            return Err(StoreError::invalid(
+                Some("remaining"),
+                "a remaining duration cannot be negative",
+            ));
+        }
+        progress.remaining = remaining;
+    }
+    Ok(())
+}
+
+/// Checks what the engine takes for granted.
+fn validate(plan: &Plan) -> Result<()> {
+    plan.validate_structure()
+        .map_err(|error| StoreError::invalid(None, error.to_string()))
+}
+
+/// A schedule that failed, as an error naming the tasks (a loop in loop order).
+fn schedule_error(plan: &Plan, failure: gantry_core::cpm::ScheduleFailure) -> StoreError {
+    let message = failure
+        .diagnostics
+        .iter()
+        .map(|diagnostic| diagnostic.message.clone())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let tasks = failure
+        .diagnostics
+        .iter()
+        .flat_map(|diagnostic| diagnostic.tasks.iter())
+        .map(|task| plan.tasks[task.index()].key.clone())
+        .collect();
+    StoreError::Invalid {
+        field: None,
+        message,
+        tasks,
+    }
+}
+
+/// The history's list of a row's fields that differ, `old` or `new` absent for a created or
+/// deleted row.
+fn field_changes(old: Option<&Columns>, new: Option<&Columns>) -> Vec<FieldChange> {
+    let names: Vec<&'static str> = old
+        .or(new)
+        .map(|columns| columns.iter().map(|(name, _)| *name).collect())
+        .unwrap_or_default();
+    names
+        .into_iter()
+        .enumerate()
+        .filter_map(|(index, name)| {
+            let before = old.map(|columns| &columns[index].1);
+            let after = new.map(|columns| &columns[index].1);
+            if before == after {
+                return None;
+            }
+            Some(FieldChange {
+                field: name.to_string(),
+                old: before.map(ToString::to_string),
+                new: after.map(ToString::to_string),
+            })
+        })
+        .collect()
+}
+
+/// Writes what differs between `before` and `after`: deleted rows, new rows (their ids filled
+/// into `after`), changed rows (version-checked; a row that only moved among its siblings keeps
+/// its version). Returns the history records and the id of the created row.
+async fn persist(
+    connection: &mut AnyConnection,
+    before: &StoredPlan,
+    after: &mut StoredPlan,
+    created: Option<Created>,
+) -> Result<(Vec<Record>, Option<i64>)> {
+    let project_id = before.project_id;
+    let fixed = [("project_id", project_id)];
+    let mut records = Vec::new();
+
+    // Deleted rows: assignments and links first, then tasks, children before parents.
+    let kept = |ids: &[i64]| -> std::collections::HashSet<i64> { ids.iter().copied().collect() };
+    let kept_assignments = kept(&after.assignment_ids);
+    for (index, &id) in before.assignment_ids.iter().enumerate() {
+        if !kept_assignments.contains(&id) {
+            delete_row(connection, "assignments", id).await?;
+            records.push(Record {
+                entity: "assignment",
+                entity_id: id,
+                action: "delete",
+                label: assignment_label(before, index),
+                changes: field_changes(Some(&assignment_columns(before, index)), None),
+            });
+        }
+    }
+    let kept_links = kept(&after.link_ids);
+    for (index, &id) in before.link_ids.iter().enumerate() {
+        if !kept_links.contains(&id) {
+            delete_row(connection, "links", id).await?;
+            records.push(Record {
+                entity: "link",
+                entity_id: id,
+                action: "delete",
+                label: link_label(before, index),
+                changes: field_changes(Some(&link_columns(before, index)), None),
+            });
+        }
+    }
+    let kept_tasks = kept(&after.task_ids);
+    let before_positions = sibling_positions(&before.plan);
+    for (index, &id) in before.task_ids.iter().enumerate().rev() {
+        if !kept_tasks.contains(&id) {
+            delete_row(connection, "tasks", id).await?;
+            records.push(Record {
+                entity: "task",
+                entity_id: id,
+                action: "delete",
+                label: before.plan.tasks[index].key.clone(),
+                changes: field_changes(Some(&task_columns(before, index, &before_positions)), None),
+            });
+        }
+    }
+
+    // New tasks, in WBS order so that a parent has its id before its children.
+    let after_positions = sibling_positions(&after.plan);
+    for index in 0..after.task_ids.len() {
+        if after.task_ids[index] == NEW_ROW {
+            let columns = task_columns(after, index, &after_positions);
+            let id = insert_row(connection, "tasks", &fixed, &columns)
+                .await
+                .map_err(|error| duplicate_key(error, &after.plan.tasks[index].key))?;
+            after.task_ids[index] = id;
+            records.push(Record {
+                entity: "task",
+                entity_id: id,
+                action: "create",
+                label: after.plan.tasks[index].key.clone(),
+                changes: field_changes(None, Some(&columns)),
+            });
+        }
+    }
+
+    // Changed tasks.
+    let before_index: HashMap<i64, usize> = before
+        .task_ids
+        .iter()
+        .enumerate()
+        .map(|(index, &id)| (id, index))
+        .collect();
+    for index in 0..after.task_ids.len() {
+        let id = after.task_ids[index];
+        let Some(&old_index) = before_index.get(&id) else {
+            continue;
+        };
+        let old = task_columns(before, old_index, &before_positions);
+        let new = task_columns(after, index, &after_positions);
+        let changed: Vec<(&'static str, Value)> = old
+            .iter()
+            .zip(&new)
+            .filter(|(a, b)| a.1 != b.1)
+            .map(|(_, b)| b.clone())
+            .collect();
+        if changed.is_empty() {
+            continue;
+        }
+        if changed.iter().all(|(name, _)| *name == "position") {
+            sqlx::query("UPDATE tasks SET position = $1 WHERE id = $2")
+                .bind(after_positions[index])
+                .bind(id)
+                .execute(&mut *connection)
+                .await?;
+            continue;
+        }
+        let version = before.task_versions[old_index];
+        update_row(connection, "task", "tasks", id, version, &changed)
+            .await
+            .map_err(|error| duplicate_key(error, &after.plan.tasks[index].key))?;
+        after.task_versions[index] = version + 1;
+        records.push(Record {
+            entity: "task",
+            entity_id: id,
+            action: "update",
+            label: after.plan.tasks[index].key.clone(),
+            changes: field_changes(Some(&old), Some(&new)),
+        });
+    }
+
+    // Links and assignments: new ones, then changed ones.
+    let before_links: HashMap<i64, usize> = before
+        .link_ids
+        .iter()
+        .enumerate()
+        .map(|(index, &id)| (id, index))
+        .collect();
+    for index in 0..after.link_ids.len() {
+        let id = after.link_ids[index];
+        let new = link_columns(after, index);
+        if id == NEW_ROW {
+            let id = insert_row(connection, "links", &fixed, &new).await?;
+            after.link_ids[index] = id;
+            records.push(Record {
+                entity: "link",
+                entity_id: id,
+                action: "create",
+                label: link_label(after, index),
+                changes: field_changes(None, Some(&new)),
+            });
+            continue;
+        }
+        let Some(&old_index) = before_links.get(&id) else {
+            continue;
+        };
+        let old = link_columns(before, old_index);
+        if old != new {
+            let changed: Vec<_> = old
+                .iter()
+                .zip(&new)
+                .filter(|(a, b)| a.1 != b.1)
+                .map(|(_, b)| b.clone())
+                .collect();
+            let version = before.link_versions[old_index];
+            update_row(connection, "link", "links", id, version, &changed).await?;
+            after.link_versions[index] = version + 1;
+            records.push(Record {
+                entity: "link",
+                entity_id: id,
+                action: "update",
+                label: link_label(after, index),
+                changes: field_changes(Some(&old), Some(&new)),
+            });
+        }
+    }
+    let before_assignments: HashMap<i64, usize> = before
+        .assignment_ids
+        .iter()
+        .enumerate()
+        .map(|(index, &id)| (id, index))
+        .collect();
+    for index in 0..after.assignment_ids.len() {
+        let id = after.assignment_ids[index];
+        let new = assignment_columns(after, index);
+        if id == NEW_ROW {
+            let id = insert_row(connection, "assignments", &fixed, &new).await?;
+            after.assignment_ids[index] = id;
+            records.push(Record {
+                entity: "assignment",
+                entity_id: id,
+                action: "create",
+                label: assignment_label(after, index),
+                changes: field_changes(None, Some(&new)),
+            });
+            continue;
+        }
+        let Some(&old_index) = before_assignments.get(&id) else {
+            continue;
+        };
+        let old = assignment_columns(before, old_index);
+        if old != new {
+            let changed: Vec<_> = old
+                .iter()
+                .zip(&new)
+                .filter(|(a, b)| a.1 != b.1)
+                .map(|(_, b)| b.clone())
+                .collect();
+            let version = before.assignment_versions[old_index];
+            update_row(
+                connection,
+                "assignment",
+                "assignments",
+                id,
+                version,
+                &changed,
+            )
+            .await?;
+            after.assignment_versions[index] = version + 1;
+            records.push(Record {
+                entity: "assignment",
+                entity_id: id,
+                action: "update",
+                label: assignment_label(after, index),
+                changes: field_changes(Some(&old), Some(&new)),
+            });
+        }
+    }
+
+    let created = created.map(|created| match created {
+        Created::Task(index) => after.task_ids[index],
+        Created::Link(index) => after.link_ids[index],
+    });
+    Ok((records, created))
+}
+
+async fn delete_row(connection: &mut AnyConnection, table: &str, id: i64) -> Result<()> {
+    sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE id = $1")))
+        .bind(id)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
+fn duplicate_key(error: StoreError, key: &str) -> StoreError {
+    match error {
+        StoreError::Database(database) if is_unique_violation(&database) => StoreError::Duplicate {
+            what: "task key",
+            value: key.to_string(),
+        },
+        other => other,
+    }
+}
+
+fn link_label(stored: &StoredPlan, index: usize) -> String {
+    let link = &stored.plan.links[index];
+    format!(
+        "{} → {} {}",
+        stored.plan.tasks[link.predecessor.index()].key,
+        stored.plan.tasks[link.successor.index()].key,
+        link.kind.code()
+    )
+}
+
+fn assignment_label(stored: &StoredPlan, index: usize) -> String {
+    let assignment = &stored.plan.assignments[index];
+    format!(
+        "{} on {}",
+        stored.plan.resources[assignment.resource.index()].key,
+        stored.plan.tasks[assignment.task.index()].key
+    )
+}

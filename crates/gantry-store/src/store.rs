@@ -1,0 +1,114 @@
+//! Opening the database, applying its migrations, and the transaction every write starts with.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Row};
+
+use crate::error::{Result, StoreError};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Which database the store runs on, chosen once when it is opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file (write-ahead log, one writer at a time).
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+/// The store: a pool of connections to one database. Cheap to clone (the pool is shared).
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Opens the database at `url` (`sqlite://path/to/gantry.db` or `postgres://user@host/db`),
+    /// creating a SQLite file if it does not exist, and brings its schema up to date.
+    pub async fn open(url: &str) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::invalid(
+                Some("database"),
+                format!(
+                    "unsupported database URL \"{url}\": use sqlite://path/to/file.db or postgres://user@host/database"
+                ),
+            ));
+        };
+        let url = match backend {
+            // Create the file on first start; foreign keys and a busy timeout are on by default.
+            Backend::Sqlite if !url.contains("mode=") => {
+                let separator = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{separator}mode=rwc")
+            }
+            _ => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 4,
+                Backend::Postgres => 10,
+            })
+            .connect_with(options)
+            .await?;
+        let store = Store { pool, backend };
+        match backend {
+            Backend::Sqlite => {
+                // Readers do not wait for the writer, and a crash loses no committed write.
+                sqlx::query("PRAGMA journal_mode = WAL")
+                    .execute(&store.pool)
+                    .await?;
+                SQLITE_MIGRATIONS.run(&store.pool).await?;
+            }
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&store.pool).await?,
+        }
+        Ok(store)
+    }
+
+    /// Opens (creating it if needed) the SQLite database file at `path`.
+    pub async fn open_sqlite_file(path: &Path) -> Result<Store> {
+        Store::open(&format!("sqlite://{}", path.display())).await
+    }
+
+    /// The database the store runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection, waiting for the ones in use to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The current UTC time as stored: "2026-11-29T10:00:00.123456Z".
+pub(crate) fn now() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+/// Reads a boolean column, which SQLite may hand over as an integer.
+pub(crate) fn get_bool(row: &sqlx::any::AnyRow, column: &str) -> Result<bool> {
+    match row.try_get::<bool, _>(column) {
+        Ok(value) => Ok(value),
+        Err(_) => Ok(row.try_get::<i64, _>(column)? != 0),
+    }
+}
+
+/// Reads a floating-point column, which SQLite may hand over as an integer (a whole number
+/// written into a REAL column is still a REAL, but an expression may not be).
+pub(crate) fn get_f64(row: &sqlx::any::AnyRow, column: &str) -> Result<f64> {
+    match row.try_get::<f64, _>(column) {
+        Ok(value) => Ok(value),
+        Err(_) => Ok(row.try_get::<i64, _>(column)? as f64),
+    }
+}
