@@ -266,6 +266,9 @@ const TASK_SHOWN_AS_MILESTONE: u16 = 1 << 6;
 const TASK_DATED_CONSTRAINT: u16 = 1 << 7;
 /// Scheduled as late as possible (started or not).
 const TASK_ALAP: u16 = 1 << 8;
+/// The successor of at least one start-to-finish link: only such a task can have its finish
+/// set by a start (see `Engine::finish_set_by_start`), so the others skip that scan.
+const TASK_START_TO_FINISH_IN: u16 = 1 << 9;
 
 /// Schedules `plan`. Deterministic: the same plan and options give the same schedule.
 ///
@@ -434,11 +437,10 @@ impl Network {
         let mut edge_from = pools.take(edge_capacity);
         let mut edge_to = pools.take(edge_capacity);
         let mut edge_link = pools.take(edge_capacity);
-        for (index, link) in plan.links.iter().enumerate() {
-            edge_from.push(exit(link.predecessor));
-            edge_to.push(entry(link.successor));
-            edge_link.push(index as u32);
-        }
+        // Link edges come first and in link order, so that edge `i < links` is link `i`.
+        edge_from.extend(plan.links.iter().map(|link| exit(link.predecessor)));
+        edge_to.extend(plan.links.iter().map(|link| entry(link.successor)));
+        edge_link.extend(0..plan.links.len() as u32);
         for (index, &parent) in parent.iter().enumerate() {
             if parent != NO_PARENT {
                 let child = TaskId(index as u32);
@@ -627,23 +629,26 @@ impl Network {
     }
 }
 
-/// Compressed adjacency: for each node, the edges whose `key` is that node.
+/// Compressed adjacency: for each node, the edges whose `key` is that node, in edge order.
 fn compress(node_count: usize, key: &[u32], pools: &mut Pools) -> (Vec<u32>, Vec<u32>) {
+    // Each node's count, then running totals: `offsets[node]` becomes the end of its range.
+    // Placing the edges from the last down moves each end back to its range's start, so no
+    // second cursor array is needed and each node's edges stay in edge order.
     let mut offsets = pools.filled(node_count + 1, 0u32);
     for &node in key {
-        offsets[node as usize + 1] += 1;
+        offsets[node as usize] += 1;
     }
-    for node in 0..node_count {
-        offsets[node + 1] += offsets[node];
+    let mut total = 0u32;
+    for offset in &mut offsets {
+        total += *offset;
+        *offset = total;
     }
-    let mut fill: Vec<u32> = pools.take(offsets.len());
-    fill.extend_from_slice(&offsets);
     let mut edges = pools.filled(key.len(), 0u32);
-    for (edge, &node) in key.iter().enumerate() {
-        edges[fill[node as usize] as usize] = edge as u32;
-        fill[node as usize] += 1;
+    for (edge, &node) in key.iter().enumerate().rev() {
+        let cursor = &mut offsets[node as usize];
+        *cursor -= 1;
+        edges[*cursor as usize] = edge as u32;
     }
-    pools.keep(fill);
     (offsets, edges)
 }
 
@@ -995,7 +1000,10 @@ impl<'a> Engine<'a> {
                 LinkType::FinishToStart => EDGE_FINISH_TO_START,
                 LinkType::StartToStart => EDGE_START_TO_START,
                 LinkType::FinishToFinish => EDGE_FINISH_TO_FINISH,
-                LinkType::StartToFinish => EDGE_START_TO_FINISH,
+                LinkType::StartToFinish => {
+                    flags[successor] |= TASK_START_TO_FINISH_IN;
+                    EDGE_START_TO_FINISH
+                }
             };
             let (lag, meta) = match lag {
                 Some(lag) if task_calendar[predecessor] == task_calendar[successor] => {
@@ -1006,22 +1014,30 @@ impl<'a> Engine<'a> {
             link_lag.push(lag);
             link_meta.push(meta);
         }
-        // Then gathered into the order of the incoming and outgoing adjacency.
+        // Then gathered into the order of the incoming and outgoing adjacency, one array at a
+        // time (tight loops of known length). Link edges come first, in link order (see
+        // `Network::build`), so edge `i` is link `i` when there is such a link, and a WBS edge
+        // otherwise.
         let mut gather = |edges: &[u32], other_end: &[u32]| {
             let mut ends: Vec<u32> = pools.take(edges.len());
             let mut lags: Vec<i64> = pools.take(edges.len());
             let mut metas: Vec<u8> = pools.take(edges.len());
-            for &edge in edges {
-                let link = network.edge_link[edge as usize];
-                ends.push(network.task_of(other_end[edge as usize]).0);
-                if link == HIERARCHY {
-                    lags.push(0);
-                    metas.push(EDGE_HIERARCHY);
-                } else {
-                    lags.push(link_lag[link as usize]);
-                    metas.push(link_meta[link as usize]);
-                }
-            }
+            ends.extend(
+                edges
+                    .iter()
+                    .map(|&edge| network.task_of(other_end[edge as usize]).0),
+            );
+            lags.extend(
+                edges
+                    .iter()
+                    .map(|&edge| link_lag.get(edge as usize).copied().unwrap_or(0)),
+            );
+            metas.extend(edges.iter().map(|&edge| {
+                link_meta
+                    .get(edge as usize)
+                    .copied()
+                    .unwrap_or(EDGE_HIERARCHY)
+            }));
             (ends, lags, metas)
         };
         let (incoming_source, incoming_lag, incoming_meta) =
@@ -1703,6 +1719,9 @@ impl<'a> Engine<'a> {
     /// 17:00, the same instant in working time. A positive lag is added as working time and ends
     /// as a finish does (mspdirelations.xml and task-links-*.xml show both).
     fn finish_set_by_start(&self, task: usize, bound: i64) -> bool {
+        if !self.has(task, TASK_START_TO_FINISH_IN) {
+            return false;
+        }
         let range = self.network.incoming_offsets[task] as usize
             ..self.network.incoming_offsets[task + 1] as usize;
         range.into_iter().any(|position| {
