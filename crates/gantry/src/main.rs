@@ -4,6 +4,7 @@ mod bench;
 mod interop;
 mod render;
 mod resources;
+mod serve;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -13,7 +14,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use gantry_core::cpm::{self, ScheduleOptions, Severity};
 
-/// Gantry: IT project planning — schedule plans, find the critical path, benchmark the engine.
+/// Gantry: IT project planning — serve the web app and API, schedule plans, find the critical
+/// path, level resources, exchange MS Project files, benchmark the engine.
 #[derive(Parser, Debug)]
 #[command(name = "gantry", version, about)]
 struct Cli {
@@ -95,6 +97,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = interop::ReportFormat::Table)]
         format: interop::ReportFormat,
     },
+    /// Run the web app and the JSON API (on a SQLite file in the data folder, or PostgreSQL).
+    Serve(serve::ServeArgs),
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: serve::UserCommand,
+    },
     /// Measure the engine.
     Bench {
         #[command(subcommand)]
@@ -140,9 +149,14 @@ fn main() -> ExitCode {
 
 fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
+    // The server logs from many threads: it must not run while this thread holds stdout's lock.
+    let command = match cli.command {
+        Command::Serve(args) => return serve::serve(args),
+        command => command,
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let code = match cli.command {
+    let code = match command {
         Command::Check { file } => check(&file, &mut out)?,
         Command::Schedule {
             file,
@@ -167,6 +181,8 @@ fn run() -> anyhow::Result<ExitCode> {
         } => interop::export(&file, output.as_deref(), &mut out)?,
         Command::Conformance { paths, format } => interop::conformance(&paths, format, &mut out)?,
         Command::Bench { workload } => bench::run(workload, &mut out)?,
+        Command::Serve(_) => unreachable!("served above"),
+        Command::User { command } => serve::user(command, &mut out)?,
     };
     out.flush()?;
     Ok(code)

@@ -1,0 +1,240 @@
+//! Gantry's HTTP server: the JSON API under `/api/v1` with its OpenAPI document at
+//! `/api/v1/openapi.json`, login sessions and API tokens, and project roles.
+//!
+//! It is the only crate that knows HTTP and JSON wire types. It keeps no state of its own beyond
+//! caches that the store's versions keep honest (a project's schedule is recomputed when its
+//! version moves), so several processes can serve one PostgreSQL database. It is not the store:
+//! every change goes through `gantry_store::Store::edit`.
+
+mod auth;
+mod error;
+mod projects;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{Html, IntoResponse};
+use axum::routing::{delete, get, post};
+use gantry_core::cpm::{Schedule, ScheduleOptions, schedule};
+use gantry_store::{Store, StoredPlan};
+use utoipa::OpenApi;
+
+pub use auth::hash_password;
+pub use error::{ApiError, ApiResult};
+
+/// How the server behaves.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Mark the session cookie `Secure` (sent over HTTPS only). Off for a server on a loopback
+    /// address, which browsers reach over plain HTTP.
+    pub secure_cookies: bool,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// How long a login lasts.
+    pub session_hours: i64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            secure_cookies: true,
+            max_body_bytes: 10 * 1024 * 1024,
+            session_hours: 12,
+        }
+    }
+}
+
+/// A project's plan and schedule at one version.
+#[derive(Debug)]
+pub(crate) struct Scheduled {
+    pub plan: StoredPlan,
+    pub schedule: Schedule,
+}
+
+struct Inner {
+    store: Store,
+    config: ServerConfig,
+    /// The last schedule computed per project, good while the project's version is unchanged.
+    schedules: Mutex<HashMap<i64, Arc<Scheduled>>>,
+    login_limiter: auth::LoginLimiter,
+}
+
+/// What every handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+impl AppState {
+    /// State over `store`.
+    pub fn new(store: Store, config: ServerConfig) -> AppState {
+        AppState {
+            inner: Arc::new(Inner {
+                store,
+                config,
+                schedules: Mutex::new(HashMap::new()),
+                login_limiter: auth::LoginLimiter::default(),
+            }),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub(crate) fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn login_limiter(&self) -> &auth::LoginLimiter {
+        &self.inner.login_limiter
+    }
+
+    /// The plan and schedule of a project at its current version: from the cache when the
+    /// version has not moved (one small query), else loaded and scheduled.
+    pub(crate) async fn scheduled(&self, project_id: i64) -> ApiResult<Arc<Scheduled>> {
+        let version = self.store().project_version(project_id).await?;
+        if let Some(cached) = self.cached(project_id)
+            && cached.plan.version == version
+        {
+            return Ok(cached);
+        }
+        let plan = self.store().plan(project_id).await?;
+        let schedule = schedule(&plan.plan, &ScheduleOptions::default()).map_err(|failure| {
+            // A stored plan always scheduled when it was written; failing now is a fault.
+            tracing::error!(project_id, ?failure.diagnostics, "a stored plan does not schedule");
+            ApiError::Internal
+        })?;
+        let scheduled = Arc::new(Scheduled { plan, schedule });
+        self.remember(project_id, scheduled.clone());
+        Ok(scheduled)
+    }
+
+    fn cached(&self, project_id: i64) -> Option<Arc<Scheduled>> {
+        self.inner
+            .schedules
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .get(&project_id)
+            .cloned()
+    }
+
+    pub(crate) fn remember(&self, project_id: i64, scheduled: Arc<Scheduled>) {
+        let mut schedules = self
+            .inner
+            .schedules
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        // Keep the newer of two racing results.
+        let newer = schedules
+            .get(&project_id)
+            .is_none_or(|cached| cached.plan.version <= scheduled.plan.version);
+        if newer {
+            schedules.insert(project_id, scheduled);
+        }
+    }
+
+    pub(crate) fn forget(&self, project_id: i64) {
+        self.inner
+            .schedules
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .remove(&project_id);
+    }
+}
+
+/// The OpenAPI document of the JSON API.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Gantry API", description = "Projects, plans, schedules, members and history. Authenticate with the session cookie from POST /api/v1/auth/login (and X-CSRF-Token on writes) or with Authorization: Bearer <API token>."),
+    paths(
+        auth::login, auth::logout, auth::me, auth::create_token, auth::list_tokens, auth::revoke_token,
+        projects::list_projects, projects::create_project, projects::get_project, projects::delete_project,
+        projects::get_schedule, projects::list_tasks, projects::create_task, projects::update_task,
+        projects::delete_task, projects::create_link, projects::delete_link,
+        projects::list_members, projects::put_member, projects::delete_member, projects::history,
+    ),
+    tags(
+        (name = "auth", description = "Login, sessions and API tokens"),
+        (name = "projects", description = "Projects, their plans, schedules, members and history"),
+    )
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, "application/json")],
+        ApiDoc::openapi().to_json().unwrap_or_default(),
+    )
+}
+
+async fn root() -> Html<&'static str> {
+    Html(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Gantry</title></head>\
+         <body><h1>Gantry</h1><p>The web app arrives soon. The JSON API is under \
+         <a href=\"/api/v1/openapi.json\">/api/v1</a>: log in with \
+         <code>POST /api/v1/auth/login</code>.</p></body></html>",
+    )
+}
+
+/// Every route, with the state and the body limit.
+pub fn router(state: AppState) -> Router {
+    let limit = state.config().max_body_bytes;
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/tokens", post(auth::create_token).get(auth::list_tokens))
+        .route("/tokens/{id}", delete(auth::revoke_token))
+        .route(
+            "/projects",
+            get(projects::list_projects).post(projects::create_project),
+        )
+        .route(
+            "/projects/{project}",
+            get(projects::get_project).delete(projects::delete_project),
+        )
+        .route("/projects/{project}/schedule", get(projects::get_schedule))
+        .route(
+            "/projects/{project}/tasks",
+            get(projects::list_tasks).post(projects::create_task),
+        )
+        .route(
+            "/projects/{project}/tasks/{task}",
+            axum::routing::patch(projects::update_task).delete(projects::delete_task),
+        )
+        .route("/projects/{project}/links", post(projects::create_link))
+        .route(
+            "/projects/{project}/links/{link}",
+            delete(projects::delete_link),
+        )
+        .route("/projects/{project}/members", get(projects::list_members))
+        .route(
+            "/projects/{project}/members/{user}",
+            axum::routing::put(projects::put_member).delete(projects::delete_member),
+        )
+        .route("/projects/{project}/history", get(projects::history))
+        .route("/openapi.json", get(openapi))
+        .fallback(|| async { ApiError::NotFound("no such endpoint".into()) });
+    Router::new()
+        .route("/", get(root))
+        .nest("/api/v1", api)
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then finishes the requests in
+/// flight (an acknowledged write is committed before its answer is sent, so none is lost).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,755 @@
+//! The JSON API driven over HTTP: a real server on 127.0.0.1:0, on SQLite (a file in a temporary
+//! folder) and, when `GANTRY_TEST_POSTGRES_URL` is set (CI sets it), on PostgreSQL in a schema of
+//! its own.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use gantry_server::{AppState, ServerConfig, hash_password};
+use gantry_store::{NewUser, Role, Store};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sqlx::Connection;
+
+/// A running server on one backend; stops it (and drops the PostgreSQL schema) at the end.
+struct Server {
+    name: &'static str,
+    base: String,
+    store: Store,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _folder: Option<tempfile::TempDir>,
+    schema: Option<(String, String)>,
+}
+
+impl Server {
+    async fn start(name: &'static str, store: Store) -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let state = AppState::new(
+            store.clone(),
+            ServerConfig {
+                secure_cookies: false,
+                ..ServerConfig::default()
+            },
+        );
+        let task = tokio::spawn(async move {
+            gantry_server::serve(listener, state, async move {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("serve");
+        });
+        Server {
+            name,
+            base,
+            store,
+            stop: Some(stop),
+            task: Some(task),
+            _folder: None,
+            schema: None,
+        }
+    }
+
+    async fn finish(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task");
+        }
+        self.store.close().await;
+        if let Some((url, schema)) = &self.schema {
+            let mut connection = sqlx::PgConnection::connect(url).await.expect("postgres");
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                .execute(&mut connection)
+                .await
+                .expect("drop schema");
+        }
+    }
+}
+
+async fn servers(scenario: &str) -> Vec<Server> {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let sqlite = Store::open_sqlite_file(&folder.path().join("gantry.db"))
+        .await
+        .expect("sqlite");
+    let mut server = Server::start("sqlite", sqlite).await;
+    server._folder = Some(folder);
+    let mut servers = vec![server];
+    match std::env::var("GANTRY_TEST_POSTGRES_URL") {
+        Ok(url) => {
+            let schema = format!(
+                "gantry_api_{scenario}_{}_{}",
+                std::process::id(),
+                jiff::Timestamp::now().as_nanosecond() % 1_000_000_000
+            );
+            let mut connection = sqlx::PgConnection::connect(&url)
+                .await
+                .expect("GANTRY_TEST_POSTGRES_URL is set but PostgreSQL does not answer");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                .execute(&mut connection)
+                .await
+                .expect("create schema");
+            let separator = if url.contains('?') { '&' } else { '?' };
+            let store = Store::open(&format!("{url}{separator}options[search_path]={schema}"))
+                .await
+                .expect("postgres");
+            let mut server = Server::start("postgres", store).await;
+            server.schema = Some((url, schema));
+            servers.push(server);
+        }
+        Err(_) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: API {scenario} on PostgreSQL (GANTRY_TEST_POSTGRES_URL is not set); SQLite ran"
+            );
+        }
+    }
+    servers
+}
+
+/// Someone calling the API: with a session cookie and CSRF token, a Bearer token, or nothing.
+#[derive(Clone, Default)]
+struct Caller {
+    cookie: Option<String>,
+    csrf: Option<String>,
+    bearer: Option<String>,
+}
+
+struct Api {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    fn new(base: &str) -> Api {
+        Api {
+            client: reqwest::Client::new(),
+            base: base.to_string(),
+        }
+    }
+
+    async fn call(
+        &self,
+        caller: &Caller,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .client
+            .request(method, format!("{}/api/v1{path}", self.base));
+        if let Some(cookie) = &caller.cookie {
+            request = request.header("cookie", cookie);
+        }
+        if let Some(csrf) = &caller.csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        if let Some(token) = &caller.bearer {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        let value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        (status, value)
+    }
+
+    async fn get(&self, caller: &Caller, path: &str) -> (StatusCode, Value) {
+        self.call(caller, reqwest::Method::GET, path, None).await
+    }
+
+    async fn post(&self, caller: &Caller, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(caller, reqwest::Method::POST, path, Some(body))
+            .await
+    }
+
+    async fn patch(&self, caller: &Caller, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(caller, reqwest::Method::PATCH, path, Some(body))
+            .await
+    }
+
+    async fn delete(&self, caller: &Caller, path: &str) -> (StatusCode, Value) {
+        self.call(caller, reqwest::Method::DELETE, path, None).await
+    }
+
+    /// Logs in and returns a caller with the session cookie and the CSRF token.
+    async fn login(&self, username: &str, password: &str) -> Caller {
+        let response = self
+            .client
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(response.status(), StatusCode::OK, "login of {username}");
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .expect("a session cookie")
+            .to_string();
+        let body: Value = response.json().await.expect("json");
+        Caller {
+            cookie: Some(cookie),
+            csrf: body["csrf_token"].as_str().map(str::to_string),
+            bearer: None,
+        }
+    }
+}
+
+async fn add_user(store: &Store, username: &str, is_admin: bool) -> i64 {
+    store
+        .create_user(&NewUser {
+            username: username.into(),
+            display_name: username.into(),
+            password_hash: hash_password(format!("{username}-password"))
+                .await
+                .expect("hash"),
+            is_admin,
+        })
+        .await
+        .expect("user")
+        .id
+}
+
+fn example(name: &str) -> gantry_core::model::Plan {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name);
+    gantry_formats::load_plan(&path).expect("example").plan
+}
+
+/// The first leaf task of a schedule answer: (id, version).
+fn first_leaf(schedule: &Value) -> (i64, i64) {
+    let task = schedule["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .find(|task| task["is_summary"] == false)
+        .expect("a leaf");
+    (
+        task["id"].as_i64().expect("id"),
+        task["version"].as_i64().expect("version"),
+    )
+}
+
+#[tokio::test]
+async fn login_sessions_csrf_and_tokens() {
+    for server in servers("auth").await {
+        let name = server.name;
+        let api = Api::new(&server.base);
+        add_user(&server.store, "dana", false).await;
+        let nobody = Caller::default();
+        assert_eq!(
+            api.get(&nobody, "/auth/me").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+        let (status, body) = api
+            .post(
+                &nobody,
+                "/auth/login",
+                json!({"username": "dana", "password": "wrong"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{name}");
+        assert_eq!(body["error"]["code"], "unauthenticated");
+
+        let dana = api.login("dana", "dana-password").await;
+        let (status, me) = api.get(&dana, "/auth/me").await;
+        assert_eq!(
+            (status, me["username"].as_str()),
+            (StatusCode::OK, Some("dana"))
+        );
+
+        // A cookie-authenticated write without the CSRF token is refused.
+        let without_csrf = Caller {
+            csrf: None,
+            ..dana.clone()
+        };
+        let (status, body) = api
+            .post(&without_csrf, "/tokens", json!({"name": "CI"}))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
+        assert_eq!(body["error"]["code"], "csrf_failed");
+
+        let (status, created) = api.post(&dana, "/tokens", json!({"name": "CI"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{name}: {created}");
+        let token = Caller {
+            bearer: created["token"].as_str().map(str::to_string),
+            ..Caller::default()
+        };
+        assert_eq!(api.get(&token, "/auth/me").await.0, StatusCode::OK);
+        // A Bearer token needs no CSRF token: it is not sent by browsers on their own.
+        let (status, _) = api
+            .post(
+                &token,
+                "/projects",
+                json!({"name": "Scripted", "start": "2026-03-02"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{name}");
+        let (_, tokens) = api.get(&dana, "/tokens").await;
+        assert_eq!(tokens.as_array().map(Vec::len), Some(1));
+        let id = created["id"].as_i64().expect("id");
+        assert_eq!(
+            api.delete(&dana, &format!("/tokens/{id}")).await.0,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            api.get(&token, "/auth/me").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+
+        let (status, _) = api
+            .call(&dana, reqwest::Method::POST, "/auth/logout", None)
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{name}");
+        assert_eq!(api.get(&dana, "/auth/me").await.0, StatusCode::UNAUTHORIZED);
+
+        // Repeated wrong passwords are slowed down.
+        let mut statuses = Vec::new();
+        for _ in 0..12 {
+            statuses.push(
+                api.post(
+                    &nobody,
+                    "/auth/login",
+                    json!({"username": "dana", "password": "guess"}),
+                )
+                .await
+                .0,
+            );
+        }
+        assert_eq!(
+            statuses.last(),
+            Some(&StatusCode::TOO_MANY_REQUESTS),
+            "{name}"
+        );
+        server.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn every_role_can_do_what_it_may_and_nothing_more() {
+    for server in servers("roles").await {
+        let name = server.name;
+        let api = Api::new(&server.base);
+        let store = &server.store;
+        let owner = add_user(store, "owner", false).await;
+        let mut users = Vec::new();
+        for (username, role) in [
+            ("manager", Some(Role::Manager)),
+            ("member", Some(Role::Member)),
+            ("viewer", Some(Role::Viewer)),
+            ("outsider", None),
+        ] {
+            users.push((username, role, add_user(store, username, false).await));
+        }
+        add_user(store, "admin", true).await;
+        let project = store
+            .create_project(&example("crm-rollout.toml"), owner)
+            .await
+            .expect("project")
+            .project_id;
+        for (_, role, id) in &users {
+            if let Some(role) = role {
+                store
+                    .set_member(project, *id, *role, Some(owner))
+                    .await
+                    .unwrap();
+            }
+        }
+        let mut callers = vec![("anonymous", Caller::default())];
+        for username in ["owner", "manager", "member", "viewer", "outsider", "admin"] {
+            callers.push((
+                username,
+                api.login(username, &format!("{username}-password")).await,
+            ));
+        }
+        let owner_caller = callers[1].1.clone();
+        let p = format!("/projects/{project}");
+
+        // What each endpoint answers to each caller: anonymous, owner, manager, member, viewer,
+        // outsider, admin.
+        use StatusCode as S;
+        const OK: S = S::OK;
+        let read = [S::UNAUTHORIZED, OK, OK, OK, OK, S::NOT_FOUND, OK];
+        for path in [
+            p.clone(),
+            format!("{p}/schedule"),
+            format!("{p}/tasks"),
+            format!("{p}/members"),
+            format!("{p}/history"),
+        ] {
+            for ((who, caller), expected) in callers.iter().zip(read) {
+                let (status, body) = api.get(caller, &path).await;
+                assert_eq!(status, expected, "{name}: GET {path} as {who}: {body}");
+            }
+        }
+        for ((who, caller), expected) in
+            callers
+                .iter()
+                .zip([S::UNAUTHORIZED, OK, OK, S::OK, S::OK, S::OK, S::OK])
+        {
+            let (status, list) = api.get(caller, "/projects").await;
+            assert_eq!(status, expected, "{name}: GET /projects as {who}");
+            if status == OK {
+                let visible = list["items"].as_array().map(Vec::len).unwrap_or(0);
+                let expected_count = if *who == "outsider" { 0 } else { 1 };
+                assert_eq!(visible, expected_count, "{name}: projects {who} sees");
+            }
+        }
+
+        // Writes, each tried by every caller on a fresh version of the task.
+        let progress_codes = [S::UNAUTHORIZED, OK, OK, OK, S::FORBIDDEN, S::NOT_FOUND, OK];
+        let planning_codes = [
+            S::UNAUTHORIZED,
+            OK,
+            OK,
+            S::FORBIDDEN,
+            S::FORBIDDEN,
+            S::NOT_FOUND,
+            OK,
+        ];
+        for (label, body, codes) in [
+            (
+                "progress",
+                json!({"percent_complete": 10.0}),
+                progress_codes,
+            ),
+            ("planning", json!({"name": "Renamed"}), planning_codes),
+        ] {
+            for ((who, caller), expected) in callers.iter().zip(codes) {
+                let (_, schedule) = api.get(&owner_caller, &format!("{p}/schedule")).await;
+                let (task, version) = first_leaf(&schedule);
+                let mut body = body.clone();
+                body["version"] = json!(version);
+                let (status, answer) = api.patch(caller, &format!("{p}/tasks/{task}"), body).await;
+                assert_eq!(status, expected, "{name}: {label} edit as {who}: {answer}");
+            }
+        }
+        let create_codes = [
+            S::UNAUTHORIZED,
+            S::CREATED,
+            S::CREATED,
+            S::FORBIDDEN,
+            S::FORBIDDEN,
+            S::NOT_FOUND,
+            S::CREATED,
+        ];
+        for ((who, caller), expected) in callers.iter().zip(create_codes) {
+            let (status, answer) = api
+                .post(
+                    caller,
+                    &format!("{p}/tasks"),
+                    json!({"name": format!("Task by {who}"), "duration_minutes": 480}),
+                )
+                .await;
+            assert_eq!(status, expected, "{name}: create a task as {who}: {answer}");
+        }
+        let member_codes = [
+            S::UNAUTHORIZED,
+            S::NO_CONTENT,
+            S::FORBIDDEN,
+            S::FORBIDDEN,
+            S::FORBIDDEN,
+            S::NOT_FOUND,
+            S::NO_CONTENT,
+        ];
+        let outsider = users[3].2;
+        for ((who, caller), expected) in callers.iter().zip(member_codes) {
+            let (status, answer) = api
+                .call(
+                    caller,
+                    reqwest::Method::PUT,
+                    &format!("{p}/members/{outsider}"),
+                    Some(json!({"role": "viewer"})),
+                )
+                .await;
+            assert_eq!(status, expected, "{name}: add a member as {who}: {answer}");
+            // Put the outsider back outside for the next caller.
+            if status == S::NO_CONTENT {
+                store.remove_member(project, outsider, None).await.unwrap();
+            }
+        }
+        // Only the owner (or an administrator) deletes a project.
+        for (who, caller) in &callers[2..5] {
+            let (status, _) = api.delete(caller, &p).await;
+            assert_eq!(status, S::FORBIDDEN, "{name}: delete the project as {who}");
+        }
+        assert_eq!(
+            api.delete(&owner_caller, &p).await.0,
+            S::NO_CONTENT,
+            "{name}"
+        );
+        assert_eq!(api.get(&owner_caller, &p).await.0, S::NOT_FOUND, "{name}");
+        server.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn conflicts_bad_input_and_loops_change_nothing() {
+    for server in servers("errors").await {
+        let name = server.name;
+        let api = Api::new(&server.base);
+        let owner = add_user(&server.store, "owner", false).await;
+        let project = server
+            .store
+            .create_project(&example("network-refresh.toml"), owner)
+            .await
+            .expect("project")
+            .project_id;
+        let caller = api.login("owner", "owner-password").await;
+        let p = format!("/projects/{project}");
+        let (_, before) = api.get(&caller, &format!("{p}/schedule")).await;
+        let (task, version) = first_leaf(&before);
+
+        // Two clients edit the same task from the same version: one wins, one gets 409.
+        let edit = |text: &str| json!({"version": version, "name": text});
+        let task_path = format!("{p}/tasks/{task}");
+        let (first, second) = tokio::join!(
+            api.patch(&caller, &task_path, edit("First")),
+            api.patch(&caller, &task_path, edit("Second"))
+        );
+        let mut statuses = [first.0, second.0];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{name}");
+        let loser = if first.0 == StatusCode::CONFLICT {
+            &first.1
+        } else {
+            &second.1
+        };
+        assert_eq!(loser["error"]["code"], "conflict");
+        assert_eq!(loser["error"]["details"]["expected_version"], version);
+        let winner = if first.0 == StatusCode::OK {
+            "First"
+        } else {
+            "Second"
+        };
+        let (_, after) = api.get(&caller, &format!("{p}/schedule")).await;
+        let stored_name = after["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == task)
+            .unwrap()["name"]
+            .clone();
+        assert_eq!(stored_name, winner, "{name}: the winner's edit is stored");
+        let version_now = after["version"].clone();
+
+        // Malformed JSON, an unknown field, a bad value: clear errors naming the field.
+        let response = reqwest::Client::new()
+            .patch(format!("{}/api/v1{p}/tasks/{task}", server.base))
+            .header("cookie", caller.cookie.clone().unwrap())
+            .header("x-csrf-token", caller.csrf.clone().unwrap())
+            .header("content-type", "application/json")
+            .body("{\"name\": ")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{name}");
+        let (status, body) = api
+            .patch(
+                &caller,
+                &format!("{p}/tasks/{task}"),
+                json!({"version": 2, "colour": "red"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {body}");
+        assert_eq!(
+            body["error"]["details"]["field"], "colour",
+            "{name}: {body}"
+        );
+        let (status, body) = api
+            .post(
+                &caller,
+                &format!("{p}/tasks"),
+                json!({"name": "x", "deadline": "31/12/2026"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        assert_eq!(body["error"]["details"]["field"], "deadline");
+
+        // A link that closes a loop names the loop.
+        let tasks = after["tasks"].as_array().unwrap();
+        let link = after["links"]
+            .as_array()
+            .unwrap()
+            .first()
+            .expect("a link")
+            .clone();
+        let (status, body) = api
+            .post(
+                &caller,
+                &format!("{p}/links"),
+                json!({"predecessor_id": link["successor_id"], "successor_id": link["predecessor_id"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_plan");
+        let named: Vec<&str> = body["error"]["details"]["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let key_of = |id: &Value| {
+            tasks.iter().find(|t| &t["id"] == id).unwrap()["key"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        assert!(
+            named.contains(&key_of(&link["predecessor_id"]).as_str()),
+            "{name}: {body}"
+        );
+        assert!(
+            named.contains(&key_of(&link["successor_id"]).as_str()),
+            "{name}: {body}"
+        );
+
+        // A 100 MB body is refused before it is read.
+        let big = vec![b' '; 100 * 1024 * 1024];
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/v1{p}/tasks", server.base))
+            .header("cookie", caller.cookie.clone().unwrap())
+            .header("x-csrf-token", caller.csrf.clone().unwrap())
+            .header("content-type", "application/json")
+            .body(big)
+            .send()
+            .await;
+        match response {
+            Ok(response) => assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE, "{name}"),
+            // The server may close the connection while the client is still sending.
+            Err(error) => assert!(error.is_request() || error.is_body(), "{name}: {error}"),
+        }
+
+        let (_, last) = api.get(&caller, &format!("{p}/schedule")).await;
+        assert_eq!(last["version"], version_now, "{name}: nothing was stored");
+        server.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn twenty_clients_editing_leave_the_schedule_of_the_stored_plan() {
+    for server in servers("load").await {
+        let name = server.name;
+        let owner = add_user(&server.store, "owner", false).await;
+        let project = server
+            .store
+            .create_project(&example("datacentre-migration.toml"), owner)
+            .await
+            .expect("project")
+            .project_id;
+        let api = Api::new(&server.base);
+        let caller = api.login("owner", "owner-password").await;
+        let p = format!("/projects/{project}");
+        let (_, schedule) = api.get(&caller, &format!("{p}/schedule")).await;
+        let leaves: Vec<i64> = schedule["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|task| task["is_summary"] == false && task["is_milestone"] == false)
+            .map(|task| task["id"].as_i64().unwrap())
+            .take(20)
+            .collect();
+        let mut handles = Vec::new();
+        for (client, task) in leaves.iter().copied().enumerate() {
+            let base = server.base.clone();
+            let caller = caller.clone();
+            let path = format!("{p}/tasks/{task}");
+            let schedule_path = format!("{p}/schedule");
+            handles.push(tokio::spawn(async move {
+                let api = Api::new(&base);
+                // Each client edits its task a few times, reading its version each time.
+                for round in 0..3 {
+                    let (_, schedule) = api.get(&caller, &schedule_path).await;
+                    let version = schedule["tasks"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|t| t["id"] == task)
+                        .unwrap()["version"]
+                        .clone();
+                    let minutes = 480 * (1 + ((client + round) % 5) as i64);
+                    let (status, body) = api
+                        .patch(
+                            &caller,
+                            &path,
+                            json!({"version": version, "duration_minutes": minutes}),
+                        )
+                        .await;
+                    assert_eq!(status, StatusCode::OK, "{body}");
+                }
+            }));
+        }
+        for handle in handles {
+            handle.await.expect("client");
+        }
+        // The schedule served equals the schedule of the stored plan computed from scratch.
+        let (_, served) = api.get(&caller, &format!("{p}/schedule")).await;
+        let stored = server.store.plan(project).await.unwrap();
+        let fresh = gantry_core::cpm::schedule(&stored.plan, &Default::default()).unwrap();
+        assert_eq!(
+            served["project_finish"],
+            fresh.project_finish.to_civil().to_string(),
+            "{name}"
+        );
+        for (index, task) in served["tasks"].as_array().unwrap().iter().enumerate() {
+            let computed = &fresh.tasks[index];
+            assert_eq!(task["id"], stored.task_ids[index], "{name}");
+            assert_eq!(
+                task["start"],
+                computed.start.to_civil().to_string(),
+                "{name}"
+            );
+            assert_eq!(
+                task["finish"],
+                computed.finish.to_civil().to_string(),
+                "{name}"
+            );
+            assert_eq!(task["total_float_minutes"], computed.total_float, "{name}");
+        }
+        server.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_endpoint() {
+    for server in servers("openapi").await {
+        let (status, document) = Api::new(&server.base)
+            .get(&Caller::default(), "/openapi.json")
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let paths = document["paths"].as_object().expect("paths");
+        for path in [
+            "/api/v1/auth/login",
+            "/api/v1/auth/logout",
+            "/api/v1/auth/me",
+            "/api/v1/tokens",
+            "/api/v1/tokens/{id}",
+            "/api/v1/projects",
+            "/api/v1/projects/{project}",
+            "/api/v1/projects/{project}/schedule",
+            "/api/v1/projects/{project}/tasks",
+            "/api/v1/projects/{project}/tasks/{task}",
+            "/api/v1/projects/{project}/links",
+            "/api/v1/projects/{project}/links/{link}",
+            "/api/v1/projects/{project}/members",
+            "/api/v1/projects/{project}/members/{user}",
+            "/api/v1/projects/{project}/history",
+        ] {
+            assert!(paths.contains_key(path), "{}: {path} missing", server.name);
+        }
+        assert!(document["components"]["schemas"]["TaskWire"].is_object());
+        server.finish().await;
+    }
+}
