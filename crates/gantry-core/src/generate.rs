@@ -110,6 +110,7 @@ pub fn random_plan(shape: &NetworkShape) -> Plan {
         // Links from recent tasks: real plans are mostly local, with the odd long reach back.
         if !leaves.is_empty() {
             let wanted = poisson_like(&mut random, shape.links_per_task);
+            let first_link = plan.links.len();
             for _ in 0..wanted {
                 let window = (shape.tasks / 100).max(30);
                 let reach = if random.chance(90) {
@@ -123,6 +124,13 @@ pub fn random_plan(shape: &NetworkShape) -> Plan {
                 } else {
                     (LinkType::FinishToStart, Lag::None)
                 };
+                // A task names each predecessor once, as in a plan file or MS Project.
+                if plan.links[first_link..]
+                    .iter()
+                    .any(|link| link.predecessor == predecessor)
+                {
+                    continue;
+                }
                 plan.links.push(Link {
                     predecessor,
                     successor: id,

@@ -52,6 +52,19 @@ impl Default for ServerConfig {
 pub(crate) struct Scheduled {
     pub plan: StoredPlan,
     pub schedule: Schedule,
+    /// The schedule as JSON, written once per version: reading a schedule is the most frequent
+    /// request, and its answer only changes with the version.
+    pub schedule_json: std::sync::OnceLock<axum::body::Bytes>,
+}
+
+impl Scheduled {
+    pub(crate) fn new(plan: StoredPlan, schedule: Schedule) -> Scheduled {
+        Scheduled {
+            plan,
+            schedule,
+            schedule_json: std::sync::OnceLock::new(),
+        }
+    }
 }
 
 struct Inner {
@@ -109,7 +122,7 @@ impl AppState {
             tracing::error!(project_id, ?failure.diagnostics, "a stored plan does not schedule");
             ApiError::Internal
         })?;
-        let scheduled = Arc::new(Scheduled { plan, schedule });
+        let scheduled = Arc::new(Scheduled::new(plan, schedule));
         self.remember(project_id, scheduled.clone());
         Ok(scheduled)
     }

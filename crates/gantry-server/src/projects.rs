@@ -10,6 +10,8 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
 use gantry_core::Instant;
 use gantry_core::model::{Constraint, Duration, Lag, LinkType, Plan, TaskId, TaskType};
 use gantry_store::{Edit, Role, TaskChanges};
@@ -445,10 +447,23 @@ pub async fn get_schedule(
     State(state): State<AppState>,
     current: CurrentUser,
     Path(project): Path<i64>,
-) -> ApiResult<Json<ScheduleWire>> {
+) -> ApiResult<Response> {
     role(&state, &current, project).await?;
     let scheduled = state.scheduled(project).await?;
-    Ok(Json(schedule_wire(&scheduled)))
+    let body = match scheduled.schedule_json.get() {
+        Some(body) => body.clone(),
+        None => {
+            let body = serde_json::to_vec(&schedule_wire(&scheduled)).map_err(|error| {
+                tracing::error!(%error, "writing a schedule as JSON");
+                ApiError::Internal
+            })?;
+            scheduled
+                .schedule_json
+                .get_or_init(|| axum::body::Bytes::from(body))
+                .clone()
+        }
+    };
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// A page of tasks.
@@ -732,10 +747,7 @@ async fn apply(
         .edit(project, Some(current.user.id), edit)
         .await?;
     let created = outcome.created;
-    let scheduled = Arc::new(Scheduled {
-        plan: outcome.plan,
-        schedule: outcome.schedule,
-    });
+    let scheduled = Arc::new(Scheduled::new(outcome.plan, outcome.schedule));
     state.remember(project, scheduled.clone());
     Ok((scheduled, created))
 }

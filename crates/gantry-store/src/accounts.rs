@@ -163,6 +163,7 @@ impl Store {
 
     /// Replaces a user's password hash and ends their sessions.
     pub async fn set_password_hash(&self, user_id: i64, password_hash: &str) -> Result<()> {
+        let _turn = self.writer_turn().await;
         let mut transaction = self.pool.begin().await?;
         let updated =
             sqlx::query("UPDATE users SET password_hash = $1, version = version + 1 WHERE id = $2")
@@ -294,18 +295,31 @@ impl Store {
     }
 
     /// The user a token hash belongs to, unless the token was revoked; records its use.
+    ///
+    /// The use is recorded at most once a minute: a write on every request would make every
+    /// read wait for the database's writer (SQLite has one) and make the clients of one token
+    /// queue on its row.
     pub async fn user_for_token(&self, token_hash: &str) -> Result<Option<User>> {
         let row = sqlx::query(
-            "UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL \
-             RETURNING user_id",
+            "SELECT u.id, u.username, u.display_name, u.is_admin, u.created_at, t.id AS token_id, \
+             t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
         )
-        .bind(now())
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
-        match row {
-            Some(row) => Ok(Some(self.user(row.try_get("user_id")?).await?)),
-            None => Ok(None),
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let last_used: Option<String> = row.try_get("last_used_at")?;
+        let minute_ago = (jiff::Timestamp::now() - jiff::SignedDuration::from_mins(1)).to_string();
+        if last_used.is_none_or(|last| last < minute_ago) {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+                .bind(now())
+                .bind(row.try_get::<i64, _>("token_id")?)
+                .execute(&self.pool)
+                .await?;
         }
+        Ok(Some(user_from(&row)?))
     }
 }

@@ -1,6 +1,7 @@
 //! Projects, their members, and the one path every change to a plan takes: [`Store::edit`].
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use gantry_core::cpm::{Schedule, ScheduleOptions, schedule};
 use gantry_core::model::{Lag, Link, LinkType, Plan, Task, TaskId};
@@ -152,6 +153,7 @@ impl Store {
     /// Stores `plan` as a new project owned by `owner`, in one transaction, and returns it.
     pub async fn create_project(&self, plan: &Plan, owner: i64) -> Result<StoredPlan> {
         validate(plan)?;
+        let _turn = self.writer_turn().await;
         let mut transaction = self.pool.begin().await?;
         let at = now();
         let mut columns = project_columns(plan);
@@ -229,8 +231,23 @@ impl Store {
 
     /// A project's plan with the ids and versions of its rows.
     pub async fn plan(&self, project_id: i64) -> Result<StoredPlan> {
-        let mut connection = self.pool.acquire().await?;
-        load_plan(&mut connection, project_id).await
+        let version = self.project_version(project_id).await?;
+        if let Some(plan) = self.cached_plan(project_id, version) {
+            return Ok(StoredPlan::clone(&plan));
+        }
+        // One snapshot for all the plan's tables, so that an edit committed halfway through the
+        // reads cannot mix two versions (SQLite's transactions are snapshots; PostgreSQL's
+        // default gives each statement its own).
+        let mut transaction = self.pool.begin().await?;
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *transaction)
+                .await?;
+        }
+        let plan = load_plan(&mut transaction, project_id).await?;
+        transaction.commit().await?;
+        self.cache_plan(Arc::new(plan.clone()));
+        Ok(plan)
     }
 
     /// Deletes a project with everything in it.
@@ -239,6 +256,7 @@ impl Store {
             .bind(project_id)
             .execute(&self.pool)
             .await?;
+        self.forget_plan(project_id);
         if deleted.rows_affected() == 0 {
             return Err(StoreError::NotFound {
                 entity: "project",
@@ -291,6 +309,7 @@ impl Store {
         role: Role,
         by: Option<i64>,
     ) -> Result<()> {
+        let _turn = self.writer_turn().await;
         let mut transaction = self.pool.begin().await?;
         lock_project(&mut transaction, project_id).await?;
         let old =
@@ -352,6 +371,7 @@ impl Store {
         user_id: i64,
         by: Option<i64>,
     ) -> Result<()> {
+        let _turn = self.writer_turn().await;
         let mut transaction = self.pool.begin().await?;
         lock_project(&mut transaction, project_id).await?;
         let row = sqlx::query(
@@ -403,9 +423,18 @@ impl Store {
         user_id: Option<i64>,
         edit: Edit,
     ) -> Result<EditOutcome> {
+        let _turn = self.writer_turn().await;
         let mut transaction = self.pool.begin().await?;
-        lock_project(&mut transaction, project_id).await?;
-        let before = load_plan(&mut transaction, project_id).await?;
+        let version = lock_project(&mut transaction, project_id).await?;
+        // The plan as stored: the cached one when nobody changed the project since it was read
+        // (the lock raised the version by one), else read in this transaction.
+        let before = match self.cached_plan(project_id, version - 1) {
+            Some(cached) => StoredPlan {
+                version,
+                ..StoredPlan::clone(&cached)
+            },
+            None => load_plan(&mut transaction, project_id).await?,
+        };
         let mut after = before.clone();
         let created = apply(&mut after, &edit)?;
         validate(&after.plan)?;
@@ -414,6 +443,7 @@ impl Store {
         let (records, created) = persist(&mut transaction, &before, &mut after, created).await?;
         history::write(&mut transaction, project_id, user_id, &records).await?;
         transaction.commit().await?;
+        self.cache_plan(Arc::new(after.clone()));
         Ok(EditOutcome {
             plan: after,
             schedule,
@@ -824,10 +854,70 @@ fn apply_task_changes(plan: &mut Plan, index: usize, changes: &TaskChanges) -> R
     Ok(())
 }
 
-/// Checks what the engine takes for granted.
+/// Checks what the engine takes for granted, and what the tables hold unique.
 fn validate(plan: &Plan) -> Result<()> {
     plan.validate_structure()
-        .map_err(|error| StoreError::invalid(None, error.to_string()))
+        .map_err(|error| StoreError::invalid(None, error.to_string()))?;
+    let mut pairs: Vec<(u32, u32)> = plan
+        .links
+        .iter()
+        .map(|link| (link.predecessor.0, link.successor.0))
+        .collect();
+    pairs.sort_unstable();
+    if let Some(pair) = pairs.windows(2).find(|pair| pair[0] == pair[1]) {
+        let (predecessor, successor) = pair[0];
+        let key = |task: u32| plan.tasks[task as usize].key.clone();
+        return Err(StoreError::Invalid {
+            field: Some("links"),
+            message: format!(
+                "\"{}\" is linked to \"{}\" twice: a task names each predecessor once",
+                key(predecessor),
+                key(successor)
+            ),
+            tasks: vec![key(predecessor), key(successor)],
+        });
+    }
+    for (what, mut keys) in [
+        (
+            "task key",
+            plan.tasks
+                .iter()
+                .map(|task| task.key.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "resource key",
+            plan.resources
+                .iter()
+                .map(|resource| resource.key.as_str())
+                .collect(),
+        ),
+    ] {
+        keys.sort_unstable();
+        if let Some(pair) = keys.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(StoreError::Duplicate {
+                what,
+                value: pair[0].to_string(),
+            });
+        }
+    }
+    let mut assigned: Vec<(u32, u32)> = plan
+        .assignments
+        .iter()
+        .map(|assignment| (assignment.task.0, assignment.resource.0))
+        .collect();
+    assigned.sort_unstable();
+    if let Some(pair) = assigned.windows(2).find(|pair| pair[0] == pair[1]) {
+        let (task, resource) = pair[0];
+        return Err(StoreError::invalid(
+            Some("assignments"),
+            format!(
+                "\"{}\" is assigned to \"{}\" twice",
+                plan.resources[resource as usize].key, plan.tasks[task as usize].key
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A schedule that failed, as an error naming the tasks (a loop in loop order).

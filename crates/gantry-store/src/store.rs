@@ -1,13 +1,16 @@
 //! Opening the database, applying its migrations, and the transaction every write starts with.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Row};
 
 use crate::error::{Result, StoreError};
+use crate::plan_rows::StoredPlan;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -21,11 +24,21 @@ pub enum Backend {
     Postgres,
 }
 
-/// The store: a pool of connections to one database. Cheap to clone (the pool is shared).
+/// The store: a pool of connections to one database. Cheap to clone (the pool and the cache are
+/// shared).
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
+    /// The last plan read or written per project. Only ever used after checking, in the same
+    /// transaction or query, that the project's version is still the one it was read at: every
+    /// change to a plan raises the version, so a plan at the current version is the stored plan,
+    /// whichever process wrote it.
+    pub(crate) plans: Arc<Mutex<HashMap<i64, Arc<StoredPlan>>>>,
+    /// On SQLite, the one writer at a time queues here, first come first served, rather than in
+    /// SQLite's busy handler, which sleeps and retries and so gives some writers second-long
+    /// waits under load.
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -61,7 +74,12 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            plans: Arc::default(),
+            writer: Arc::default(),
+        };
         match backend {
             Backend::Sqlite => {
                 // Readers do not wait for the writer, and a crash loses no committed write.
@@ -83,6 +101,46 @@ impl Store {
     /// The database the store runs on.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Waits for this process's turn to write, on SQLite; PostgreSQL orders writers itself.
+    pub(crate) async fn writer_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.writer.lock().await),
+            Backend::Postgres => None,
+        }
+    }
+
+    /// The cached plan of a project, if it is at `version`.
+    pub(crate) fn cached_plan(&self, project_id: i64, version: i64) -> Option<Arc<StoredPlan>> {
+        self.plans
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .get(&project_id)
+            .filter(|plan| plan.version == version)
+            .cloned()
+    }
+
+    /// Remembers a project's plan (keeping the newer of two).
+    pub(crate) fn cache_plan(&self, plan: Arc<StoredPlan>) {
+        let mut plans = self
+            .plans
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        let newer = plans
+            .get(&plan.project_id)
+            .is_none_or(|cached| cached.version <= plan.version);
+        if newer {
+            plans.insert(plan.project_id, plan);
+        }
+    }
+
+    /// Forgets a project's plan.
+    pub(crate) fn forget_plan(&self, project_id: i64) {
+        self.plans
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .remove(&project_id);
     }
 
     /// Closes every connection, waiting for the ones in use to be returned.

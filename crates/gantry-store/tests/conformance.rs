@@ -408,6 +408,19 @@ async fn a_loop_is_refused_with_its_tasks_and_nothing_is_stored() {
             kind: LinkType::FinishToStart,
             lag: Lag::None,
         });
+        // A plan naming a predecessor twice is refused whole, before anything is written.
+        let mut twice = plan.clone();
+        twice.add_link(twice.links[0].clone());
+        let refused = store.create_project(&twice, owner).await;
+        assert!(
+            matches!(&refused, Err(StoreError::Invalid { field: Some("links"), tasks, .. }) if tasks == &["design", "build"]),
+            "{name}: {refused:?}"
+        );
+        assert!(
+            store.projects_for(owner, true).await.unwrap().is_empty(),
+            "{name}"
+        );
+
         let stored = store.create_project(&plan, owner).await.unwrap();
         let before = store.plan(stored.project_id).await.unwrap();
         let refused = store

@@ -63,6 +63,9 @@ pub enum Workload {
         #[arg(long, value_enum, default_value_t = BenchFormat::Table)]
         format: BenchFormat,
     },
+    /// Time the JSON API on a generated project: reading the schedule and updating a task (with
+    /// the re-schedule), from several clients, on SQLite and optionally PostgreSQL.
+    Api(crate::bench_api::ApiBench),
 }
 
 /// Output format of a benchmark.
@@ -77,6 +80,7 @@ pub enum BenchFormat {
 /// Runs a workload and prints its figures.
 pub fn run(workload: Workload, out: &mut impl Write) -> anyhow::Result<ExitCode> {
     match workload {
+        Workload::Api(bench) => crate::bench_api::run(bench, out),
         Workload::Cpm {
             tasks,
             runs,

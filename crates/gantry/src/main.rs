@@ -1,6 +1,7 @@
 //! The `gantry` command line: a thin layer that parses arguments and calls the library crates.
 
 mod bench;
+mod bench_api;
 mod interop;
 mod render;
 mod resources;

@@ -116,3 +116,140 @@ fn serve_demo_answers_and_stops_on_sigterm() {
     let message = String::from_utf8(output.stderr).expect("utf-8");
     assert!(message.contains("\"dana\" is already taken"), "{message}");
 }
+
+/// Starts `gantry serve` with `arguments` and returns it with the address it listens on.
+fn start_server(arguments: &[&str], password: &str) -> (std::process::Child, String) {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_gantry"))
+        .arg("serve")
+        .args(arguments)
+        .args(["--bind", "127.0.0.1:0"])
+        .env("GANTRY_ADMIN_PASSWORD", password)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("gantry serve starts");
+    let lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
+    for line in lines {
+        let line = line.expect("a line");
+        if let Some(rest) = line.strip_prefix("Gantry is listening on http://") {
+            let address = rest.split('/').next().expect("address").to_string();
+            return (server, address);
+        }
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    panic!("the server did not say where it listens");
+}
+
+fn login(address: &str, password: &str) -> (String, String) {
+    let body = format!(r#"{{"username":"admin","password":"{password}"}}"#);
+    let mut stream = TcpStream::connect(address).expect("connect");
+    stream
+        .write_all(
+            format!(
+                "POST /api/v1/auth/login HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .as_bytes(),
+        )
+        .expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("answer");
+    let cookie = answer
+        .lines()
+        .find_map(|line| line.strip_prefix("set-cookie: "))
+        .and_then(|value| value.split(';').next())
+        .expect("a session cookie")
+        .to_string();
+    let csrf = answer
+        .split("\"csrf_token\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a CSRF token")
+        .to_string();
+    (cookie, csrf)
+}
+
+#[test]
+fn two_servers_on_one_postgres_database_serve_each_others_changes() {
+    let Ok(url) = std::env::var("GANTRY_TEST_POSTGRES_URL") else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: two servers on PostgreSQL (GANTRY_TEST_POSTGRES_URL is not set)"
+        );
+        return;
+    };
+    let schema = format!(
+        "gantry_serve_{}_{}",
+        std::process::id(),
+        jiff::Timestamp::now().as_nanosecond() % 1_000_000_000
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let run_sql = |sql: String| {
+        runtime.block_on(async {
+            use sqlx::Connection as _;
+            let mut connection = sqlx::PgConnection::connect(&url)
+                .await
+                .expect("GANTRY_TEST_POSTGRES_URL is set but PostgreSQL does not answer");
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut connection)
+                .await
+                .expect("sql");
+        })
+    };
+    run_sql(format!("CREATE SCHEMA {schema}"));
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let database = format!("{url}{separator}options[search_path]={schema}");
+    let password = "two servers";
+    let (mut first, first_address) = start_server(&["--demo", "--database", &database], password);
+    let (mut second, second_address) = start_server(&["--database", &database], password);
+
+    // Read the schedule on the second server (caching it), change a task on the first, read
+    // again on the second: it serves the change.
+    let (cookie, _) = login(&second_address, password);
+    let get = |address: &str, cookie: &str| {
+        http(
+            address,
+            &format!(
+                "GET /api/v1/projects/1/schedule HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+            ),
+        )
+    };
+    let (status, before) = get(&second_address, &cookie);
+    assert_eq!(status, 200, "{before}");
+    let schedule: serde_json::Value = serde_json::from_str(&before).expect("json");
+    let task = schedule["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .find(|task| task["is_summary"] == false)
+        .expect("a leaf");
+    let (first_cookie, first_csrf) = login(&first_address, password);
+    let body = format!(
+        r#"{{"version":{},"name":"Renamed on the first server"}}"#,
+        task["version"]
+    );
+    let (status, answer) = http(
+        &first_address,
+        &format!(
+            "PATCH /api/v1/projects/1/tasks/{} HTTP/1.1\r\nHost: {first_address}\r\nCookie: {first_cookie}\r\nX-CSRF-Token: {first_csrf}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            task["id"],
+            body.len()
+        ),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let (status, after) = get(&second_address, &cookie);
+    assert_eq!(status, 200);
+    assert!(after.contains("Renamed on the first server"), "{after}");
+
+    for server in [&mut first, &mut second] {
+        let _ = Command::new("kill")
+            .args(["-TERM", &server.id().to_string()])
+            .status();
+        let _ = server.wait();
+    }
+    run_sql(format!("DROP SCHEMA {schema} CASCADE"));
+}
