@@ -436,11 +436,12 @@ impl Store {
             None => load_plan(&mut transaction, project_id).await?,
         };
         let mut after = before.clone();
-        let created = apply(&mut after, &edit)?;
+        let (created, touched) = apply(&mut after, &edit)?;
         validate(&after.plan)?;
         let schedule = schedule(&after.plan, &ScheduleOptions::default())
             .map_err(|failure| schedule_error(&after.plan, failure))?;
-        let (records, created) = persist(&mut transaction, &before, &mut after, created).await?;
+        let (records, created) =
+            persist(&mut transaction, &before, &mut after, created, touched).await?;
         history::write(&mut transaction, project_id, user_id, &records).await?;
         transaction.commit().await?;
         self.cache_plan(Arc::new(after.clone()));
@@ -480,6 +481,25 @@ enum Created {
     Link(usize),
 }
 
+/// Which existing rows an edit may have changed, so that only those are compared (new and
+/// deleted rows are always found). Comparing every task's columns costs more than the rest of
+/// an edit on a plan of a thousand tasks.
+struct Touched {
+    /// The plan indexes (after the edit) of the tasks that may have changed; `None`: any task.
+    tasks: Option<Vec<usize>>,
+    /// Whether existing links may have changed.
+    links: bool,
+}
+
+impl Touched {
+    fn everything() -> Touched {
+        Touched {
+            tasks: None,
+            links: true,
+        }
+    }
+}
+
 fn check_version(entity: &'static str, id: i64, expected: i64, current: i64) -> Result<()> {
     if expected == current {
         Ok(())
@@ -500,7 +520,7 @@ fn task_index_of(stored: &StoredPlan, id: i64) -> Result<usize> {
 }
 
 /// Applies `edit` to the plan in memory.
-fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<Option<Created>> {
+fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<(Option<Created>, Touched)> {
     match edit {
         Edit::UpdateTask {
             task,
@@ -510,7 +530,14 @@ fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<Option<Created>> {
             let index = task_index_of(stored, *task)?;
             check_version("task", *task, *version, stored.task_versions[index])?;
             apply_task_changes(&mut stored.plan, index, changes)?;
-            Ok(None)
+            // Only this task and its assignments (a new duration may change their work).
+            Ok((
+                None,
+                Touched {
+                    tasks: Some(vec![index]),
+                    links: false,
+                },
+            ))
         }
         Edit::CreateTask {
             parent,
@@ -559,14 +586,14 @@ fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<Option<Created>> {
             };
             insert_task(stored, index, task);
             apply_task_changes(&mut stored.plan, index, changes)?;
-            Ok(Some(Created::Task(index)))
+            Ok((Some(Created::Task(index)), Touched::everything()))
         }
         Edit::DeleteTask { task, version } => {
             let index = task_index_of(stored, *task)?;
             check_version("task", *task, *version, stored.task_versions[index])?;
             let end = subtree_end(&stored.plan, index);
             remove_tasks(stored, index..end);
-            Ok(None)
+            Ok((None, Touched::everything()))
         }
         Edit::CreateLink {
             predecessor,
@@ -610,7 +637,13 @@ fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<Option<Created>> {
             });
             stored.link_ids.push(NEW_ROW);
             stored.link_versions.push(1);
-            Ok(Some(Created::Link(stored.plan.links.len() - 1)))
+            Ok((
+                Some(Created::Link(stored.plan.links.len() - 1)),
+                Touched {
+                    tasks: Some(Vec::new()),
+                    links: false,
+                },
+            ))
         }
         Edit::DeleteLink { link, version } => {
             let index = stored.link_index(*link).ok_or(StoreError::NotFound {
@@ -621,7 +654,13 @@ fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<Option<Created>> {
             stored.plan.links.remove(index);
             stored.link_ids.remove(index);
             stored.link_versions.remove(index);
-            Ok(None)
+            Ok((
+                None,
+                Touched {
+                    tasks: Some(Vec::new()),
+                    links: false,
+                },
+            ))
         }
     }
 }
@@ -974,6 +1013,7 @@ async fn persist(
     before: &StoredPlan,
     after: &mut StoredPlan,
     created: Option<Created>,
+    touched: Touched,
 ) -> Result<(Vec<Record>, Option<i64>)> {
     let project_id = before.project_id;
     let fixed = [("project_id", project_id)];
@@ -1041,14 +1081,28 @@ async fn persist(
         }
     }
 
-    // Changed tasks.
-    let before_index: HashMap<i64, usize> = before
-        .task_ids
-        .iter()
-        .enumerate()
-        .map(|(index, &id)| (id, index))
-        .collect();
-    for index in 0..after.task_ids.len() {
+    // Changed tasks: those the edit may have touched.
+    let candidates: Vec<usize> = match &touched.tasks {
+        Some(indexes) => indexes.clone(),
+        None => (0..after.task_ids.len()).collect(),
+    };
+    let before_index: HashMap<i64, usize> = if touched.tasks.is_some() {
+        candidates
+            .iter()
+            .filter_map(|&index| {
+                let id = after.task_ids[index];
+                before.task_index(id).map(|old| (id, old))
+            })
+            .collect()
+    } else {
+        before
+            .task_ids
+            .iter()
+            .enumerate()
+            .map(|(index, &id)| (id, index))
+            .collect()
+    };
+    for index in candidates {
         let id = after.task_ids[index];
         let Some(&old_index) = before_index.get(&id) else {
             continue;
@@ -1095,6 +1149,9 @@ async fn persist(
         .collect();
     for index in 0..after.link_ids.len() {
         let id = after.link_ids[index];
+        if id != NEW_ROW && !touched.links {
+            continue;
+        }
         let new = link_columns(after, index);
         if id == NEW_ROW {
             let id = insert_row(connection, "links", &fixed, &new).await?;
