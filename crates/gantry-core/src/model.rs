@@ -424,6 +424,20 @@ pub enum TaskType {
 }
 
 impl TaskType {
+    /// Every task type, MS Project's default first.
+    pub const ALL: [TaskType; 3] = [
+        TaskType::FixedUnits,
+        TaskType::FixedDuration,
+        TaskType::FixedWork,
+    ];
+
+    /// The task type a word names (see [`TaskType::code`]).
+    pub fn from_code(code: &str) -> Option<TaskType> {
+        TaskType::ALL
+            .into_iter()
+            .find(|task_type| task_type.code() == code)
+    }
+
     /// The word used in plan files: `fixed-units`, `fixed-duration`, `fixed-work`.
     pub fn code(self) -> &'static str {
         match self {
@@ -489,6 +503,18 @@ pub enum LinkType {
 }
 
 impl LinkType {
+    /// The link type a two-letter code names (see [`LinkType::code`]).
+    pub fn from_code(code: &str) -> Option<LinkType> {
+        [
+            LinkType::FinishToStart,
+            LinkType::StartToStart,
+            LinkType::FinishToFinish,
+            LinkType::StartToFinish,
+        ]
+        .into_iter()
+        .find(|kind| kind.code() == code)
+    }
+
     /// The two-letter code MS Project shows ("FS", "SS", "FF", "SF").
     pub fn code(self) -> &'static str {
         match self {
@@ -534,7 +560,37 @@ pub enum Constraint {
     MustFinishOn(DateTime),
 }
 
+/// Why [`Constraint::from_code`] could not make a constraint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConstraintCodeError {
+    /// Not one of the eight abbreviations.
+    Unknown,
+    /// A dated constraint without its date.
+    MissingDate,
+}
+
 impl Constraint {
+    /// The constraint an abbreviation names, with its date for the six dated ones.
+    pub fn from_code(
+        code: &str,
+        date: Option<DateTime>,
+    ) -> Result<Constraint, ConstraintCodeError> {
+        let dated = |make: fn(DateTime) -> Constraint| {
+            date.map(make).ok_or(ConstraintCodeError::MissingDate)
+        };
+        match code {
+            "ASAP" => Ok(Constraint::AsSoonAsPossible),
+            "ALAP" => Ok(Constraint::AsLateAsPossible),
+            "SNET" => dated(Constraint::StartNoEarlierThan),
+            "SNLT" => dated(Constraint::StartNoLaterThan),
+            "FNET" => dated(Constraint::FinishNoEarlierThan),
+            "FNLT" => dated(Constraint::FinishNoLaterThan),
+            "MSO" => dated(Constraint::MustStartOn),
+            "MFO" => dated(Constraint::MustFinishOn),
+            _ => Err(ConstraintCodeError::Unknown),
+        }
+    }
+
     /// MS Project's abbreviation ("ASAP", "SNET", …).
     pub fn code(self) -> &'static str {
         match self {
@@ -693,6 +749,17 @@ pub enum ResourceKind {
 }
 
 impl ResourceKind {
+    /// The kind a word names (see [`ResourceKind::code`]).
+    pub fn from_code(code: &str) -> Option<ResourceKind> {
+        [
+            ResourceKind::Work,
+            ResourceKind::Material,
+            ResourceKind::Cost,
+        ]
+        .into_iter()
+        .find(|kind| kind.code() == code)
+    }
+
     /// The word used in plan files: `work`, `material`, `cost`.
     pub fn code(self) -> &'static str {
         match self {

@@ -13,7 +13,9 @@ use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use gantry_core::Instant;
-use gantry_core::model::{Constraint, Duration, Lag, LinkType, Plan, TaskId, TaskType};
+use gantry_core::model::{
+    Constraint, ConstraintCodeError, Duration, Lag, LinkType, Plan, TaskId, TaskType,
+};
 use gantry_store::{Edit, Role, TaskChanges};
 use jiff::civil::DateTime;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -627,14 +629,7 @@ impl TaskInput {
             .task_type
             .as_deref()
             .map(|code| {
-                [
-                    TaskType::FixedUnits,
-                    TaskType::FixedDuration,
-                    TaskType::FixedWork,
-                ]
-                .into_iter()
-                .find(|t| t.code() == code)
-                .ok_or_else(|| {
+                TaskType::from_code(code).ok_or_else(|| {
                     ApiError::field(
                         "task_type",
                         format!(
@@ -684,27 +679,16 @@ fn parse_datetime(field: &str, text: &str, end_of_day: bool) -> ApiResult<DateTi
 }
 
 fn constraint(code: &str, date: Option<DateTime>) -> ApiResult<Constraint> {
-    let dated = |make: fn(DateTime) -> Constraint| {
-        date.map(make).ok_or_else(|| {
-            ApiError::field(
-                "constraint_date",
-                format!("a {code} constraint needs its constraint_date"),
-            )
-        })
-    };
-    match code {
-        "ASAP" => Ok(Constraint::AsSoonAsPossible),
-        "ALAP" => Ok(Constraint::AsLateAsPossible),
-        "SNET" => dated(Constraint::StartNoEarlierThan),
-        "SNLT" => dated(Constraint::StartNoLaterThan),
-        "FNET" => dated(Constraint::FinishNoEarlierThan),
-        "FNLT" => dated(Constraint::FinishNoLaterThan),
-        "MSO" => dated(Constraint::MustStartOn),
-        "MFO" => dated(Constraint::MustFinishOn),
-        other => Err(ApiError::field(
+    match Constraint::from_code(code, date) {
+        Ok(constraint) => Ok(constraint),
+        Err(ConstraintCodeError::MissingDate) => Err(ApiError::field(
+            "constraint_date",
+            format!("a {code} constraint needs its constraint_date"),
+        )),
+        Err(ConstraintCodeError::Unknown) => Err(ApiError::field(
             "constraint_type",
             format!(
-                "unknown constraint \"{other}\": use ASAP, ALAP, SNET, SNLT, FNET, FNLT, MSO or MFO"
+                "unknown constraint \"{code}\": use ASAP, ALAP, SNET, SNLT, FNET, FNLT, MSO or MFO"
             ),
         )),
     }
@@ -905,18 +889,13 @@ pub async fn create_link(
 ) -> ApiResult<(StatusCode, Json<LinkWire>)> {
     let Json(input) = payload?;
     require(&state, &current, project, Role::Manager, "adding a link").await?;
-    let kind = match input.link_type.as_deref().unwrap_or("FS") {
-        "FS" => LinkType::FinishToStart,
-        "SS" => LinkType::StartToStart,
-        "FF" => LinkType::FinishToFinish,
-        "SF" => LinkType::StartToFinish,
-        other => {
-            return Err(ApiError::field(
-                "type",
-                format!("unknown link type \"{other}\": use FS, SS, FF or SF"),
-            ));
-        }
-    };
+    let code = input.link_type.as_deref().unwrap_or("FS");
+    let kind = LinkType::from_code(code).ok_or_else(|| {
+        ApiError::field(
+            "type",
+            format!("unknown link type \"{code}\": use FS, SS, FF or SF"),
+        )
+    })?;
     let value = input.lag_value.unwrap_or(0.0);
     if !value.is_finite() {
         return Err(ApiError::field("lag_value", "the lag must be a number"));

@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use std::fmt;
 
 use gantry_core::model::{
-    Assignment, Availability, CalendarDef, CalendarException, CalendarId, Constraint, Duration,
-    DurationSettings, Lag, Link, LinkType, Plan, Progress, Resource, ResourceId, ResourceKind,
-    Shift, Task, TaskId, TaskType,
+    Assignment, Availability, CalendarDef, CalendarException, CalendarId, Constraint,
+    ConstraintCodeError, Duration, DurationSettings, Lag, Link, LinkType, Plan, Progress, Resource,
+    ResourceId, ResourceKind, Shift, Task, TaskId, TaskType,
 };
 use jiff::civil::{Date, DateTime};
 use sqlx::AssertSqlSafe;
@@ -312,60 +312,20 @@ fn optional_datetime(row: &AnyRow, column: &str) -> Result<Option<DateTime>> {
         .transpose()
 }
 
-fn constraint_code(constraint: Constraint) -> &'static str {
-    constraint.code()
-}
-
 fn parse_constraint(code: &str, date: Option<DateTime>) -> Result<Constraint> {
-    let dated = |make: fn(DateTime) -> Constraint| {
-        date.map(make)
-            .ok_or_else(|| StoreError::Corrupt(format!("constraint {code} without its date")))
-    };
-    match code {
-        "ASAP" => Ok(Constraint::AsSoonAsPossible),
-        "ALAP" => Ok(Constraint::AsLateAsPossible),
-        "SNET" => dated(Constraint::StartNoEarlierThan),
-        "SNLT" => dated(Constraint::StartNoLaterThan),
-        "FNET" => dated(Constraint::FinishNoEarlierThan),
-        "FNLT" => dated(Constraint::FinishNoLaterThan),
-        "MSO" => dated(Constraint::MustStartOn),
-        "MFO" => dated(Constraint::MustFinishOn),
-        other => Err(StoreError::Corrupt(format!("constraint type \"{other}\""))),
+    match Constraint::from_code(code, date) {
+        Ok(constraint) => Ok(constraint),
+        Err(ConstraintCodeError::MissingDate) => Err(StoreError::Corrupt(format!(
+            "constraint {code} without its date"
+        ))),
+        Err(ConstraintCodeError::Unknown) => {
+            Err(StoreError::Corrupt(format!("constraint type \"{code}\"")))
+        }
     }
 }
 
-fn parse_task_type(code: &str) -> Result<TaskType> {
-    [
-        TaskType::FixedUnits,
-        TaskType::FixedDuration,
-        TaskType::FixedWork,
-    ]
-    .into_iter()
-    .find(|task_type| task_type.code() == code)
-    .ok_or_else(|| StoreError::Corrupt(format!("task type \"{code}\"")))
-}
-
-fn parse_link_type(code: &str) -> Result<LinkType> {
-    [
-        LinkType::FinishToStart,
-        LinkType::StartToStart,
-        LinkType::FinishToFinish,
-        LinkType::StartToFinish,
-    ]
-    .into_iter()
-    .find(|kind| kind.code() == code)
-    .ok_or_else(|| StoreError::Corrupt(format!("link type \"{code}\"")))
-}
-
-fn parse_resource_kind(code: &str) -> Result<ResourceKind> {
-    [
-        ResourceKind::Work,
-        ResourceKind::Material,
-        ResourceKind::Cost,
-    ]
-    .into_iter()
-    .find(|kind| kind.code() == code)
-    .ok_or_else(|| StoreError::Corrupt(format!("resource kind \"{code}\"")))
+fn parse_code<T>(what: &str, code: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    parse(code).ok_or_else(|| StoreError::Corrupt(format!("{what} \"{code}\"")))
 }
 
 fn lag_columns(lag: Lag) -> (&'static str, f64) {
@@ -438,7 +398,7 @@ pub(crate) fn task_columns(stored: &StoredPlan, index: usize, positions: &[i64])
         ("milestone", Value::Bool(task.milestone)),
         (
             "constraint_type",
-            Value::Text(constraint_code(task.constraint).to_string()),
+            Value::Text(task.constraint.code().to_string()),
         ),
         ("constraint_date", text_of_datetime(task.constraint.date())),
         ("deadline", text_of_datetime(task.deadline)),
@@ -848,7 +808,7 @@ pub(crate) async fn load_plan(
         resources.push(Resource {
             key: row.try_get("resource_key")?,
             name: row.try_get("name")?,
-            kind: parse_resource_kind(&kind)?,
+            kind: parse_code("resource kind", &kind, ResourceKind::from_code)?,
             max_units: get_f64(row, "max_units")?,
             availability: availability.remove(&id).unwrap_or_default(),
             calendar: calendar_of(row.try_get("calendar_id")?)?,
@@ -942,7 +902,7 @@ pub(crate) async fn load_plan(
             calendar: calendar_of(row.try_get("calendar_id")?)?,
             priority: u16::try_from(priority)
                 .map_err(|_| StoreError::Corrupt(format!("priority {priority}")))?,
-            task_type: parse_task_type(&task_type)?,
+            task_type: parse_code("task type", &task_type, TaskType::from_code)?,
             effort_driven: get_bool(row, "effort_driven")?,
             progress: Progress {
                 actual_start: optional_datetime(row, "actual_start")?,
@@ -981,7 +941,7 @@ pub(crate) async fn load_plan(
         links.push(Link {
             predecessor: task_of(row.try_get("predecessor_id")?)?,
             successor: task_of(row.try_get("successor_id")?)?,
-            kind: parse_link_type(&link_type)?,
+            kind: parse_code("link type", &link_type, LinkType::from_code)?,
             lag: parse_lag(&lag_kind, get_f64(row, "lag_value")?)?,
         });
         link_ids.push(row.try_get("id")?);

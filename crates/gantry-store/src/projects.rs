@@ -1141,111 +1141,125 @@ async fn persist(
     }
 
     // Links and assignments: new ones, then changed ones.
-    let before_links: HashMap<i64, usize> = before
-        .link_ids
-        .iter()
-        .enumerate()
-        .map(|(index, &id)| (id, index))
-        .collect();
-    for index in 0..after.link_ids.len() {
-        let id = after.link_ids[index];
-        if id != NEW_ROW && !touched.links {
-            continue;
-        }
-        let new = link_columns(after, index);
-        if id == NEW_ROW {
-            let id = insert_row(connection, "links", &fixed, &new).await?;
-            after.link_ids[index] = id;
-            records.push(Record {
-                entity: "link",
-                entity_id: id,
-                action: "create",
-                label: link_label(after, index),
-                changes: field_changes(None, Some(&new)),
-            });
-            continue;
-        }
-        let Some(&old_index) = before_links.get(&id) else {
-            continue;
-        };
-        let old = link_columns(before, old_index);
-        if old != new {
-            let changed: Vec<_> = old
-                .iter()
-                .zip(&new)
-                .filter(|(a, b)| a.1 != b.1)
-                .map(|(_, b)| b.clone())
-                .collect();
-            let version = before.link_versions[old_index];
-            update_row(connection, "link", "links", id, version, &changed).await?;
-            after.link_versions[index] = version + 1;
-            records.push(Record {
-                entity: "link",
-                entity_id: id,
-                action: "update",
-                label: link_label(after, index),
-                changes: field_changes(Some(&old), Some(&new)),
-            });
-        }
-    }
-    let before_assignments: HashMap<i64, usize> = before
-        .assignment_ids
-        .iter()
-        .enumerate()
-        .map(|(index, &id)| (id, index))
-        .collect();
-    for index in 0..after.assignment_ids.len() {
-        let id = after.assignment_ids[index];
-        let new = assignment_columns(after, index);
-        if id == NEW_ROW {
-            let id = insert_row(connection, "assignments", &fixed, &new).await?;
-            after.assignment_ids[index] = id;
-            records.push(Record {
-                entity: "assignment",
-                entity_id: id,
-                action: "create",
-                label: assignment_label(after, index),
-                changes: field_changes(None, Some(&new)),
-            });
-            continue;
-        }
-        let Some(&old_index) = before_assignments.get(&id) else {
-            continue;
-        };
-        let old = assignment_columns(before, old_index);
-        if old != new {
-            let changed: Vec<_> = old
-                .iter()
-                .zip(&new)
-                .filter(|(a, b)| a.1 != b.1)
-                .map(|(_, b)| b.clone())
-                .collect();
-            let version = before.assignment_versions[old_index];
-            update_row(
-                connection,
-                "assignment",
-                "assignments",
-                id,
-                version,
-                &changed,
-            )
-            .await?;
-            after.assignment_versions[index] = version + 1;
-            records.push(Record {
-                entity: "assignment",
-                entity_id: id,
-                action: "update",
-                label: assignment_label(after, index),
-                changes: field_changes(Some(&old), Some(&new)),
-            });
-        }
-    }
+    persist_rows(
+        connection,
+        &LINKS,
+        &fixed,
+        before,
+        after,
+        touched.links,
+        &mut records,
+    )
+    .await?;
+    persist_rows(
+        connection,
+        &ASSIGNMENTS,
+        &fixed,
+        before,
+        after,
+        true,
+        &mut records,
+    )
+    .await?;
 
     let created = created.map(|created| match created {
         Created::Task(index) => after.task_ids[index],
         Created::Link(index) => after.link_ids[index],
     });
     Ok((records, created))
+}
+
+/// A kind of plan row that [`persist_rows`] writes: where its ids, versions and columns are.
+struct RowKind {
+    entity: &'static str,
+    table: &'static str,
+    ids: fn(&StoredPlan) -> &[i64],
+    versions: fn(&StoredPlan) -> &[i64],
+    ids_and_versions: fn(&mut StoredPlan) -> (&mut Vec<i64>, &mut Vec<i64>),
+    columns: fn(&StoredPlan, usize) -> Columns,
+    label: fn(&StoredPlan, usize) -> String,
+}
+
+const LINKS: RowKind = RowKind {
+    entity: "link",
+    table: "links",
+    ids: |stored| &stored.link_ids,
+    versions: |stored| &stored.link_versions,
+    ids_and_versions: |stored| (&mut stored.link_ids, &mut stored.link_versions),
+    columns: link_columns,
+    label: link_label,
+};
+
+const ASSIGNMENTS: RowKind = RowKind {
+    entity: "assignment",
+    table: "assignments",
+    ids: |stored| &stored.assignment_ids,
+    versions: |stored| &stored.assignment_versions,
+    ids_and_versions: |stored| (&mut stored.assignment_ids, &mut stored.assignment_versions),
+    columns: assignment_columns,
+    label: assignment_label,
+};
+
+/// Inserts the new rows of one kind (filling their ids into `after`) and, when
+/// `compare_existing`, updates the existing ones whose columns changed, each checked against
+/// the version it was read at.
+async fn persist_rows(
+    connection: &mut AnyConnection,
+    kind: &RowKind,
+    fixed: &[(&'static str, i64)],
+    before: &StoredPlan,
+    after: &mut StoredPlan,
+    compare_existing: bool,
+    records: &mut Vec<Record>,
+) -> Result<()> {
+    let before_index: HashMap<i64, usize> = (kind.ids)(before)
+        .iter()
+        .enumerate()
+        .map(|(index, &id)| (id, index))
+        .collect();
+    for index in 0..(kind.ids)(after).len() {
+        let id = (kind.ids)(after)[index];
+        if id != NEW_ROW && !compare_existing {
+            continue;
+        }
+        let new = (kind.columns)(after, index);
+        if id == NEW_ROW {
+            let id = insert_row(connection, kind.table, fixed, &new).await?;
+            (kind.ids_and_versions)(after).0[index] = id;
+            records.push(Record {
+                entity: kind.entity,
+                entity_id: id,
+                action: "create",
+                label: (kind.label)(after, index),
+                changes: field_changes(None, Some(&new)),
+            });
+            continue;
+        }
+        let Some(&old_index) = before_index.get(&id) else {
+            continue;
+        };
+        let old = (kind.columns)(before, old_index);
+        if old == new {
+            continue;
+        }
+        let changed: Vec<_> = old
+            .iter()
+            .zip(&new)
+            .filter(|(a, b)| a.1 != b.1)
+            .map(|(_, b)| b.clone())
+            .collect();
+        let version = (kind.versions)(before)[old_index];
+        update_row(connection, kind.entity, kind.table, id, version, &changed).await?;
+        (kind.ids_and_versions)(after).1[index] = version + 1;
+        records.push(Record {
+            entity: kind.entity,
+            entity_id: id,
+            action: "update",
+            label: (kind.label)(after, index),
+            changes: field_changes(Some(&old), Some(&new)),
+        });
+    }
+    Ok(())
 }
 
 async fn delete_row(connection: &mut AnyConnection, table: &str, id: i64) -> Result<()> {

@@ -1101,16 +1101,11 @@ impl<'a> Builder<'a> {
                 TaskType::FixedUnits
             }
             Some(value) => {
-                let types = [
-                    TaskType::FixedUnits,
-                    TaskType::FixedDuration,
-                    TaskType::FixedWork,
-                ];
                 let text = value.get_ref();
-                match types.into_iter().find(|t| t.code() == text.as_str()) {
+                match TaskType::from_code(text) {
                     Some(task_type) => task_type,
                     None => {
-                        let hint = closest(text, types.iter().map(|t| t.code()))
+                        let hint = closest(text, TaskType::ALL.iter().map(|t| t.code()))
                             .map(|suggestion| format!("; did you mean \"{suggestion}\"?"))
                             .unwrap_or_default();
                         self.error(
