@@ -750,38 +750,24 @@ fn remove_tasks(stored: &mut StoredPlan, range: std::ops::Range<usize>) {
             id
         }
     };
-    let mut index = 0;
-    stored.link_ids.retain(|_| {
-        let link = &stored.plan.links[index];
-        index += 1;
-        !gone(link.predecessor) && !gone(link.successor)
-    });
-    let mut index = 0;
-    stored.link_versions.retain(|_| {
-        let link = &stored.plan.links[index];
-        index += 1;
-        !gone(link.predecessor) && !gone(link.successor)
-    });
-    stored
+    let keep_links: Vec<bool> = stored
         .plan
         .links
-        .retain(|link| !gone(link.predecessor) && !gone(link.successor));
-    let mut index = 0;
-    stored.assignment_ids.retain(|_| {
-        let assignment = &stored.plan.assignments[index];
-        index += 1;
-        !gone(assignment.task)
-    });
-    let mut index = 0;
-    stored.assignment_versions.retain(|_| {
-        let assignment = &stored.plan.assignments[index];
-        index += 1;
-        !gone(assignment.task)
-    });
-    stored
+        .iter()
+        .map(|link| !gone(link.predecessor) && !gone(link.successor))
+        .collect();
+    retain_where(&mut stored.plan.links, &keep_links);
+    retain_where(&mut stored.link_ids, &keep_links);
+    retain_where(&mut stored.link_versions, &keep_links);
+    let keep_assignments: Vec<bool> = stored
         .plan
         .assignments
-        .retain(|assignment| !gone(assignment.task));
+        .iter()
+        .map(|assignment| !gone(assignment.task))
+        .collect();
+    retain_where(&mut stored.plan.assignments, &keep_assignments);
+    retain_where(&mut stored.assignment_ids, &keep_assignments);
+    retain_where(&mut stored.assignment_versions, &keep_assignments);
     stored.plan.tasks.drain(range.clone());
     stored.task_ids.drain(range.clone());
     stored.task_versions.drain(range.clone());
@@ -796,6 +782,15 @@ fn remove_tasks(stored: &mut StoredPlan, range: std::ops::Range<usize>) {
     for assignment in &mut plan.assignments {
         assignment.task = shift(assignment.task);
     }
+}
+
+/// Keeps the items whose flag in `keep` (index for index) is set.
+fn retain_where<T>(items: &mut Vec<T>, keep: &[bool]) {
+    let mut index = 0;
+    items.retain(|_| {
+        index += 1;
+        keep[index - 1]
+    });
 }
 
 /// Applies a task's field changes, checking each value.
