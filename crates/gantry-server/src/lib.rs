@@ -9,6 +9,7 @@
 mod auth;
 mod error;
 mod projects;
+mod transfer;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -170,6 +171,7 @@ impl AppState {
         projects::get_schedule, projects::list_tasks, projects::create_task, projects::update_task,
         projects::delete_task, projects::create_link, projects::delete_link,
         projects::list_members, projects::put_member, projects::delete_member, projects::history,
+        transfer::import_project, transfer::export_project,
     ),
     tags(
         (name = "auth", description = "Login, sessions and API tokens"),
@@ -211,6 +213,8 @@ pub fn router(state: AppState) -> Router {
             "/projects/{project}",
             get(projects::get_project).delete(projects::delete_project),
         )
+        .route("/projects/import", post(transfer::import_project))
+        .route("/projects/{project}/export", get(transfer::export_project))
         .route("/projects/{project}/schedule", get(projects::get_schedule))
         .route(
             "/projects/{project}/tasks",

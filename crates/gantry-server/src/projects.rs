@@ -27,7 +27,7 @@ use crate::{AppState, Scheduled};
 
 /// The caller's role in a project: an administrator acts as its owner; someone who is not a
 /// member is told it does not exist (its existence is not theirs to know).
-async fn role(state: &AppState, current: &CurrentUser, project: i64) -> ApiResult<Role> {
+pub(crate) async fn role(state: &AppState, current: &CurrentUser, project: i64) -> ApiResult<Role> {
     let role = state.store().role(project, current.user.id).await?;
     match role {
         Some(role) => Ok(role),
@@ -167,7 +167,7 @@ pub struct ProjectDetail {
     pub finish: String,
 }
 
-fn detail(scheduled: &Scheduled, role: Role) -> ProjectDetail {
+pub(crate) fn detail(scheduled: &Scheduled, role: Role) -> ProjectDetail {
     let plan = &scheduled.plan.plan;
     ProjectDetail {
         id: scheduled.plan.project_id,

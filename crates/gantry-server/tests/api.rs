@@ -746,10 +746,114 @@ async fn the_openapi_document_lists_every_endpoint() {
             "/api/v1/projects/{project}/members",
             "/api/v1/projects/{project}/members/{user}",
             "/api/v1/projects/{project}/history",
+            "/api/v1/projects/import",
+            "/api/v1/projects/{project}/export",
         ] {
             assert!(paths.contains_key(path), "{}: {path} missing", server.name);
         }
         assert!(document["components"]["schemas"]["TaskWire"].is_object());
+        server.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn projects_go_out_and_come_back_as_ms_project_and_plan_files() {
+    for server in servers("files").await {
+        let name = server.name;
+        let owner = add_user(&server.store, "owner", false).await;
+        let project = server
+            .store
+            .create_project(&example("crm-rollout.toml"), owner)
+            .await
+            .expect("project")
+            .project_id;
+        let api = Api::new(&server.base);
+        let caller = api.login("owner", "owner-password").await;
+        let client = reqwest::Client::new();
+        let upload = |content_type: &str, body: String| {
+            client
+                .post(format!("{}/api/v1/projects/import?name=up", server.base))
+                .header("cookie", caller.cookie.clone().unwrap())
+                .header("x-csrf-token", caller.csrf.clone().unwrap())
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+        };
+        let download = |format: &str| {
+            client
+                .get(format!(
+                    "{}/api/v1/projects/{project}/export?format={format}",
+                    server.base
+                ))
+                .header("cookie", caller.cookie.clone().unwrap())
+                .send()
+        };
+
+        // MS Project XML out and back in: the same finish.
+        let response = download("mspdi").await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{name}");
+        assert!(
+            response.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains(".xml"),
+            "{name}"
+        );
+        let xml = response.text().await.unwrap();
+        assert!(xml.contains("<Project"), "{name}");
+        let response = upload("application/xml", xml).await.unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED, "{name}");
+        let imported: Value = response.json().await.unwrap();
+        let (_, original) = api.get(&caller, &format!("/projects/{project}")).await;
+        assert_eq!(imported["finish"], original["finish"], "{name}");
+        assert_eq!(imported["tasks"], original["tasks"], "{name}");
+
+        // A plan file out and back in: the same plan.
+        let toml = download("toml").await.unwrap().text().await.unwrap();
+        let stored = server.store.plan(project).await.unwrap().plan;
+        assert_eq!(
+            gantry_formats::parse_plan("export.toml", &toml)
+                .unwrap()
+                .plan,
+            stored,
+            "{name}"
+        );
+        let response = upload("application/toml", toml).await.unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED, "{name}");
+
+        // Broken files: the error names the place, and nothing is stored.
+        let (_, before) = api.get(&caller, "/projects").await;
+        let response = upload("application/xml", "<Project><Tasks>".into())
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["details"]["field"], "file", "{name}: {body}");
+        let looped = "[project]\nname = \"Loop\"\nstart = 2026-03-02\n\n[[task]]\nid = \"a\"\nafter = [\"b\"]\n\n[[task]]\nid = \"b\"\nafter = [\"a\"]\n";
+        let response = upload("application/toml", looped.into()).await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_plan", "{name}: {body}");
+        let mut named: Vec<&str> = body["error"]["details"]["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        named.sort_unstable();
+        assert_eq!(named, ["a", "b"], "{name}: {body}");
+        let response = upload("text/plain", "hello".into()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{name}");
+        let (_, after) = api.get(&caller, "/projects").await;
+        assert_eq!(before["total"], after["total"], "{name}: nothing stored");
         server.finish().await;
     }
 }

@@ -153,6 +153,9 @@ impl Store {
     /// Stores `plan` as a new project owned by `owner`, in one transaction, and returns it.
     pub async fn create_project(&self, plan: &Plan, owner: i64) -> Result<StoredPlan> {
         validate(plan)?;
+        // A project is stored only if it schedules (a loop is refused with its tasks named).
+        schedule(plan, &ScheduleOptions::default())
+            .map_err(|failure| schedule_error(plan, failure))?;
         let _turn = self.writer_turn().await;
         let mut transaction = self.pool.begin().await?;
         let at = now();

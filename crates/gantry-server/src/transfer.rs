@@ -1,0 +1,145 @@
+//! Files in and out of the server: importing an MS Project XML (MSPDI) file or a plan file as a
+//! new project, and exporting a project as either.
+
+// utoipa's `path` macro expands `params(ImportQuery)` into fully qualified paths.
+#![allow(unused_qualifications)]
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use gantry_formats::mspdi::{self, MspdiProject};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult};
+use crate::projects::{ProjectDetail, detail, role};
+
+/// `?name=` of an import: what to call the file in error messages and, for a plan file without
+/// a name, the project.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// The file's name ("migration.xml").
+    pub name: Option<String>,
+}
+
+/// Stores an uploaded file as a new project owned by the caller: MS Project XML when the body
+/// is sent as `application/xml` (or `text/xml`), a Gantry plan file when sent as
+/// `application/toml`. The file's errors name their line and column.
+#[utoipa::path(post, path = "/api/v1/projects/import", tag = "projects", params(ImportQuery),
+    request_body(content = String, description = "An MSPDI file (application/xml) or a plan file (application/toml)"),
+    responses((status = 201, body = ProjectDetail), (status = 401), (status = 413), (status = 422)))]
+pub async fn import_project(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    query: Result<Query<ImportQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<ProjectDetail>)> {
+    let Query(query) = query.map_err(|error| ApiError::Malformed(error.body_text()))?;
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::field("file", "the file is not UTF-8 text"))?;
+    let plan = match content_type.as_str() {
+        "application/xml" | "text/xml" => {
+            let name = query.name.as_deref().unwrap_or("upload.xml");
+            let project = mspdi::read_mspdi(name, text)
+                .map_err(|error| ApiError::field("file", error.to_string()))?;
+            project.scheduling_plan()
+        }
+        "application/toml" | "text/toml" => {
+            let name = query.name.as_deref().unwrap_or("upload.toml");
+            gantry_formats::parse_plan(name, text)
+                .map_err(|errors| ApiError::field("file", errors.to_string()))?
+                .plan
+        }
+        other => {
+            return Err(ApiError::Malformed(format!(
+                "send the file as application/xml (MS Project XML) or application/toml (a plan file), not \"{other}\""
+            )));
+        }
+    };
+    let stored = state.store().create_project(&plan, current.user.id).await?;
+    let scheduled = state.scheduled(stored.project_id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(detail(&scheduled, gantry_store::Role::Owner)),
+    ))
+}
+
+/// `?format=` of an export.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// `mspdi` (MS Project XML, the default) or `toml` (a plan file).
+    pub format: Option<String>,
+}
+
+/// The project as a file to download: MS Project XML with the computed dates, or a plan file.
+#[utoipa::path(get, path = "/api/v1/projects/{project}/export", tag = "projects",
+    params(("project" = i64, Path, description = "Project id"), ExportQuery),
+    responses((status = 200, description = "The file", content_type = "application/xml"), (status = 401), (status = 404), (status = 422)))]
+pub async fn export_project(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(project): Path<i64>,
+    query: Result<Query<ExportQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(query) = query.map_err(|error| ApiError::Malformed(error.body_text()))?;
+    role(&state, &current, project).await?;
+    let scheduled = state.scheduled(project).await?;
+    let plan = &scheduled.plan.plan;
+    let file_name: String = plan
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let (text, content_type, extension) = match query.format.as_deref().unwrap_or("mspdi") {
+        "mspdi" => {
+            // The exported plan is the stored one, so its schedule is the one already computed.
+            let exported = MspdiProject::from_plan(plan.clone());
+            (
+                mspdi::write_mspdi(&exported, Some(&scheduled.schedule)),
+                "application/xml",
+                "xml",
+            )
+        }
+        "toml" => (gantry_formats::write_plan(plan), "application/toml", "toml"),
+        other => {
+            return Err(ApiError::field(
+                "format",
+                format!("unknown export format \"{other}\": use mspdi or toml"),
+            ));
+        }
+    };
+    Ok((
+        [
+            (CONTENT_TYPE, content_type.to_string()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}.{extension}\""),
+            ),
+        ],
+        text,
+    )
+        .into_response())
+}
