@@ -171,6 +171,7 @@ impl AppState {
         projects::get_schedule, projects::list_tasks, projects::create_task, projects::update_task,
         projects::delete_task, projects::create_link, projects::delete_link,
         projects::list_members, projects::put_member, projects::delete_member, projects::history,
+        projects::list_comments, projects::create_comment,
         transfer::import_project, transfer::export_project,
     ),
     tags(
@@ -235,6 +236,10 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(projects::put_member).delete(projects::delete_member),
         )
         .route("/projects/{project}/history", get(projects::history))
+        .route(
+            "/projects/{project}/comments",
+            get(projects::list_comments).post(projects::create_comment),
+        )
         .route("/openapi.json", get(openapi))
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) });
     Router::new()

@@ -1136,3 +1136,83 @@ pub async fn history(
             .collect(),
     ))
 }
+
+/// `?task_id=` of the comments list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CommentsQuery {
+    /// Only the comments on this task.
+    pub task_id: Option<i64>,
+}
+
+/// A comment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentWire {
+    /// Row id.
+    pub id: i64,
+    /// The task it is about, if any.
+    pub task_id: Option<i64>,
+    /// Who wrote it.
+    pub username: String,
+    /// The text.
+    pub body: String,
+    /// When (UTC).
+    pub created_at: String,
+}
+
+impl From<gantry_store::Comment> for CommentWire {
+    fn from(comment: gantry_store::Comment) -> CommentWire {
+        CommentWire {
+            id: comment.id,
+            task_id: comment.task_id,
+            username: comment.username,
+            body: comment.body,
+            created_at: comment.created_at,
+        }
+    }
+}
+
+/// `POST /api/v1/projects/{project}/comments`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentInput {
+    /// The task it is about; the project when left out.
+    pub task_id: Option<i64>,
+    /// The text.
+    pub body: String,
+}
+
+/// The comments of a project, or of one of its tasks, oldest first.
+#[utoipa::path(get, path = "/api/v1/projects/{project}/comments", tag = "projects",
+    params(("project" = i64, Path, description = "Project id"), CommentsQuery),
+    responses((status = 200, body = [CommentWire]), (status = 401), (status = 404)))]
+pub async fn list_comments(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(project): Path<i64>,
+    query: Result<Query<CommentsQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Vec<CommentWire>>> {
+    let Query(query) = query.map_err(|error| ApiError::Malformed(error.body_text()))?;
+    role(&state, &current, project).await?;
+    let comments = state.store().comments(project, query.task_id).await?;
+    Ok(Json(comments.into_iter().map(CommentWire::from).collect()))
+}
+
+/// Adds a comment on the project or one of its tasks (member).
+#[utoipa::path(post, path = "/api/v1/projects/{project}/comments", tag = "projects",
+    params(("project" = i64, Path, description = "Project id")), request_body = CommentInput,
+    responses((status = 201, body = CommentWire), (status = 401), (status = 403), (status = 404), (status = 422)))]
+pub async fn create_comment(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(project): Path<i64>,
+    payload: Result<Json<CommentInput>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<CommentWire>)> {
+    let Json(input) = payload?;
+    require(&state, &current, project, Role::Member, "commenting").await?;
+    let comment = state
+        .store()
+        .add_comment(project, input.task_id, current.user.id, &input.body)
+        .await?;
+    Ok((StatusCode::CREATED, Json(CommentWire::from(comment))))
+}

@@ -388,6 +388,7 @@ async fn every_role_can_do_what_it_may_and_nothing_more() {
             format!("{p}/tasks"),
             format!("{p}/members"),
             format!("{p}/history"),
+            format!("{p}/comments"),
         ] {
             for ((who, caller), expected) in callers.iter().zip(read) {
                 let (status, body) = api.get(caller, &path).await;
@@ -455,6 +456,37 @@ async fn every_role_can_do_what_it_may_and_nothing_more() {
                 .await;
             assert_eq!(status, expected, "{name}: create a task as {who}: {answer}");
         }
+        let comment_codes = [
+            S::UNAUTHORIZED,
+            S::CREATED,
+            S::CREATED,
+            S::CREATED,
+            S::FORBIDDEN,
+            S::NOT_FOUND,
+            S::CREATED,
+        ];
+        let (_, schedule) = api.get(&owner_caller, &format!("{p}/schedule")).await;
+        let (task, _) = first_leaf(&schedule);
+        for ((who, caller), expected) in callers.iter().zip(comment_codes) {
+            let (status, answer) = api
+                .post(
+                    caller,
+                    &format!("{p}/comments"),
+                    json!({"task_id": task, "body": format!("Note from {who}")}),
+                )
+                .await;
+            assert_eq!(status, expected, "{name}: comment as {who}: {answer}");
+        }
+        let (_, comments) = api
+            .get(&owner_caller, &format!("{p}/comments?task_id={task}"))
+            .await;
+        let authors: Vec<&str> = comments
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|comment| comment["username"].as_str())
+            .collect();
+        assert_eq!(authors, ["owner", "manager", "member", "admin"], "{name}");
         let member_codes = [
             S::UNAUTHORIZED,
             S::NO_CONTENT,
@@ -746,6 +778,7 @@ async fn the_openapi_document_lists_every_endpoint() {
             "/api/v1/projects/{project}/members",
             "/api/v1/projects/{project}/members/{user}",
             "/api/v1/projects/{project}/history",
+            "/api/v1/projects/{project}/comments",
             "/api/v1/projects/import",
             "/api/v1/projects/{project}/export",
         ] {

@@ -19,6 +19,7 @@
 //!   `migrations/postgres`); the same SQL statements run on both.
 
 mod accounts;
+mod comments;
 mod error;
 mod history;
 mod plan_rows;
@@ -26,6 +27,7 @@ mod projects;
 mod store;
 
 pub use accounts::{ApiToken, NewUser, Session, User};
+pub use comments::Comment;
 pub use error::{Result, StoreError};
 pub use history::{FieldChange, HistoryEntry};
 pub use plan_rows::{StoredPlan, TaskChanges};
