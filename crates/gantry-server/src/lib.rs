@@ -172,6 +172,8 @@ impl AppState {
         projects::delete_task, projects::create_link, projects::delete_link,
         projects::list_members, projects::put_member, projects::delete_member, projects::history,
         projects::list_comments, projects::create_comment,
+        projects::list_resources, projects::list_assignments, projects::create_assignment,
+        projects::update_assignment, projects::delete_assignment,
         transfer::import_project, transfer::export_project,
     ),
     tags(
@@ -236,6 +238,18 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(projects::put_member).delete(projects::delete_member),
         )
         .route("/projects/{project}/history", get(projects::history))
+        .route(
+            "/projects/{project}/resources",
+            get(projects::list_resources),
+        )
+        .route(
+            "/projects/{project}/assignments",
+            get(projects::list_assignments).post(projects::create_assignment),
+        )
+        .route(
+            "/projects/{project}/assignments/{assignment}",
+            axum::routing::patch(projects::update_assignment).delete(projects::delete_assignment),
+        )
         .route(
             "/projects/{project}/comments",
             get(projects::list_comments).post(projects::create_comment),

@@ -1216,3 +1216,267 @@ pub async fn create_comment(
         .await?;
     Ok((StatusCode::CREATED, Json(CommentWire::from(comment))))
 }
+
+/// A resource of the project.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResourceWire {
+    /// Row id.
+    pub id: i64,
+    /// Row version.
+    pub version: i64,
+    /// Short key; the same key in several projects is one shared person or team.
+    pub key: String,
+    /// Name.
+    pub name: String,
+    /// work, material or cost.
+    pub kind: String,
+    /// Maximum units (1.0 = one full-time person).
+    pub max_units: f64,
+    /// Cost per hour of work (per unit for material).
+    pub standard_rate: f64,
+}
+
+/// The project's resources.
+#[utoipa::path(get, path = "/api/v1/projects/{project}/resources", tag = "projects",
+    params(("project" = i64, Path, description = "Project id")),
+    responses((status = 200, body = [ResourceWire]), (status = 401), (status = 404)))]
+pub async fn list_resources(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(project): Path<i64>,
+) -> ApiResult<Json<Vec<ResourceWire>>> {
+    role(&state, &current, project).await?;
+    let scheduled = state.scheduled(project).await?;
+    let stored = &scheduled.plan;
+    Ok(Json(
+        stored
+            .plan
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(index, resource)| ResourceWire {
+                id: stored.resource_ids[index],
+                version: stored.resource_versions[index],
+                key: resource.key.clone(),
+                name: resource.name.clone(),
+                kind: resource.kind.code().to_string(),
+                max_units: resource.max_units,
+                standard_rate: resource.standard_rate,
+            })
+            .collect(),
+    ))
+}
+
+/// An assignment: a resource on a task.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssignmentWire {
+    /// Row id.
+    pub id: i64,
+    /// Row version.
+    pub version: i64,
+    /// The task.
+    pub task_id: i64,
+    /// The resource.
+    pub resource_id: i64,
+    /// Units.
+    pub units: f64,
+    /// Work in minutes (units × duration unless stated).
+    pub work_minutes: i64,
+}
+
+fn assignment_wire(scheduled: &Scheduled, index: usize) -> AssignmentWire {
+    let stored = &scheduled.plan;
+    let assignment = &stored.plan.assignments[index];
+    AssignmentWire {
+        id: stored.assignment_ids[index],
+        version: stored.assignment_versions[index],
+        task_id: stored.task_ids[assignment.task.index()],
+        resource_id: stored.resource_ids[assignment.resource.index()],
+        units: assignment.units,
+        work_minutes: stored.plan.assignment_work(index),
+    }
+}
+
+/// The project's assignments.
+#[utoipa::path(get, path = "/api/v1/projects/{project}/assignments", tag = "projects",
+    params(("project" = i64, Path, description = "Project id")),
+    responses((status = 200, body = [AssignmentWire]), (status = 401), (status = 404)))]
+pub async fn list_assignments(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(project): Path<i64>,
+) -> ApiResult<Json<Vec<AssignmentWire>>> {
+    role(&state, &current, project).await?;
+    let scheduled = state.scheduled(project).await?;
+    Ok(Json(
+        (0..scheduled.plan.plan.assignments.len())
+            .map(|index| assignment_wire(&scheduled, index))
+            .collect(),
+    ))
+}
+
+/// `POST /api/v1/projects/{project}/assignments`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentInput {
+    /// The task.
+    pub task_id: i64,
+    /// The resource.
+    pub resource_id: i64,
+    /// Units (default 1.0: full time).
+    pub units: Option<f64>,
+}
+
+/// What an assignment edit answers: the assignment (if it still exists) and its task now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssignmentEdited {
+    /// The assignment as it is now; absent after a removal.
+    pub assignment: Option<AssignmentWire>,
+    /// The task as it is now (an effort-driven task's duration may have changed).
+    pub task: TaskWire,
+    /// The project version after the edit.
+    pub version: i64,
+}
+
+fn assignment_edited(
+    scheduled: &Scheduled,
+    assignment: Option<i64>,
+    task: i64,
+) -> ApiResult<AssignmentEdited> {
+    let assignment = assignment
+        .map(|id| {
+            scheduled
+                .plan
+                .assignment_index(id)
+                .map(|index| assignment_wire(scheduled, index))
+                .ok_or(ApiError::Internal)
+        })
+        .transpose()?;
+    Ok(AssignmentEdited {
+        assignment,
+        task: edited(scheduled, task)?.task,
+        version: scheduled.plan.version,
+    })
+}
+
+/// Puts a resource on a task (manager). On an effort-driven task the work already there is
+/// shared with the newcomer.
+#[utoipa::path(post, path = "/api/v1/projects/{project}/assignments", tag = "projects",
+    params(("project" = i64, Path, description = "Project id")), request_body = AssignmentInput,
+    responses((status = 201, body = AssignmentEdited), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn create_assignment(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(project): Path<i64>,
+    payload: Result<Json<AssignmentInput>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<AssignmentEdited>)> {
+    let Json(input) = payload?;
+    require(
+        &state,
+        &current,
+        project,
+        Role::Manager,
+        "assigning resources",
+    )
+    .await?;
+    let (scheduled, created) = apply(
+        &state,
+        &current,
+        project,
+        Edit::Assign {
+            task: input.task_id,
+            resource: input.resource_id,
+            units: input.units.unwrap_or(1.0),
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(assignment_edited(&scheduled, created, input.task_id)?),
+    ))
+}
+
+/// `PATCH /api/v1/projects/{project}/assignments/{assignment}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentChanges {
+    /// The version the client read.
+    pub version: i64,
+    /// New units.
+    pub units: Option<f64>,
+    /// New work in minutes.
+    pub work_minutes: Option<i64>,
+}
+
+/// Changes an assignment's units or work (manager); the task type says what follows.
+#[utoipa::path(patch, path = "/api/v1/projects/{project}/assignments/{assignment}", tag = "projects",
+    params(("project" = i64, Path, description = "Project id"), ("assignment" = i64, Path, description = "Assignment id")),
+    request_body = AssignmentChanges,
+    responses((status = 200, body = AssignmentEdited), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn update_assignment(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path((project, assignment)): Path<(i64, i64)>,
+    payload: Result<Json<AssignmentChanges>, JsonRejection>,
+) -> ApiResult<Json<AssignmentEdited>> {
+    let Json(input) = payload?;
+    require(
+        &state,
+        &current,
+        project,
+        Role::Manager,
+        "changing assignments",
+    )
+    .await?;
+    let (scheduled, _) = apply(
+        &state,
+        &current,
+        project,
+        Edit::UpdateAssignment {
+            assignment,
+            version: input.version,
+            units: input.units,
+            work_minutes: input.work_minutes,
+        },
+    )
+    .await?;
+    let index = scheduled
+        .plan
+        .assignment_index(assignment)
+        .ok_or(ApiError::Internal)?;
+    let task = scheduled.plan.task_ids[scheduled.plan.plan.assignments[index].task.index()];
+    Ok(Json(assignment_edited(&scheduled, Some(assignment), task)?))
+}
+
+/// Takes a resource off a task (manager); on an effort-driven task the others take over its
+/// work.
+#[utoipa::path(delete, path = "/api/v1/projects/{project}/assignments/{assignment}", tag = "projects",
+    params(("project" = i64, Path, description = "Project id"), ("assignment" = i64, Path, description = "Assignment id"), VersionQuery),
+    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409)))]
+pub async fn delete_assignment(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path((project, assignment)): Path<(i64, i64)>,
+    query: Result<Query<VersionQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<StatusCode> {
+    let Query(query) = query.map_err(|error| ApiError::field("version", error.body_text()))?;
+    require(
+        &state,
+        &current,
+        project,
+        Role::Manager,
+        "changing assignments",
+    )
+    .await?;
+    apply(
+        &state,
+        &current,
+        project,
+        Edit::Unassign {
+            assignment,
+            version: query.version,
+        },
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

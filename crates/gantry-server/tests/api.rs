@@ -779,6 +779,9 @@ async fn the_openapi_document_lists_every_endpoint() {
             "/api/v1/projects/{project}/members/{user}",
             "/api/v1/projects/{project}/history",
             "/api/v1/projects/{project}/comments",
+            "/api/v1/projects/{project}/resources",
+            "/api/v1/projects/{project}/assignments",
+            "/api/v1/projects/{project}/assignments/{assignment}",
             "/api/v1/projects/import",
             "/api/v1/projects/{project}/export",
         ] {
@@ -887,6 +890,136 @@ async fn projects_go_out_and_come_back_as_ms_project_and_plan_files() {
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{name}");
         let (_, after) = api.get(&caller, "/projects").await;
         assert_eq!(before["total"], after["total"], "{name}: nothing stored");
+        server.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_second_person_on_an_effort_driven_task_halves_it() {
+    const PLAN: &str = r#"
+[project]
+name = "Staffing"
+start = 2026-03-02
+
+[resources.dana]
+name = "Dana"
+
+[resources.ops]
+name = "Ops"
+
+[[task]]
+id = "build"
+duration = "10d"
+effort_driven = true
+resources = ["dana"]
+"#;
+    for server in servers("staffing").await {
+        let name = server.name;
+        let owner = add_user(&server.store, "owner", false).await;
+        let plan = gantry_formats::parse_plan("staffing.toml", PLAN)
+            .expect("plan")
+            .plan;
+        let project = server
+            .store
+            .create_project(&plan, owner)
+            .await
+            .expect("project")
+            .project_id;
+        let api = Api::new(&server.base);
+        let caller = api.login("owner", "owner-password").await;
+        let p = format!("/projects/{project}");
+        let (_, resources) = api.get(&caller, &format!("{p}/resources")).await;
+        let id_of = |key: &str| {
+            resources
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["key"] == key)
+                .unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        };
+        let (_, schedule) = api.get(&caller, &format!("{p}/schedule")).await;
+        let (task, _) = first_leaf(&schedule);
+
+        // Ops joins: the 80 hours stay 80 hours, 40 each, in five days.
+        let (status, joined) = api
+            .post(
+                &caller,
+                &format!("{p}/assignments"),
+                json!({"task_id": task, "resource_id": id_of("ops")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{name}: {joined}");
+        assert_eq!(joined["task"]["duration_minutes"], 5 * 480, "{name}");
+        assert_eq!(joined["assignment"]["work_minutes"], 40 * 60, "{name}");
+        assert_eq!(joined["task"]["finish"], "2026-03-06T17:00:00", "{name}");
+
+        // Ops at half time: their 40 hours take ten days.
+        let ops = joined["assignment"]["id"].as_i64().unwrap();
+        let version = joined["assignment"]["version"].as_i64().unwrap();
+        let (status, halved) = api
+            .patch(
+                &caller,
+                &format!("{p}/assignments/{ops}"),
+                json!({"version": version, "units": 0.5}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{name}: {halved}");
+        assert_eq!(halved["task"]["duration_minutes"], 10 * 480, "{name}");
+        // The same edit again, from the old version: a conflict.
+        let (status, _) = api
+            .patch(
+                &caller,
+                &format!("{p}/assignments/{ops}"),
+                json!({"version": version, "units": 0.25}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{name}");
+
+        // Dana leaves: Ops takes over all 80 hours at half time, twenty days.
+        let (_, assignments) = api.get(&caller, &format!("{p}/assignments")).await;
+        let dana = assignments
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["resource_id"] == id_of("dana"))
+            .unwrap()
+            .clone();
+        let (status, _) = api
+            .delete(
+                &caller,
+                &format!("{p}/assignments/{}?version={}", dana["id"], dana["version"]),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{name}");
+        let (_, assignments) = api.get(&caller, &format!("{p}/assignments")).await;
+        assert_eq!(assignments.as_array().unwrap().len(), 1, "{name}");
+        assert_eq!(assignments[0]["work_minutes"], 80 * 60, "{name}");
+        let (_, schedule) = api.get(&caller, &format!("{p}/schedule")).await;
+        assert_eq!(schedule["tasks"][0]["duration_minutes"], 20 * 480, "{name}");
+
+        // Bad assignments: twice the same person, no units.
+        let (status, body) = api
+            .post(
+                &caller,
+                &format!("{p}/assignments"),
+                json!({"task_id": task, "resource_id": id_of("ops")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{name}: {body}");
+        let (status, body) = api
+            .post(
+                &caller,
+                &format!("{p}/assignments"),
+                json!({"task_id": task, "resource_id": id_of("dana"), "units": 0.0}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {body}");
+        assert_eq!(body["error"]["details"]["field"], "units", "{name}");
+        // The stored plan is the plan served.
+        let stored = server.store.plan(project).await.unwrap();
+        assert_eq!(stored.plan.tasks[0].duration.minutes, 20 * 480, "{name}");
         server.finish().await;
     }
 }

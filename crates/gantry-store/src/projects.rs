@@ -128,6 +128,34 @@ pub enum Edit {
         /// The version the client read.
         version: i64,
     },
+    /// Puts a resource on a task; an effort-driven task shares its work with the newcomer (see
+    /// `gantry_core::work`).
+    Assign {
+        /// The task.
+        task: i64,
+        /// The resource.
+        resource: i64,
+        /// Its units (1.0 = full time; a quantity for material).
+        units: f64,
+    },
+    /// Changes an assignment's units or work, the task type saying what follows.
+    UpdateAssignment {
+        /// The assignment.
+        assignment: i64,
+        /// The version the client read.
+        version: i64,
+        /// New units.
+        units: Option<f64>,
+        /// New work in minutes.
+        work_minutes: Option<i64>,
+    },
+    /// Takes a resource off a task; on an effort-driven task the others take over its work.
+    Unassign {
+        /// The assignment.
+        assignment: i64,
+        /// The version the client read.
+        version: i64,
+    },
 }
 
 /// What an edit left: the plan and its schedule at the new project version.
@@ -482,6 +510,7 @@ const NEW_ROW: i64 = 0;
 enum Created {
     Task(usize),
     Link(usize),
+    Assignment(usize),
 }
 
 /// Which existing rows an edit may have changed, so that only those are compared (new and
@@ -665,7 +694,110 @@ fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<(Option<Created>, Touch
                 },
             ))
         }
+        Edit::Assign {
+            task,
+            resource,
+            units,
+        } => {
+            let index = task_index_of(stored, *task)?;
+            let resource_index = stored
+                .resource_index(*resource)
+                .ok_or(StoreError::NotFound {
+                    entity: "resource",
+                    id: *resource,
+                })?;
+            let assignment = stored
+                .plan
+                .assign(
+                    TaskId(index as u32),
+                    gantry_core::model::ResourceId(resource_index as u32),
+                    *units,
+                )
+                .map_err(|error| match error {
+                    gantry_core::work::WorkEditError::AlreadyAssigned { task, resource } => {
+                        StoreError::Duplicate {
+                            what: "assignment",
+                            value: format!("{resource} on {task}"),
+                        }
+                    }
+                    gantry_core::work::WorkEditError::Units { .. } => work_error("units", error),
+                    other => work_error("task_id", other),
+                })?;
+            // The new assignment is the last one (the work module appends).
+            debug_assert_eq!(assignment, stored.plan.assignments.len() - 1);
+            stored.assignment_ids.push(NEW_ROW);
+            stored.assignment_versions.push(1);
+            Ok((
+                Some(Created::Assignment(assignment)),
+                Touched {
+                    tasks: Some(vec![index]),
+                    links: false,
+                },
+            ))
+        }
+        Edit::UpdateAssignment {
+            assignment,
+            version,
+            units,
+            work_minutes,
+        } => {
+            let index = assignment_index_of(stored, *assignment, *version)?;
+            let task = stored.plan.assignments[index].task.index();
+            if let Some(units) = units {
+                stored
+                    .plan
+                    .set_units(index, *units)
+                    .map_err(|error| work_error("units", error))?;
+            }
+            if let Some(minutes) = work_minutes {
+                stored
+                    .plan
+                    .set_assignment_work(index, *minutes)
+                    .map_err(|error| work_error("work_minutes", error))?;
+            }
+            Ok((
+                None,
+                Touched {
+                    tasks: Some(vec![task]),
+                    links: false,
+                },
+            ))
+        }
+        Edit::Unassign {
+            assignment,
+            version,
+        } => {
+            let index = assignment_index_of(stored, *assignment, *version)?;
+            let task = stored.plan.assignments[index].task.index();
+            stored
+                .plan
+                .unassign(index)
+                .map_err(|error| work_error("assignment", error))?;
+            stored.assignment_ids.remove(index);
+            stored.assignment_versions.remove(index);
+            Ok((
+                None,
+                Touched {
+                    tasks: Some(vec![task]),
+                    links: false,
+                },
+            ))
+        }
     }
+}
+
+fn assignment_index_of(stored: &StoredPlan, id: i64, version: i64) -> Result<usize> {
+    let index = stored.assignment_index(id).ok_or(StoreError::NotFound {
+        entity: "assignment",
+        id,
+    })?;
+    check_version("assignment", id, version, stored.assignment_versions[index])?;
+    Ok(index)
+}
+
+/// A refused edit of work, duration or units, named by the field the client sent.
+fn work_error(field: &'static str, error: gantry_core::work::WorkEditError) -> StoreError {
+    StoreError::invalid(Some(field), error.to_string())
 }
 
 fn check_key(key: &str) -> Result<()> {
@@ -1163,6 +1295,7 @@ async fn persist(
     let created = created.map(|created| match created {
         Created::Task(index) => after.task_ids[index],
         Created::Link(index) => after.link_ids[index],
+        Created::Assignment(index) => after.assignment_ids[index],
     });
     Ok((records, created))
 }
