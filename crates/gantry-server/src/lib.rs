@@ -169,7 +169,7 @@ impl AppState {
         auth::login, auth::logout, auth::me, auth::create_token, auth::list_tokens, auth::revoke_token,
         projects::list_projects, projects::create_project, projects::get_project, projects::delete_project,
         projects::get_schedule, projects::list_tasks, projects::create_task, projects::update_task,
-        projects::delete_task, projects::create_link, projects::delete_link,
+        projects::delete_task, projects::move_task, projects::create_link, projects::delete_link,
         projects::list_members, projects::put_member, projects::delete_member, projects::history,
         projects::list_comments, projects::create_comment,
         projects::list_resources, projects::list_assignments, projects::create_assignment,
@@ -226,6 +226,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/projects/{project}/tasks/{task}",
             axum::routing::patch(projects::update_task).delete(projects::delete_task),
+        )
+        .route(
+            "/projects/{project}/tasks/{task}/move",
+            post(projects::move_task),
         )
         .route("/projects/{project}/links", post(projects::create_link))
         .route(

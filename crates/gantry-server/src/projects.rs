@@ -1480,3 +1480,43 @@ pub async fn delete_assignment(
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `POST /api/v1/projects/{project}/tasks/{task}/move`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveInput {
+    /// The version the client read.
+    pub version: i64,
+    /// The new summary task above it; the top level when left out or null.
+    pub parent_id: Option<i64>,
+    /// Its place among the new parent's children (0 first); last when left out.
+    pub position: Option<usize>,
+}
+
+/// Moves a task with its subtasks in the WBS (manager): indent, outdent, reorder.
+#[utoipa::path(post, path = "/api/v1/projects/{project}/tasks/{task}/move", tag = "projects",
+    params(("project" = i64, Path, description = "Project id"), ("task" = i64, Path, description = "Task id")),
+    request_body = MoveInput,
+    responses((status = 200, body = TaskEdited), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn move_task(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path((project, task)): Path<(i64, i64)>,
+    payload: Result<Json<MoveInput>, JsonRejection>,
+) -> ApiResult<Json<TaskEdited>> {
+    let Json(input) = payload?;
+    require(&state, &current, project, Role::Manager, "moving a task").await?;
+    let (scheduled, _) = apply(
+        &state,
+        &current,
+        project,
+        Edit::MoveTask {
+            task,
+            version: input.version,
+            parent: input.parent_id,
+            position: input.position,
+        },
+    )
+    .await?;
+    Ok(Json(edited(&scheduled, task)?))
+}

@@ -773,6 +773,7 @@ async fn the_openapi_document_lists_every_endpoint() {
             "/api/v1/projects/{project}/schedule",
             "/api/v1/projects/{project}/tasks",
             "/api/v1/projects/{project}/tasks/{task}",
+            "/api/v1/projects/{project}/tasks/{task}/move",
             "/api/v1/projects/{project}/links",
             "/api/v1/projects/{project}/links/{link}",
             "/api/v1/projects/{project}/members",

@@ -128,6 +128,19 @@ pub enum Edit {
         /// The version the client read.
         version: i64,
     },
+    /// Moves a task with its subtasks to another place in the WBS: under `parent` (the top
+    /// level when `None`), before its child number `position` (last when `None`). Indenting is
+    /// a move under the previous sibling; outdenting, a move after the parent.
+    MoveTask {
+        /// The task.
+        task: i64,
+        /// The version the client read.
+        version: i64,
+        /// The new summary task above it.
+        parent: Option<i64>,
+        /// Its place among the new parent's children.
+        position: Option<usize>,
+    },
     /// Puts a resource on a task; an effort-driven task shares its work with the newcomer (see
     /// `gantry_core::work`).
     Assign {
@@ -694,6 +707,18 @@ fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<(Option<Created>, Touch
                 },
             ))
         }
+        Edit::MoveTask {
+            task,
+            version,
+            parent,
+            position,
+        } => {
+            let index = task_index_of(stored, *task)?;
+            check_version("task", *task, *version, stored.task_versions[index])?;
+            let parent_index = parent.map(|id| task_index_of(stored, id)).transpose()?;
+            move_task(stored, index, parent_index, *position)?;
+            Ok((None, Touched::everything()))
+        }
         Edit::Assign {
             task,
             resource,
@@ -917,6 +942,115 @@ fn remove_tasks(stored: &mut StoredPlan, range: std::ops::Range<usize>) {
     for assignment in &mut plan.assignments {
         assignment.task = shift(assignment.task);
     }
+}
+
+/// Moves task `index` and its subtree under `parent` (plan indexes, before the move), before
+/// the parent's child number `position` (last when `None`), keeping WBS order and renumbering
+/// every reference.
+fn move_task(
+    stored: &mut StoredPlan,
+    index: usize,
+    parent: Option<usize>,
+    position: Option<usize>,
+) -> Result<()> {
+    let plan = &stored.plan;
+    let end = subtree_end(plan, index);
+    let key = plan.tasks[index].key.clone();
+    if let Some(parent) = parent {
+        if (index..end).contains(&parent) {
+            return Err(StoreError::invalid(
+                Some("parent_id"),
+                format!(
+                    "\"{key}\" cannot move under \"{}\", which is inside it",
+                    plan.tasks[parent].key
+                ),
+            ));
+        }
+        if plan
+            .assignments
+            .iter()
+            .any(|assignment| assignment.task.index() == parent)
+        {
+            return Err(StoreError::invalid(
+                Some("parent_id"),
+                format!(
+                    "\"{}\" has resources assigned: a summary task cannot; remove them first",
+                    plan.tasks[parent].key
+                ),
+            ));
+        }
+    }
+    // The tasks outside the subtree keep their order; the subtree goes before the new parent's
+    // child number `position`, or after the parent's last descendant.
+    let rest: Vec<usize> = (0..plan.tasks.len())
+        .filter(|task| !(index..end).contains(task))
+        .collect();
+    let siblings: Vec<usize> = rest
+        .iter()
+        .copied()
+        .filter(|&task| plan.tasks[task].parent.map(TaskId::index) == parent)
+        .collect();
+    let insert_before = match position.and_then(|position| siblings.get(position)) {
+        Some(&sibling) => sibling,
+        None => match parent {
+            // After the parent's whole subtree (the moved tasks are not in it any more).
+            Some(parent) => rest
+                .iter()
+                .copied()
+                .find(|&task| task > parent && !is_ancestor(plan, parent, task))
+                .unwrap_or(plan.tasks.len()),
+            None => plan.tasks.len(),
+        },
+    };
+    let mut order: Vec<usize> = Vec::with_capacity(plan.tasks.len());
+    for &task in &rest {
+        if task == insert_before {
+            order.extend(index..end);
+        }
+        order.push(task);
+    }
+    if order.len() < plan.tasks.len() {
+        order.extend(index..end);
+    }
+    let mut new_index = vec![0u32; order.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new as u32;
+    }
+    let renumber = |id: TaskId| TaskId(new_index[id.index()]);
+    let mut tasks: Vec<Task> = order
+        .iter()
+        .map(|&old| stored.plan.tasks[old].clone())
+        .collect();
+    for task in &mut tasks {
+        task.parent = task.parent.map(renumber);
+    }
+    tasks[new_index[index] as usize].parent = parent.map(|parent| TaskId(new_index[parent]));
+    stored.task_ids = order.iter().map(|&old| stored.task_ids[old]).collect();
+    stored.task_versions = order.iter().map(|&old| stored.task_versions[old]).collect();
+    stored.plan.tasks = tasks;
+    for link in &mut stored.plan.links {
+        link.predecessor = renumber(link.predecessor);
+        link.successor = renumber(link.successor);
+    }
+    for assignment in &mut stored.plan.assignments {
+        assignment.task = renumber(assignment.task);
+    }
+    // A link between a task and a summary task above it means nothing in MS Project's terms.
+    let plan = &stored.plan;
+    if let Some(link) = plan.links.iter().find(|link| {
+        is_ancestor(plan, link.predecessor.index(), link.successor.index())
+            || is_ancestor(plan, link.successor.index(), link.predecessor.index())
+    }) {
+        return Err(StoreError::invalid(
+            Some("parent_id"),
+            format!(
+                "\"{}\" and \"{}\" are linked: after this move one would be the summary task of the other",
+                plan.tasks[link.predecessor.index()].key,
+                plan.tasks[link.successor.index()].key
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Keeps the items whose flag in `keep` (index for index) is set.

@@ -645,3 +645,117 @@ async fn concurrent_edits_serialize_and_lose_nothing() {
         backend.drop_schema().await;
     }
 }
+
+#[tokio::test]
+async fn tasks_move_with_their_subtrees_in_the_wbs() {
+    for backend in backends("moves").await {
+        let store = &backend.store;
+        let name = backend.name;
+        let owner = user(store, "olivia", false).await;
+        const PLAN: &str = "[project]\nname = \"Moves\"\nstart = 2026-03-02\n\n\
+            [[task]]\nid = \"phase\"\n\n\
+            [[task]]\nid = \"survey\"\nparent = \"phase\"\nduration = \"2d\"\n\n\
+            [[task]]\nid = \"design\"\nparent = \"phase\"\nduration = \"3d\"\nafter = [\"survey\"]\n\n\
+            [[task]]\nid = \"loose\"\nafter = [\"survey\"]\n";
+        let plan = gantry_formats::parse_plan("moves.toml", PLAN).unwrap().plan;
+        let stored = store.create_project(&plan, owner).await.unwrap();
+        let project = stored.project_id;
+        let (leaf_id, leaf_version) = task_id(&stored, "loose");
+        let summary_id = task_id(&stored, "phase").0;
+        let keys = |stored: &gantry_store::StoredPlan| -> Vec<String> {
+            stored
+                .plan
+                .tasks
+                .iter()
+                .map(|task| task.key.clone())
+                .collect()
+        };
+
+        // Indent "loose" under the phase, as its first child.
+        let outcome = store
+            .edit(
+                project,
+                Some(owner),
+                Edit::MoveTask {
+                    task: leaf_id,
+                    version: leaf_version,
+                    parent: Some(summary_id),
+                    position: Some(0),
+                },
+            )
+            .await
+            .expect("indent");
+        let moved = store.plan(project).await.unwrap();
+        assert_eq!(moved.plan, outcome.plan.plan, "{name}");
+        assert_eq!(
+            keys(&moved),
+            ["phase", "loose", "survey", "design"],
+            "{name}"
+        );
+        let at = moved.task_index(leaf_id).unwrap();
+        let summary_at = moved.task_index(summary_id).unwrap();
+        assert_eq!(
+            moved.plan.tasks[at].parent.map(|p| p.index()),
+            Some(summary_at),
+            "{name}"
+        );
+        assert!(moved.plan.validate_structure().is_ok(), "{name}");
+
+        // A summary cannot move under its own subtask.
+        let refused = store
+            .edit(
+                project,
+                Some(owner),
+                Edit::MoveTask {
+                    task: summary_id,
+                    version: moved.task_versions[summary_at],
+                    parent: Some(leaf_id),
+                    position: None,
+                },
+            )
+            .await;
+        assert!(
+            matches!(
+                refused,
+                Err(StoreError::Invalid {
+                    field: Some("parent_id"),
+                    ..
+                })
+            ),
+            "{name}: {refused:?}"
+        );
+        assert_eq!(store.plan(project).await.unwrap(), moved, "{name}");
+
+        // Outdent it back to the top level, last.
+        store
+            .edit(
+                project,
+                Some(owner),
+                Edit::MoveTask {
+                    task: leaf_id,
+                    version: moved.task_versions[at],
+                    parent: None,
+                    position: None,
+                },
+            )
+            .await
+            .expect("outdent");
+        let back = store.plan(project).await.unwrap();
+        assert_eq!(
+            keys(&back),
+            ["phase", "survey", "design", "loose"],
+            "{name}"
+        );
+        assert_eq!(back.plan.tasks[3].parent, None, "{name}");
+        // Its link moved with it.
+        assert_eq!(back.plan.links.len(), 2, "{name}");
+        assert!(
+            back.plan
+                .links
+                .iter()
+                .any(|link| link.successor.index() == 3),
+            "{name}"
+        );
+        backend.drop_schema().await;
+    }
+}
