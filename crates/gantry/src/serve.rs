@@ -66,6 +66,18 @@ pub struct ServeArgs {
     /// Load the example portfolio (three IT projects) when the database has no projects yet.
     #[arg(long)]
     demo: bool,
+    /// Log lines as text for people, or as one JSON object per line for log collectors.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, env = "GANTRY_LOG_FORMAT")]
+    log_format: LogFormat,
+}
+
+/// How `gantry serve` writes its log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// `gantry user`.
@@ -216,13 +228,18 @@ async fn shutdown_signal() {
 
 /// Runs `gantry serve`.
 pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    tracing_subscriber::fmt()
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("GANTRY_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GANTRY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    match args.log_format {
+        LogFormat::Text => tracing_subscriber::fmt()
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .with_env_filter(filter)
+            .init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init(),
+    }
     runtime()?.block_on(async {
         let store = args.store.open().await?;
         let admin = first_admin(&store).await?;

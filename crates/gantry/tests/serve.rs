@@ -32,7 +32,15 @@ fn http(address: &str, request: &str) -> (u16, String) {
 fn serve_demo_answers_and_stops_on_sigterm() {
     let folder = tempfile::tempdir().expect("temp dir");
     let mut server = Command::new(env!("CARGO_BIN_EXE_gantry"))
-        .args(["serve", "--demo", "--bind", "127.0.0.1:0", "--data-dir"])
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--data-dir",
+        ])
         .arg(folder.path())
         .env("GANTRY_ADMIN_PASSWORD", "correct horse")
         .stdout(Stdio::piped())
@@ -41,14 +49,26 @@ fn serve_demo_answers_and_stops_on_sigterm() {
         .expect("gantry serve starts");
     let mut lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
     let mut address = None;
+    let mut log_lines = Vec::new();
     for line in lines.by_ref() {
         let line = line.expect("a line");
         if let Some(rest) = line.strip_prefix("Gantry is listening on http://") {
             address = rest.split('/').next().map(str::to_string);
             break;
         }
+        log_lines.push(line);
     }
     let address = address.expect("the server says where it listens");
+    // With --log-format json every log line is a JSON object (loading the demo logs one).
+    assert!(!log_lines.is_empty(), "no log line before listening");
+    for line in &log_lines {
+        if line.starts_with("Created the administrator") {
+            continue;
+        }
+        let entry: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|error| panic!("not a JSON log line: {line}: {error}"));
+        assert!(entry["level"].is_string(), "{line}");
+    }
 
     let body = r#"{"username":"admin","password":"correct horse"}"#;
     let (status, answer) = http(
