@@ -434,26 +434,22 @@ pub(crate) fn task_columns(stored: &StoredPlan, index: usize, positions: &[i64])
     ]
 }
 
+/// A reference to a task: its row id, shown by its key.
+fn task_reference(stored: &StoredPlan, task: TaskId) -> Value {
+    Value::Reference(
+        Some(stored.task_ids[task.index()]),
+        stored.plan.tasks[task.index()].key.clone(),
+    )
+}
+
 /// The columns of link `index` of `stored`.
 pub(crate) fn link_columns(stored: &StoredPlan, index: usize) -> Columns {
     let plan = &stored.plan;
     let link = &plan.links[index];
     let (lag_kind, lag_value) = lag_columns(link.lag);
     vec![
-        (
-            "predecessor_id",
-            Value::Reference(
-                Some(stored.task_ids[link.predecessor.index()]),
-                plan.tasks[link.predecessor.index()].key.clone(),
-            ),
-        ),
-        (
-            "successor_id",
-            Value::Reference(
-                Some(stored.task_ids[link.successor.index()]),
-                plan.tasks[link.successor.index()].key.clone(),
-            ),
-        ),
+        ("predecessor_id", task_reference(stored, link.predecessor)),
+        ("successor_id", task_reference(stored, link.successor)),
         ("link_type", Value::Text(link.kind.code().to_string())),
         ("lag_kind", Value::Text(lag_kind.to_string())),
         ("lag_value", Value::Float(lag_value)),
@@ -465,13 +461,7 @@ pub(crate) fn assignment_columns(stored: &StoredPlan, index: usize) -> Columns {
     let plan = &stored.plan;
     let assignment = &plan.assignments[index];
     vec![
-        (
-            "task_id",
-            Value::Reference(
-                Some(stored.task_ids[assignment.task.index()]),
-                plan.tasks[assignment.task.index()].key.clone(),
-            ),
-        ),
+        ("task_id", task_reference(stored, assignment.task)),
         (
             "resource_id",
             Value::Reference(

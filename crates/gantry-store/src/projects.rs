@@ -1284,34 +1284,9 @@ async fn persist(
     let mut records = Vec::new();
 
     // Deleted rows: assignments and links first, then tasks, children before parents.
-    let kept = |ids: &[i64]| -> std::collections::HashSet<i64> { ids.iter().copied().collect() };
-    let kept_assignments = kept(&after.assignment_ids);
-    for (index, &id) in before.assignment_ids.iter().enumerate() {
-        if !kept_assignments.contains(&id) {
-            delete_row(connection, "assignments", id).await?;
-            records.push(Record {
-                entity: "assignment",
-                entity_id: id,
-                action: "delete",
-                label: assignment_label(before, index),
-                changes: field_changes(Some(&assignment_columns(before, index)), None),
-            });
-        }
-    }
-    let kept_links = kept(&after.link_ids);
-    for (index, &id) in before.link_ids.iter().enumerate() {
-        if !kept_links.contains(&id) {
-            delete_row(connection, "links", id).await?;
-            records.push(Record {
-                entity: "link",
-                entity_id: id,
-                action: "delete",
-                label: link_label(before, index),
-                changes: field_changes(Some(&link_columns(before, index)), None),
-            });
-        }
-    }
-    let kept_tasks = kept(&after.task_ids);
+    delete_rows(connection, &ASSIGNMENTS, before, after, &mut records).await?;
+    delete_rows(connection, &LINKS, before, after, &mut records).await?;
+    let kept_tasks: std::collections::HashSet<i64> = after.task_ids.iter().copied().collect();
     let before_positions = sibling_positions(&before.plan);
     for (index, &id) in before.task_ids.iter().enumerate().rev() {
         if !kept_tasks.contains(&id) {
@@ -1464,6 +1439,30 @@ const ASSIGNMENTS: RowKind = RowKind {
     columns: assignment_columns,
     label: assignment_label,
 };
+
+/// Deletes the rows of one kind that `before` has and `after` no longer has.
+async fn delete_rows(
+    connection: &mut AnyConnection,
+    kind: &RowKind,
+    before: &StoredPlan,
+    after: &StoredPlan,
+    records: &mut Vec<Record>,
+) -> Result<()> {
+    let kept: std::collections::HashSet<i64> = (kind.ids)(after).iter().copied().collect();
+    for (index, &id) in (kind.ids)(before).iter().enumerate() {
+        if !kept.contains(&id) {
+            delete_row(connection, kind.table, id).await?;
+            records.push(Record {
+                entity: kind.entity,
+                entity_id: id,
+                action: "delete",
+                label: (kind.label)(before, index),
+                changes: field_changes(Some(&(kind.columns)(before, index)), None),
+            });
+        }
+    }
+    Ok(())
+}
 
 /// Inserts the new rows of one kind (filling their ids into `after`) and, when
 /// `compare_existing`, updates the existing ones whose columns changed, each checked against
