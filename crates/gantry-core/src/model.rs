@@ -5,6 +5,8 @@
 //! Tasks are stored in WBS order (a parent before its children, siblings in outline order), which
 //! [`Plan::validate_structure`] checks.
 
+use std::fmt;
+
 use jiff::civil::{Date, DateTime};
 
 /// Index of a task in [`Plan::tasks`].
@@ -719,6 +721,55 @@ impl Shift {
             i64::from(self.end) - i64::from(self.start)
         }
     }
+
+    /// Parses a shift "08:00-12:00". An end at or before the start crosses midnight
+    /// ("22:00-06:00"); "24:00" (or "00:00" as an end) is midnight at the end of the day, so
+    /// "00:00-24:00" is a full day. The error says what to write instead.
+    pub fn parse(text: &str) -> Result<Shift, String> {
+        let expected = || {
+            format!(
+                "bad working hours \"{text}\": write \"HH:MM-HH:MM\", e.g. \"08:00-12:00\" or \"22:00-06:00\" for a night shift"
+            )
+        };
+        let (start, end) = text.split_once('-').ok_or_else(expected)?;
+        let start_minutes = parse_clock(start.trim()).ok_or_else(expected)?;
+        let end_minutes = parse_clock(end.trim()).ok_or_else(expected)?;
+        if start_minutes == 1440 {
+            return Err(format!(
+                "bad working hours \"{text}\": a shift cannot start at 24:00; start it at 00:00"
+            ));
+        }
+        let end_minutes = if end_minutes == 0 { 1440 } else { end_minutes };
+        Ok(Shift::new(start_minutes, end_minutes))
+    }
+}
+
+/// Written as [`Shift::parse`] reads it: "08:00-12:00", "22:00-06:00", "00:00-24:00".
+impl fmt::Display for Shift {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            formatter,
+            "{:02}:{:02}-{:02}:{:02}",
+            self.start / 60,
+            self.start % 60,
+            self.end / 60,
+            self.end % 60
+        )
+    }
+}
+
+/// Parses "HH:MM" as minutes after midnight, `0..=1440` ("24:00" is the end of the day).
+fn parse_clock(text: &str) -> Option<u16> {
+    let (hours, minutes) = text.split_once(':')?;
+    let digits = |part: &str, lengths: &[usize]| {
+        lengths.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !digits(hours, &[1, 2]) || !digits(minutes, &[2]) {
+        return None;
+    }
+    let hours: u16 = hours.parse().ok()?;
+    let minutes: u16 = minutes.parse().ok()?;
+    (minutes < 60 && (hours < 24 || (hours == 24 && minutes == 0))).then_some(hours * 60 + minutes)
 }
 
 /// Days from `from` to `to` (inclusive) that follow other hours than the week: with no shifts,

@@ -9,6 +9,7 @@
 mod auth;
 mod error;
 mod projects;
+mod setup;
 mod transfer;
 
 use std::collections::HashMap;
@@ -172,7 +173,12 @@ impl AppState {
         projects::delete_task, projects::move_task, projects::create_link, projects::delete_link,
         projects::list_members, projects::put_member, projects::delete_member, projects::history,
         projects::list_comments, projects::create_comment,
-        projects::list_resources, projects::list_assignments, projects::create_assignment,
+        setup::update_project, setup::list_calendars, setup::create_calendar, setup::update_calendar,
+        setup::delete_calendar, setup::create_exception, setup::update_exception,
+        setup::delete_exception, setup::list_resources, setup::create_resource,
+        setup::update_resource, setup::delete_resource, setup::preview_leveling,
+        setup::apply_leveling,
+        projects::list_assignments, projects::create_assignment,
         projects::update_assignment, projects::delete_assignment,
         transfer::import_project, transfer::export_project,
     ),
@@ -214,7 +220,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/projects/{project}",
-            get(projects::get_project).delete(projects::delete_project),
+            get(projects::get_project)
+                .patch(setup::update_project)
+                .delete(projects::delete_project),
         )
         .route("/projects/import", post(transfer::import_project))
         .route("/projects/{project}/export", get(transfer::export_project))
@@ -244,7 +252,31 @@ pub fn router(state: AppState) -> Router {
         .route("/projects/{project}/history", get(projects::history))
         .route(
             "/projects/{project}/resources",
-            get(projects::list_resources),
+            get(setup::list_resources).post(setup::create_resource),
+        )
+        .route(
+            "/projects/{project}/resources/{resource}",
+            axum::routing::patch(setup::update_resource).delete(setup::delete_resource),
+        )
+        .route(
+            "/projects/{project}/calendars",
+            get(setup::list_calendars).post(setup::create_calendar),
+        )
+        .route(
+            "/projects/{project}/calendars/{calendar}",
+            axum::routing::patch(setup::update_calendar).delete(setup::delete_calendar),
+        )
+        .route(
+            "/projects/{project}/calendars/{calendar}/exceptions",
+            post(setup::create_exception),
+        )
+        .route(
+            "/projects/{project}/calendars/{calendar}/exceptions/{exception}",
+            axum::routing::put(setup::update_exception).delete(setup::delete_exception),
+        )
+        .route(
+            "/projects/{project}/leveling",
+            get(setup::preview_leveling).post(setup::apply_leveling),
         )
         .route(
             "/projects/{project}/assignments",

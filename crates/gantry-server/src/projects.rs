@@ -41,7 +41,7 @@ pub(crate) async fn role(state: &AppState, current: &CurrentUser, project: i64) 
     }
 }
 
-async fn require(
+pub(crate) async fn require(
     state: &AppState,
     current: &CurrentUser,
     project: i64,
@@ -338,7 +338,7 @@ pub struct ScheduleWire {
     pub warnings: Vec<String>,
 }
 
-fn time(instant: Instant) -> String {
+pub(crate) fn time(instant: Instant) -> String {
     instant.to_civil().to_string()
 }
 
@@ -501,7 +501,7 @@ pub async fn list_tasks(
 }
 
 /// Distinguishes a field left out (`None`) from a field sent as `null` (`Some(None)`).
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+pub(crate) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
@@ -662,13 +662,27 @@ impl TaskInput {
 }
 
 /// A date ("2026-03-02", the start of the day, or its end for a finish) or a date-time.
-fn parse_datetime(field: &str, text: &str, end_of_day: bool) -> ApiResult<DateTime> {
-    if let Ok(datetime) = text.parse::<DateTime>() {
-        return Ok(datetime);
+pub(crate) fn parse_datetime(field: &str, text: &str, end_of_day: bool) -> ApiResult<DateTime> {
+    // A date alone first: jiff would also read it as a date-time at midnight, which is wrong
+    // for a finish (a deadline "2026-03-06" means the end of that day: midnight after it, as in
+    // plan files).
+    if let Ok(date) = text.parse::<jiff::civil::Date>()
+        && !text.contains(['T', 't', ' '])
+    {
+        let day = if end_of_day {
+            date.tomorrow().map_err(|_| {
+                ApiError::field(
+                    field,
+                    format!("{date} is at the end of the supported range"),
+                )
+            })?
+        } else {
+            date
+        };
+        return Ok(day.at(0, 0, 0, 0));
     }
-    match text.parse::<jiff::civil::Date>() {
-        Ok(date) if end_of_day => Ok(date.at(23, 59, 0, 0)),
-        Ok(date) => Ok(date.at(0, 0, 0, 0)),
+    match text.parse::<DateTime>() {
+        Ok(datetime) => Ok(datetime),
         Err(_) => Err(ApiError::field(
             field,
             format!(
@@ -720,7 +734,7 @@ fn edited(scheduled: &Scheduled, task_id: i64) -> ApiResult<TaskEdited> {
     })
 }
 
-async fn apply(
+pub(crate) async fn apply(
     state: &AppState,
     current: &CurrentUser,
     project: i64,
@@ -1215,56 +1229,6 @@ pub async fn create_comment(
         .add_comment(project, input.task_id, current.user.id, &input.body)
         .await?;
     Ok((StatusCode::CREATED, Json(CommentWire::from(comment))))
-}
-
-/// A resource of the project.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ResourceWire {
-    /// Row id.
-    pub id: i64,
-    /// Row version.
-    pub version: i64,
-    /// Short key; the same key in several projects is one shared person or team.
-    pub key: String,
-    /// Name.
-    pub name: String,
-    /// work, material or cost.
-    pub kind: String,
-    /// Maximum units (1.0 = one full-time person).
-    pub max_units: f64,
-    /// Cost per hour of work (per unit for material).
-    pub standard_rate: f64,
-}
-
-/// The project's resources.
-#[utoipa::path(get, path = "/api/v1/projects/{project}/resources", tag = "projects",
-    params(("project" = i64, Path, description = "Project id")),
-    responses((status = 200, body = [ResourceWire]), (status = 401), (status = 404)))]
-pub async fn list_resources(
-    State(state): State<AppState>,
-    current: CurrentUser,
-    Path(project): Path<i64>,
-) -> ApiResult<Json<Vec<ResourceWire>>> {
-    role(&state, &current, project).await?;
-    let scheduled = state.scheduled(project).await?;
-    let stored = &scheduled.plan;
-    Ok(Json(
-        stored
-            .plan
-            .resources
-            .iter()
-            .enumerate()
-            .map(|(index, resource)| ResourceWire {
-                id: stored.resource_ids[index],
-                version: stored.resource_versions[index],
-                key: resource.key.clone(),
-                name: resource.name.clone(),
-                kind: resource.kind.code().to_string(),
-                max_units: resource.max_units,
-                standard_rate: resource.standard_rate,
-            })
-            .collect(),
-    ))
 }
 
 /// An assignment: a resource on a task.

@@ -783,6 +783,12 @@ async fn the_openapi_document_lists_every_endpoint() {
             "/api/v1/projects/{project}/resources",
             "/api/v1/projects/{project}/assignments",
             "/api/v1/projects/{project}/assignments/{assignment}",
+            "/api/v1/projects/{project}/resources/{resource}",
+            "/api/v1/projects/{project}/calendars",
+            "/api/v1/projects/{project}/calendars/{calendar}",
+            "/api/v1/projects/{project}/calendars/{calendar}/exceptions",
+            "/api/v1/projects/{project}/calendars/{calendar}/exceptions/{exception}",
+            "/api/v1/projects/{project}/leveling",
             "/api/v1/projects/import",
             "/api/v1/projects/{project}/export",
         ] {
@@ -1021,6 +1027,315 @@ resources = ["dana"]
         // The stored plan is the plan served.
         let stored = server.store.plan(project).await.unwrap();
         assert_eq!(stored.plan.tasks[0].duration.minutes, 20 * 480, "{name}");
+        server.finish().await;
+    }
+}
+
+/// Calendars with their holidays, the project's own fields, resources and leveling over HTTP,
+/// each with the roles that may and may not, stale versions and bad fields.
+#[tokio::test]
+async fn calendars_resources_and_leveling_over_http() {
+    const PLAN: &str = r#"
+[project]
+name = "Cut-over"
+start = 2026-03-02
+
+[resources.dana]
+name = "Dana"
+
+[[task]]
+id = "export"
+name = "Export the data"
+duration = "3d"
+resources = ["dana"]
+
+[[task]]
+id = "scripts"
+name = "Write the scripts"
+duration = "2d"
+resources = ["dana"]
+
+[[task]]
+id = "load"
+name = "Load the data"
+duration = "1d"
+after = ["export", "scripts"]
+"#;
+    use StatusCode as S;
+    for server in servers("setup").await {
+        let name = server.name;
+        let store = &server.store;
+        let owner = add_user(store, "owner", false).await;
+        let member = add_user(store, "member", false).await;
+        let viewer = add_user(store, "viewer", false).await;
+        let plan = gantry_formats::parse_plan("cutover.toml", PLAN)
+            .expect("plan")
+            .plan;
+        let project = store
+            .create_project(&plan, owner)
+            .await
+            .expect("project")
+            .project_id;
+        store
+            .set_member(project, member, Role::Member, Some(owner))
+            .await
+            .unwrap();
+        store
+            .set_member(project, viewer, Role::Viewer, Some(owner))
+            .await
+            .unwrap();
+        let api = Api::new(&server.base);
+        let manager = api.login("owner", "owner-password").await;
+        let member = api.login("member", "member-password").await;
+        let viewer = api.login("viewer", "viewer-password").await;
+        let p = format!("/projects/{project}");
+        let finish = |schedule: &Value| schedule["project_finish"].as_str().unwrap().to_string();
+        let (_, schedule) = api.get(&manager, &format!("{p}/schedule")).await;
+        // Dana does export and scripts in parallel: both end Wednesday; load is Thursday.
+        assert_eq!(finish(&schedule), "2026-03-05T17:00:00", "{name}");
+
+        // Everyone in the project reads the calendars; only a manager changes them.
+        let (status, calendars) = api.get(&viewer, &format!("{p}/calendars")).await;
+        assert_eq!(status, S::OK, "{name}: {calendars}");
+        let standard = &calendars[0];
+        assert_eq!(standard["is_project_calendar"], true, "{name}");
+        assert_eq!(
+            standard["week"]["monday"],
+            json!(["08:00-12:00", "13:00-17:00"]),
+            "{name}"
+        );
+        let calendar = standard["id"].as_i64().unwrap();
+        let version = standard["version"].as_i64().unwrap();
+        let holiday = json!({"version": version, "name": "Company day", "from": "2026-03-04"});
+        for (who, caller) in [("member", &member), ("viewer", &viewer)] {
+            let (status, body) = api
+                .post(
+                    caller,
+                    &format!("{p}/calendars/{calendar}/exceptions"),
+                    holiday.clone(),
+                )
+                .await;
+            assert_eq!(status, S::FORBIDDEN, "{name}: holiday as {who}: {body}");
+        }
+        let (status, with_holiday) = api
+            .post(
+                &manager,
+                &format!("{p}/calendars/{calendar}/exceptions"),
+                holiday.clone(),
+            )
+            .await;
+        assert_eq!(status, S::CREATED, "{name}: {with_holiday}");
+        assert_eq!(with_holiday["version"], version + 1, "{name}");
+        let exception = with_holiday["exceptions"][0]["id"].as_i64().unwrap();
+        assert_eq!(with_holiday["exceptions"][0]["hours"], json!([]), "{name}");
+        let (_, schedule) = api.get(&viewer, &format!("{p}/schedule")).await;
+        assert_eq!(
+            finish(&schedule),
+            "2026-03-06T17:00:00",
+            "{name}: a day later"
+        );
+        let (status, body) = api
+            .post(
+                &manager,
+                &format!("{p}/calendars/{calendar}/exceptions"),
+                holiday,
+            )
+            .await;
+        assert_eq!(status, S::CONFLICT, "{name}: stale calendar: {body}");
+        let (status, body) = api
+            .post(
+                &manager,
+                &format!("{p}/calendars/{calendar}/exceptions"),
+                json!({"version": version + 1, "name": "Late", "from": "2026-03-09", "hours": ["25:00-26:00"]}),
+            )
+            .await;
+        assert_eq!(status, S::UNPROCESSABLE_ENTITY, "{name}: {body}");
+        assert_eq!(body["error"]["details"]["field"], "hours", "{name}");
+        let (status, _) = api
+            .delete(
+                &manager,
+                &format!(
+                    "{p}/calendars/{calendar}/exceptions/{exception}?version={}",
+                    version + 1
+                ),
+            )
+            .await;
+        assert_eq!(status, S::NO_CONTENT, "{name}");
+        let (_, schedule) = api.get(&viewer, &format!("{p}/schedule")).await;
+        assert_eq!(finish(&schedule), "2026-03-05T17:00:00", "{name}: back");
+
+        // A weekend calendar built on the standard one; a bad day name is named.
+        let (status, body) = api
+            .post(
+                &manager,
+                &format!("{p}/calendars"),
+                json!({"name": "Weekend", "base_id": calendar, "week": {"samstag": ["08:00-16:00"]}}),
+            )
+            .await;
+        assert_eq!(status, S::UNPROCESSABLE_ENTITY, "{name}: {body}");
+        assert_eq!(body["error"]["details"]["field"], "week.samstag", "{name}");
+        let (status, weekend) = api
+            .post(
+                &manager,
+                &format!("{p}/calendars"),
+                json!({"name": "Weekend", "base_id": calendar, "week": {"saturday": ["08:00-16:00"]}}),
+            )
+            .await;
+        assert_eq!(status, S::CREATED, "{name}: {weekend}");
+        assert_eq!(
+            weekend["week"]["saturday"],
+            json!(["08:00-16:00"]),
+            "{name}"
+        );
+        assert_eq!(weekend["week"]["monday"], Value::Null, "{name}: inherited");
+        let weekend_id = weekend["id"].as_i64().unwrap();
+
+        // The project's own fields: a stale version is refused; the calendar is switched.
+        let (_, detail) = api.get(&manager, &p).await;
+        let project_version = detail["version"].as_i64().unwrap();
+        let (status, body) = api
+            .patch(
+                &manager,
+                &p,
+                json!({"version": project_version - 1, "name": "Stale"}),
+            )
+            .await;
+        assert_eq!(status, S::CONFLICT, "{name}: {body}");
+        let (status, body) = api
+            .patch(
+                &member,
+                &p,
+                json!({"version": project_version, "name": "Mine"}),
+            )
+            .await;
+        assert_eq!(status, S::FORBIDDEN, "{name}: {body}");
+        let (status, detail) = api
+            .patch(
+                &manager,
+                &p,
+                json!({"version": project_version, "calendar_id": weekend_id, "status_date": "2026-03-02"}),
+            )
+            .await;
+        assert_eq!(status, S::OK, "{name}: {detail}");
+        assert_eq!(
+            detail["status_date"], "2026-03-03T00:00:00",
+            "{name}: the end of the day"
+        );
+        let (status, body) = api
+            .delete(&manager, &format!("{p}/calendars/{weekend_id}?version=1"))
+            .await;
+        assert_eq!(status, S::UNPROCESSABLE_ENTITY, "{name}: in use: {body}");
+
+        // Resources: a second person, a bad kind, a duplicate key, a change, a delete.
+        let (status, body) = api
+            .post(
+                &manager,
+                &format!("{p}/resources"),
+                json!({"key": "ops", "name": "Ops", "kind": "robot"}),
+            )
+            .await;
+        assert_eq!(status, S::UNPROCESSABLE_ENTITY, "{name}: {body}");
+        assert_eq!(body["error"]["details"]["field"], "kind", "{name}");
+        let (status, body) = api
+            .post(
+                &viewer,
+                &format!("{p}/resources"),
+                json!({"key": "ops", "name": "Ops"}),
+            )
+            .await;
+        assert_eq!(status, S::FORBIDDEN, "{name}: {body}");
+        let (status, ops) = api
+            .post(
+                &manager,
+                &format!("{p}/resources"),
+                json!({"key": "ops", "name": "Ops team", "max_units": 2.0, "standard_rate": 80.0,
+                       "availability": [{"from": "2026-04-01", "to": null, "units": 1.0}]}),
+            )
+            .await;
+        assert_eq!(status, S::CREATED, "{name}: {ops}");
+        assert_eq!(
+            ops["availability"][0]["from"], "2026-04-01T00:00:00",
+            "{name}"
+        );
+        let (status, body) = api
+            .post(
+                &manager,
+                &format!("{p}/resources"),
+                json!({"key": "ops", "name": "Again"}),
+            )
+            .await;
+        assert_eq!(status, S::CONFLICT, "{name}: {body}");
+        let ops_id = ops["id"].as_i64().unwrap();
+        let (status, changed) = api
+            .patch(
+                &manager,
+                &format!("{p}/resources/{ops_id}"),
+                json!({"version": 1, "email": "ops@example.com", "calendar_id": weekend_id}),
+            )
+            .await;
+        assert_eq!(status, S::OK, "{name}: {changed}");
+        assert_eq!(changed["version"], 2, "{name}");
+        assert_eq!(changed["calendar_id"], weekend_id, "{name}");
+        let (status, _) = api
+            .delete(&manager, &format!("{p}/resources/{ops_id}?version=1"))
+            .await;
+        assert_eq!(status, S::CONFLICT, "{name}: stale delete");
+        let (status, _) = api
+            .delete(&manager, &format!("{p}/resources/{ops_id}?version=2"))
+            .await;
+        assert_eq!(status, S::NO_CONTENT, "{name}");
+
+        // Leveling: anyone may preview it, a manager applies it from the version previewed.
+        let (_, detail) = api.get(&manager, &p).await;
+        let project_version = detail["version"].as_i64().unwrap();
+        let (status, preview) = api.get(&viewer, &format!("{p}/leveling")).await;
+        assert_eq!(status, S::OK, "{name}: {preview}");
+        assert_eq!(preview["applied"], false, "{name}");
+        assert_eq!(preview["version"], project_version, "{name}");
+        let delays = preview["delays"].as_array().unwrap();
+        assert_eq!(
+            delays.len(),
+            2,
+            "{name}: one of dana's tasks waits, and load: {preview}"
+        );
+        assert!(
+            preview["finish_after"].as_str() > preview["finish_before"].as_str(),
+            "{name}: {preview}"
+        );
+        let (status, body) = api
+            .post(
+                &member,
+                &format!("{p}/leveling"),
+                json!({"version": project_version}),
+            )
+            .await;
+        assert_eq!(status, S::FORBIDDEN, "{name}: {body}");
+        let (status, body) = api
+            .post(
+                &manager,
+                &format!("{p}/leveling"),
+                json!({"version": project_version - 1}),
+            )
+            .await;
+        assert_eq!(status, S::CONFLICT, "{name}: {body}");
+        let (status, applied) = api
+            .post(
+                &manager,
+                &format!("{p}/leveling"),
+                json!({"version": project_version}),
+            )
+            .await;
+        assert_eq!(status, S::OK, "{name}: {applied}");
+        assert_eq!(applied["applied"], true, "{name}");
+        assert_eq!(applied["delays"], preview["delays"], "{name}: as previewed");
+        let (_, schedule) = api.get(&viewer, &format!("{p}/schedule")).await;
+        assert_eq!(schedule["version"], applied["version"], "{name}");
+        assert_eq!(
+            schedule["project_finish"], applied["finish_after"],
+            "{name}"
+        );
+        let (_, again) = api.get(&viewer, &format!("{p}/leveling")).await;
+        assert_eq!(again["delays"], json!([]), "{name}: nothing left to level");
         server.finish().await;
     }
 }

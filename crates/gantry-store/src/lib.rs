@@ -24,6 +24,7 @@ mod error;
 mod history;
 mod plan_rows;
 mod projects;
+mod setup;
 mod store;
 
 pub use accounts::{ApiToken, NewUser, Session, User};
@@ -32,4 +33,5 @@ pub use error::{Result, StoreError};
 pub use history::{FieldChange, HistoryEntry};
 pub use plan_rows::{StoredPlan, TaskChanges};
 pub use projects::{Edit, EditOutcome, Member, ProjectSummary, Role};
+pub use setup::{CalendarChanges, ProjectChanges, ResourceChanges, SetupEdit};
 pub use store::{Backend, Store};

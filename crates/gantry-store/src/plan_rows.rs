@@ -41,6 +41,10 @@ pub struct StoredPlan {
     pub link_versions: Vec<i64>,
     /// Row id of each calendar, index for index with `plan.calendars`.
     pub calendar_ids: Vec<i64>,
+    /// Version of each calendar row (raised by changes to its exceptions too).
+    pub calendar_versions: Vec<i64>,
+    /// Row id of each calendar's exceptions, index for index with `exceptions`.
+    pub exception_ids: Vec<Vec<i64>>,
     /// Row id of each resource, index for index with `plan.resources`.
     pub resource_ids: Vec<i64>,
     /// Version of each resource row.
@@ -67,6 +71,13 @@ impl StoredPlan {
         self.assignment_ids
             .iter()
             .position(|&assignment| assignment == id)
+    }
+
+    /// The plan index of the calendar with row id `id`.
+    pub fn calendar_index(&self, id: i64) -> Option<usize> {
+        self.calendar_ids
+            .iter()
+            .position(|&calendar| calendar == id)
     }
 
     /// The plan index of the resource with row id `id`.
@@ -156,7 +167,7 @@ impl fmt::Display for Value {
 
 type AnyQuery<'q> = Query<'q, Any, AnyArguments>;
 
-fn bind<'q>(query: AnyQuery<'q>, value: &Value) -> AnyQuery<'q> {
+pub(crate) fn bind<'q>(query: AnyQuery<'q>, value: &Value) -> AnyQuery<'q> {
     match value {
         Value::Int(value) => query.bind(*value),
         Value::OptionalInt(value) => query.bind(*value),
@@ -269,29 +280,20 @@ fn text_of_datetime(value: Option<DateTime>) -> Value {
     Value::OptionalText(value.map(|value| value.to_string()))
 }
 
-fn shift_text(shifts: &[Shift]) -> String {
-    let clock = |minutes: u16| format!("{:02}:{:02}", minutes / 60, minutes % 60);
+/// Shifts as one column: "08:00-12:00 13:00-17:00" ("" for a day off).
+pub(crate) fn shift_text(shifts: &[Shift]) -> String {
     shifts
         .iter()
-        .map(|shift| format!("{}-{}", clock(shift.start), clock(shift.end)))
+        .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(" ")
 }
 
 fn parse_shifts(text: &str) -> Result<Vec<Shift>> {
-    let corrupt = || StoreError::Corrupt(format!("working hours \"{text}\""));
-    let clock = |value: &str| -> Option<u16> {
-        let (hours, minutes) = value.split_once(':')?;
-        let minutes = hours.parse::<u16>().ok()? * 60 + minutes.parse::<u16>().ok()?;
-        (minutes <= 1440).then_some(minutes)
-    };
     text.split_whitespace()
         .map(|shift| {
-            let (start, end) = shift.split_once('-').ok_or_else(corrupt)?;
-            Ok(Shift::new(
-                clock(start).ok_or_else(corrupt)?,
-                clock(end).ok_or_else(corrupt)?,
-            ))
+            Shift::parse(shift)
+                .map_err(|_| StoreError::Corrupt(format!("working hours \"{text}\"")))
         })
         .collect()
 }
@@ -474,7 +476,7 @@ pub(crate) fn assignment_columns(stored: &StoredPlan, index: usize) -> Columns {
     ]
 }
 
-fn calendar_columns(stored: &StoredPlan, index: usize) -> Columns {
+pub(crate) fn calendar_columns(stored: &StoredPlan, index: usize) -> Columns {
     let plan = &stored.plan;
     let calendar = &plan.calendars[index];
     let base = calendar.base.map(|base| {
@@ -509,7 +511,19 @@ fn calendar_columns(stored: &StoredPlan, index: usize) -> Columns {
     columns
 }
 
-fn resource_columns(stored: &StoredPlan, index: usize) -> Columns {
+/// The columns of exception `position` of calendar `calendar`.
+pub(crate) fn exception_columns(plan: &Plan, calendar: usize, position: usize) -> Columns {
+    let exception = &plan.calendars[calendar].exceptions[position];
+    vec![
+        ("position", Value::Int(position as i64)),
+        ("name", Value::Text(exception.name.clone())),
+        ("from_date", Value::Text(exception.from.to_string())),
+        ("to_date", Value::Text(exception.to.to_string())),
+        ("shifts", Value::Text(shift_text(&exception.shifts))),
+    ]
+}
+
+pub(crate) fn resource_columns(stored: &StoredPlan, index: usize) -> Columns {
     let plan = &stored.plan;
     let resource = &plan.resources[index];
     let calendar = resource.calendar.map(|calendar| {
@@ -578,6 +592,8 @@ pub(crate) async fn insert_plan(
         link_ids: Vec::with_capacity(plan.links.len()),
         link_versions: vec![1; plan.links.len()],
         calendar_ids: Vec::with_capacity(plan.calendars.len()),
+        calendar_versions: vec![1; plan.calendars.len()],
+        exception_ids: Vec::with_capacity(plan.calendars.len()),
         resource_ids: Vec::with_capacity(plan.resources.len()),
         resource_versions: vec![1; plan.resources.len()],
         assignment_ids: Vec::with_capacity(plan.assignments.len()),
@@ -593,22 +609,18 @@ pub(crate) async fn insert_plan(
         )
         .await?;
         stored.calendar_ids.push(id);
-        for (position, exception) in plan.calendars[index].exceptions.iter().enumerate() {
-            let columns = vec![
-                ("position", Value::Int(position as i64)),
-                ("name", Value::Text(exception.name.clone())),
-                ("from_date", Value::Text(exception.from.to_string())),
-                ("to_date", Value::Text(exception.to.to_string())),
-                ("shifts", Value::Text(shift_text(&exception.shifts))),
-            ];
-            insert_row(
+        let mut exception_ids = Vec::with_capacity(plan.calendars[index].exceptions.len());
+        for position in 0..plan.calendars[index].exceptions.len() {
+            let exception = insert_row(
                 connection,
                 "calendar_exceptions",
                 &[("calendar_id", id)],
-                &columns,
+                &exception_columns(plan, index, position),
             )
             .await?;
+            exception_ids.push(exception);
         }
+        stored.exception_ids.push(exception_ids);
     }
     sqlx::query("UPDATE projects SET calendar_id = $1 WHERE id = $2")
         .bind(stored.calendar_ids[plan.calendar.index()])
@@ -688,8 +700,8 @@ pub(crate) async fn load_plan(
 
     // Calendars, in their order, with their exceptions.
     let calendar_rows = sqlx::query(
-        "SELECT id, name, base_id, monday, tuesday, wednesday, thursday, friday, saturday, sunday \
-         FROM calendars WHERE project_id = $1 ORDER BY position",
+        "SELECT id, version, name, base_id, monday, tuesday, wednesday, thursday, friday, \
+         saturday, sunday FROM calendars WHERE project_id = $1 ORDER BY position",
     )
     .bind(project_id)
     .fetch_all(&mut *connection)
@@ -713,31 +725,35 @@ pub(crate) async fn load_plan(
         .transpose()
     };
     let exception_rows = sqlx::query(
-        "SELECT e.calendar_id, e.name, e.from_date, e.to_date, e.shifts \
+        "SELECT e.id, e.calendar_id, e.name, e.from_date, e.to_date, e.shifts \
          FROM calendar_exceptions e JOIN calendars c ON c.id = e.calendar_id \
          WHERE c.project_id = $1 ORDER BY e.calendar_id, e.position",
     )
     .bind(project_id)
     .fetch_all(&mut *connection)
     .await?;
-    let mut exceptions: HashMap<i64, Vec<CalendarException>> = HashMap::new();
+    let mut exceptions: HashMap<i64, (Vec<CalendarException>, Vec<i64>)> = HashMap::new();
     for row in &exception_rows {
         let from: String = row.try_get("from_date")?;
         let to: String = row.try_get("to_date")?;
         let shifts: String = row.try_get("shifts")?;
-        exceptions
-            .entry(row.try_get("calendar_id")?)
-            .or_default()
-            .push(CalendarException {
-                name: row.try_get("name")?,
-                from: parse_date(&from)?,
-                to: parse_date(&to)?,
-                shifts: parse_shifts(&shifts)?,
-            });
+        let (list, ids) = exceptions.entry(row.try_get("calendar_id")?).or_default();
+        list.push(CalendarException {
+            name: row.try_get("name")?,
+            from: parse_date(&from)?,
+            to: parse_date(&to)?,
+            shifts: parse_shifts(&shifts)?,
+        });
+        ids.push(row.try_get("id")?);
     }
     let mut calendars = Vec::with_capacity(calendar_rows.len());
+    let mut calendar_versions = Vec::with_capacity(calendar_rows.len());
+    let mut exception_ids = Vec::with_capacity(calendar_rows.len());
     for row in &calendar_rows {
         let id: i64 = row.try_get("id")?;
+        let (exceptions, ids) = exceptions.remove(&id).unwrap_or_default();
+        calendar_versions.push(row.try_get("version")?);
+        exception_ids.push(ids);
         let mut week: [Option<Vec<Shift>>; 7] = Default::default();
         for (day, column) in week.iter_mut().zip([
             "monday",
@@ -757,7 +773,7 @@ pub(crate) async fn load_plan(
             name: row.try_get("name")?,
             base: calendar_of(row.try_get("base_id")?)?,
             week,
-            exceptions: exceptions.remove(&id).unwrap_or_default(),
+            exceptions,
         });
     }
 
@@ -990,6 +1006,8 @@ pub(crate) async fn load_plan(
         link_ids,
         link_versions,
         calendar_ids,
+        calendar_versions,
+        exception_ids,
         resource_ids,
         resource_versions,
         assignment_ids,

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use gantry_core::cpm::{Schedule, ScheduleOptions, schedule};
+use gantry_core::level::Leveling;
 use gantry_core::model::{Lag, Link, LinkType, Plan, Task, TaskId};
 use sqlx::AssertSqlSafe;
 use sqlx::{AnyConnection, Row};
@@ -12,9 +13,11 @@ use crate::accounts::is_unique_violation;
 use crate::error::{Result, StoreError};
 use crate::history::{self, FieldChange, Record};
 use crate::plan_rows::{
-    Columns, StoredPlan, TaskChanges, Value, assignment_columns, insert_plan, insert_row,
-    link_columns, load_plan, project_columns, sibling_positions, task_columns, update_row,
+    Columns, StoredPlan, TaskChanges, Value, assignment_columns, calendar_columns, insert_plan,
+    insert_row, link_columns, load_plan, project_columns, resource_columns, sibling_positions,
+    task_columns, update_row,
 };
+use crate::setup::{self, SetupEdit};
 use crate::store::{Store, now};
 
 /// What a member may do in a project. Ordered: each role can do what the ones below it can.
@@ -169,6 +172,8 @@ pub enum Edit {
         /// The version the client read.
         version: i64,
     },
+    /// Changes the project's setup: its own fields, calendars, resources, or levels it.
+    Setup(SetupEdit),
 }
 
 /// What an edit left: the plan and its schedule at the new project version.
@@ -180,6 +185,8 @@ pub struct EditOutcome {
     pub schedule: Schedule,
     /// The row id of what the edit created, if it created something.
     pub created: Option<i64>,
+    /// What leveling did, for [`Edit::Level`].
+    pub leveling: Option<Leveling>,
 }
 
 fn role_from(row: &sqlx::any::AnyRow) -> Result<Option<Role>> {
@@ -279,6 +286,14 @@ impl Store {
         if let Some(plan) = self.cached_plan(project_id, version) {
             return Ok(StoredPlan::clone(&plan));
         }
+        let plan = self.plan_from_tables(project_id).await?;
+        self.cache_plan(Arc::new(plan.clone()));
+        Ok(plan)
+    }
+
+    /// A project's plan read from its tables, never from the cache: what another process
+    /// would read (consistency checks compare it with what an edit returned).
+    pub async fn plan_from_tables(&self, project_id: i64) -> Result<StoredPlan> {
         // One snapshot for all the plan's tables, so that an edit committed halfway through the
         // reads cannot mix two versions (SQLite's transactions are snapshots; PostgreSQL's
         // default gives each statement its own).
@@ -290,7 +305,6 @@ impl Store {
         }
         let plan = load_plan(&mut transaction, project_id).await?;
         transaction.commit().await?;
-        self.cache_plan(Arc::new(plan.clone()));
         Ok(plan)
     }
 
@@ -480,7 +494,11 @@ impl Store {
             None => load_plan(&mut transaction, project_id).await?,
         };
         let mut after = before.clone();
-        let (created, touched) = apply(&mut after, &edit)?;
+        let Applied {
+            created,
+            touched,
+            leveling,
+        } = apply(&mut after, &edit)?;
         validate(&after.plan)?;
         let schedule = schedule(&after.plan, &ScheduleOptions::default())
             .map_err(|failure| schedule_error(&after.plan, failure))?;
@@ -493,6 +511,7 @@ impl Store {
             plan: after,
             schedule,
             created,
+            leveling,
         })
     }
 }
@@ -516,24 +535,50 @@ async fn lock_project(connection: &mut AnyConnection, project_id: i64) -> Result
     .map_err(Into::into)
 }
 
+/// What an edit did to the plan in memory.
+pub(crate) struct Applied {
+    /// The new row it made, if any.
+    pub(crate) created: Option<Created>,
+    /// The rows it may have changed.
+    pub(crate) touched: Touched,
+    /// What leveling did, for a leveling edit.
+    pub(crate) leveling: Option<Leveling>,
+}
+
+impl Applied {
+    pub(crate) fn of(created: Option<Created>, touched: Touched) -> Applied {
+        Applied {
+            created,
+            touched,
+            leveling: None,
+        }
+    }
+}
+
 /// A new row in `after`: its row id is 0 until it is written.
-const NEW_ROW: i64 = 0;
+pub(crate) const NEW_ROW: i64 = 0;
 
 /// Which new row an edit created, before it has an id.
-enum Created {
+pub(crate) enum Created {
     Task(usize),
     Link(usize),
     Assignment(usize),
+    Calendar(usize),
+    /// Calendar index, exception position.
+    Exception(usize, usize),
+    Resource(usize),
 }
 
 /// Which existing rows an edit may have changed, so that only those are compared (new and
 /// deleted rows are always found). Comparing every task's columns costs more than the rest of
 /// an edit on a plan of a thousand tasks.
-struct Touched {
+pub(crate) struct Touched {
     /// The plan indexes (after the edit) of the tasks that may have changed; `None`: any task.
-    tasks: Option<Vec<usize>>,
+    pub(crate) tasks: Option<Vec<usize>>,
     /// Whether existing links may have changed.
-    links: bool,
+    pub(crate) links: bool,
+    /// Whether the project row, calendars or resources may have changed.
+    pub(crate) setup: bool,
 }
 
 impl Touched {
@@ -541,11 +586,26 @@ impl Touched {
         Touched {
             tasks: None,
             links: true,
+            setup: false,
+        }
+    }
+
+    /// The project row, calendars and resources, no task or link.
+    pub(crate) fn setup() -> Touched {
+        Touched {
+            tasks: Some(Vec::new()),
+            links: false,
+            setup: true,
         }
     }
 }
 
-fn check_version(entity: &'static str, id: i64, expected: i64, current: i64) -> Result<()> {
+pub(crate) fn check_version(
+    entity: &'static str,
+    id: i64,
+    expected: i64,
+    current: i64,
+) -> Result<()> {
     if expected == current {
         Ok(())
     } else {
@@ -565,7 +625,7 @@ fn task_index_of(stored: &StoredPlan, id: i64) -> Result<usize> {
 }
 
 /// Applies `edit` to the plan in memory.
-fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<(Option<Created>, Touched)> {
+fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<Applied> {
     match edit {
         Edit::UpdateTask {
             task,
@@ -576,11 +636,12 @@ fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<(Option<Created>, Touch
             check_version("task", *task, *version, stored.task_versions[index])?;
             apply_task_changes(&mut stored.plan, index, changes)?;
             // Only this task and its assignments (a new duration may change their work).
-            Ok((
+            Ok(Applied::of(
                 None,
                 Touched {
                     tasks: Some(vec![index]),
                     links: false,
+                    setup: false,
                 },
             ))
         }
@@ -631,14 +692,17 @@ fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<(Option<Created>, Touch
             };
             insert_task(stored, index, task);
             apply_task_changes(&mut stored.plan, index, changes)?;
-            Ok((Some(Created::Task(index)), Touched::everything()))
+            Ok(Applied::of(
+                Some(Created::Task(index)),
+                Touched::everything(),
+            ))
         }
         Edit::DeleteTask { task, version } => {
             let index = task_index_of(stored, *task)?;
             check_version("task", *task, *version, stored.task_versions[index])?;
             let end = subtree_end(&stored.plan, index);
             remove_tasks(stored, index..end);
-            Ok((None, Touched::everything()))
+            Ok(Applied::of(None, Touched::everything()))
         }
         Edit::CreateLink {
             predecessor,
@@ -682,11 +746,12 @@ fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<(Option<Created>, Touch
             });
             stored.link_ids.push(NEW_ROW);
             stored.link_versions.push(1);
-            Ok((
+            Ok(Applied::of(
                 Some(Created::Link(stored.plan.links.len() - 1)),
                 Touched {
                     tasks: Some(Vec::new()),
                     links: false,
+                    setup: false,
                 },
             ))
         }
@@ -699,11 +764,12 @@ fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<(Option<Created>, Touch
             stored.plan.links.remove(index);
             stored.link_ids.remove(index);
             stored.link_versions.remove(index);
-            Ok((
+            Ok(Applied::of(
                 None,
                 Touched {
                     tasks: Some(Vec::new()),
                     links: false,
+                    setup: false,
                 },
             ))
         }
@@ -717,7 +783,7 @@ fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<(Option<Created>, Touch
             check_version("task", *task, *version, stored.task_versions[index])?;
             let parent_index = parent.map(|id| task_index_of(stored, id)).transpose()?;
             move_task(stored, index, parent_index, *position)?;
-            Ok((None, Touched::everything()))
+            Ok(Applied::of(None, Touched::everything()))
         }
         Edit::Assign {
             task,
@@ -752,11 +818,12 @@ fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<(Option<Created>, Touch
             debug_assert_eq!(assignment, stored.plan.assignments.len() - 1);
             stored.assignment_ids.push(NEW_ROW);
             stored.assignment_versions.push(1);
-            Ok((
+            Ok(Applied::of(
                 Some(Created::Assignment(assignment)),
                 Touched {
                     tasks: Some(vec![index]),
                     links: false,
+                    setup: false,
                 },
             ))
         }
@@ -780,14 +847,16 @@ fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<(Option<Created>, Touch
                     .set_assignment_work(index, *minutes)
                     .map_err(|error| work_error("work_minutes", error))?;
             }
-            Ok((
+            Ok(Applied::of(
                 None,
                 Touched {
                     tasks: Some(vec![task]),
                     links: false,
+                    setup: false,
                 },
             ))
         }
+        Edit::Setup(setup_edit) => setup::apply(stored, setup_edit),
         Edit::Unassign {
             assignment,
             version,
@@ -800,11 +869,12 @@ fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<(Option<Created>, Touch
                 .map_err(|error| work_error("assignment", error))?;
             stored.assignment_ids.remove(index);
             stored.assignment_versions.remove(index);
-            Ok((
+            Ok(Applied::of(
                 None,
                 Touched {
                     tasks: Some(vec![task]),
                     links: false,
+                    setup: false,
                 },
             ))
         }
@@ -821,7 +891,10 @@ fn assignment_index_of(stored: &StoredPlan, id: i64, version: i64) -> Result<usi
 }
 
 /// A refused edit of work, duration or units, named by the field the client sent.
-fn work_error(field: &'static str, error: gantry_core::work::WorkEditError) -> StoreError {
+pub(crate) fn work_error(
+    field: &'static str,
+    error: gantry_core::work::WorkEditError,
+) -> StoreError {
     StoreError::invalid(Some(field), error.to_string())
 }
 
@@ -1224,7 +1297,10 @@ fn validate(plan: &Plan) -> Result<()> {
 }
 
 /// A schedule that failed, as an error naming the tasks (a loop in loop order).
-fn schedule_error(plan: &Plan, failure: gantry_core::cpm::ScheduleFailure) -> StoreError {
+pub(crate) fn schedule_error(
+    plan: &Plan,
+    failure: gantry_core::cpm::ScheduleFailure,
+) -> StoreError {
     let message = failure
         .diagnostics
         .iter()
@@ -1246,7 +1322,7 @@ fn schedule_error(plan: &Plan, failure: gantry_core::cpm::ScheduleFailure) -> St
 
 /// The history's list of a row's fields that differ, `old` or `new` absent for a created or
 /// deleted row.
-fn field_changes(old: Option<&Columns>, new: Option<&Columns>) -> Vec<FieldChange> {
+pub(crate) fn field_changes(old: Option<&Columns>, new: Option<&Columns>) -> Vec<FieldChange> {
     let names: Vec<&'static str> = old
         .or(new)
         .map(|columns| columns.iter().map(|(name, _)| *name).collect())
@@ -1285,6 +1361,10 @@ async fn persist(
 
     // Deleted rows: assignments and links first, then tasks, children before parents.
     delete_rows(connection, &ASSIGNMENTS, before, after, &mut records).await?;
+    // The project row, calendars and resources, which new tasks and assignments may use.
+    if touched.setup {
+        setup::persist(connection, before, after, &mut records).await?;
+    }
     delete_rows(connection, &LINKS, before, after, &mut records).await?;
     let kept_tasks: std::collections::HashSet<i64> = after.task_ids.iter().copied().collect();
     let before_positions = sibling_positions(&before.plan);
@@ -1405,12 +1485,15 @@ async fn persist(
         Created::Task(index) => after.task_ids[index],
         Created::Link(index) => after.link_ids[index],
         Created::Assignment(index) => after.assignment_ids[index],
+        Created::Calendar(index) => after.calendar_ids[index],
+        Created::Exception(calendar, position) => after.exception_ids[calendar][position],
+        Created::Resource(index) => after.resource_ids[index],
     });
     Ok((records, created))
 }
 
 /// A kind of plan row that [`persist_rows`] writes: where its ids, versions and columns are.
-struct RowKind {
+pub(crate) struct RowKind {
     entity: &'static str,
     table: &'static str,
     ids: fn(&StoredPlan) -> &[i64],
@@ -1430,6 +1513,26 @@ const LINKS: RowKind = RowKind {
     label: link_label,
 };
 
+pub(crate) const CALENDARS: RowKind = RowKind {
+    entity: "calendar",
+    table: "calendars",
+    ids: |stored| &stored.calendar_ids,
+    versions: |stored| &stored.calendar_versions,
+    ids_and_versions: |stored| (&mut stored.calendar_ids, &mut stored.calendar_versions),
+    columns: calendar_columns,
+    label: |stored, index| stored.plan.calendars[index].name.clone(),
+};
+
+pub(crate) const RESOURCES: RowKind = RowKind {
+    entity: "resource",
+    table: "resources",
+    ids: |stored| &stored.resource_ids,
+    versions: |stored| &stored.resource_versions,
+    ids_and_versions: |stored| (&mut stored.resource_ids, &mut stored.resource_versions),
+    columns: resource_columns,
+    label: |stored, index| stored.plan.resources[index].key.clone(),
+};
+
 const ASSIGNMENTS: RowKind = RowKind {
     entity: "assignment",
     table: "assignments",
@@ -1441,7 +1544,7 @@ const ASSIGNMENTS: RowKind = RowKind {
 };
 
 /// Deletes the rows of one kind that `before` has and `after` no longer has.
-async fn delete_rows(
+pub(crate) async fn delete_rows(
     connection: &mut AnyConnection,
     kind: &RowKind,
     before: &StoredPlan,
@@ -1467,7 +1570,7 @@ async fn delete_rows(
 /// Inserts the new rows of one kind (filling their ids into `after`) and, when
 /// `compare_existing`, updates the existing ones whose columns changed, each checked against
 /// the version it was read at.
-async fn persist_rows(
+pub(crate) async fn persist_rows(
     connection: &mut AnyConnection,
     kind: &RowKind,
     fixed: &[(&'static str, i64)],
@@ -1526,7 +1629,7 @@ async fn persist_rows(
     Ok(())
 }
 
-async fn delete_row(connection: &mut AnyConnection, table: &str, id: i64) -> Result<()> {
+pub(crate) async fn delete_row(connection: &mut AnyConnection, table: &str, id: i64) -> Result<()> {
     sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE id = $1")))
         .bind(id)
         .execute(&mut *connection)

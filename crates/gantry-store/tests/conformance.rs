@@ -759,3 +759,454 @@ async fn tasks_move_with_their_subtrees_in_the_wbs() {
         backend.drop_schema().await;
     }
 }
+
+/// The project calendar's exceptions, calendars, the project's own fields, resources and
+/// leveling go through the same versioned, scheduled, recorded edits as tasks, and what the
+/// tables hold afterwards is exactly the plan the edit returned.
+#[tokio::test]
+async fn calendars_resources_and_leveling_are_edited_like_tasks() {
+    use gantry_core::model::{Availability, CalendarException, Shift};
+    use gantry_core::usage::{Period, resource_usage};
+    use gantry_store::{CalendarChanges, ProjectChanges, ResourceChanges, SetupEdit};
+
+    for backend in backends("setup").await {
+        let store = &backend.store;
+        let name = backend.name;
+        let owner = user(store, "olivia", false).await;
+        let stored = store
+            .create_project(&load("examples/crm-rollout.toml"), owner)
+            .await
+            .unwrap();
+        let project = stored.project_id;
+        let first = schedule(&stored.plan, &ScheduleOptions::default()).unwrap();
+        let setup = |edit: SetupEdit| Edit::Setup(edit);
+        let same_as_tables = |outcome: &gantry_store::EditOutcome| {
+            let outcome_plan = outcome.plan.clone();
+            async move {
+                let tables = store.plan_from_tables(project).await.unwrap();
+                assert_eq!(
+                    tables, outcome_plan,
+                    "{name}: the tables hold the edited plan"
+                );
+            }
+        };
+
+        // A holiday on the day the first leaf task starts pushes it to the next working day.
+        let leaf = leaves(&stored.plan)[0];
+        let leaf_start = first.tasks[leaf].start;
+        let day = leaf_start.to_civil().date();
+        let calendar_index = stored.plan.calendar.index();
+        let calendar = stored.calendar_ids[calendar_index];
+        let calendar_version = stored.calendar_versions[calendar_index];
+        let holiday = CalendarException {
+            name: "Company day".into(),
+            from: day,
+            to: day,
+            shifts: Vec::new(),
+        };
+        let outcome = store
+            .edit(
+                project,
+                Some(owner),
+                setup(SetupEdit::CreateException {
+                    calendar,
+                    version: calendar_version,
+                    exception: holiday.clone(),
+                }),
+            )
+            .await
+            .expect("holiday");
+        let exception = outcome.created.expect("exception id");
+        assert!(
+            outcome.schedule.tasks[leaf].start > leaf_start,
+            "{name}: the task moved off the holiday"
+        );
+        assert_eq!(
+            outcome.plan.calendar_versions[calendar_index],
+            calendar_version + 1,
+            "{name}: an exception raises its calendar's version"
+        );
+        same_as_tables(&outcome).await;
+        let history = store.history(project, None, 1).await.unwrap();
+        assert_eq!(history[0].entity, "calendar", "{name}");
+        assert!(
+            history[0].changes[0]
+                .new
+                .as_deref()
+                .is_some_and(|text| text.contains("Company day")),
+            "{name}: {:?}",
+            history[0].changes
+        );
+        // Someone who read the calendar before the holiday cannot change it blindly.
+        let stale = store
+            .edit(
+                project,
+                Some(owner),
+                setup(SetupEdit::CreateException {
+                    calendar,
+                    version: calendar_version,
+                    exception: holiday.clone(),
+                }),
+            )
+            .await;
+        assert!(
+            matches!(stale, Err(StoreError::Conflict { .. })),
+            "{name}: {stale:?}"
+        );
+        let renamed = store
+            .edit(
+                project,
+                Some(owner),
+                setup(SetupEdit::UpdateException {
+                    calendar,
+                    version: calendar_version + 1,
+                    exception,
+                    value: CalendarException {
+                        name: "Staff day".into(),
+                        ..holiday.clone()
+                    },
+                }),
+            )
+            .await
+            .expect("rename the holiday");
+        same_as_tables(&renamed).await;
+        let removed = store
+            .edit(
+                project,
+                Some(owner),
+                setup(SetupEdit::DeleteException {
+                    calendar,
+                    version: calendar_version + 2,
+                    exception,
+                }),
+            )
+            .await
+            .expect("remove the holiday");
+        assert_eq!(removed.schedule.tasks[leaf].start, leaf_start, "{name}");
+        assert_eq!(removed.schedule.project_finish, first.project_finish);
+        same_as_tables(&removed).await;
+
+        // A night-shift calendar; one without any working time is refused and nothing stored.
+        let night = |day_hours: Option<Vec<Shift>>| {
+            let mut week: [Option<Option<Vec<Shift>>>; 7] = Default::default();
+            for day in week.iter_mut().take(5) {
+                *day = Some(day_hours.clone());
+            }
+            week
+        };
+        let version_before = store.project_version(project).await.unwrap();
+        let empty = store
+            .edit(
+                project,
+                Some(owner),
+                setup(SetupEdit::CreateCalendar {
+                    changes: CalendarChanges {
+                        name: Some("Never".into()),
+                        base: None,
+                        week: night(Some(Vec::new())),
+                    },
+                }),
+            )
+            .await;
+        assert!(
+            matches!(&empty, Err(StoreError::Invalid { field: Some("calendar"), message, .. }) if message.contains("no working time")),
+            "{name}: {empty:?}"
+        );
+        assert_eq!(
+            store.project_version(project).await.unwrap(),
+            version_before,
+            "{name}: a refused edit stores nothing"
+        );
+        let created = store
+            .edit(
+                project,
+                Some(owner),
+                setup(SetupEdit::CreateCalendar {
+                    changes: CalendarChanges {
+                        name: Some("Night shift".into()),
+                        base: None,
+                        week: night(Some(vec![Shift::new(22 * 60, 6 * 60)])),
+                    },
+                }),
+            )
+            .await
+            .expect("night calendar");
+        let night_id = created.created.expect("calendar id");
+        same_as_tables(&created).await;
+
+        // The project follows the night calendar: the plan is rescheduled on it.
+        let moved = store
+            .edit(
+                project,
+                Some(owner),
+                setup(SetupEdit::Project {
+                    version: created.plan.version,
+                    changes: ProjectChanges {
+                        name: Some("CRM rollout (nights)".into()),
+                        status_date: Some(Some(stored.plan.start)),
+                        calendar: Some(night_id),
+                        ..ProjectChanges::default()
+                    },
+                }),
+            )
+            .await
+            .expect("project calendar");
+        assert_ne!(
+            moved.schedule.project_finish, first.project_finish,
+            "{name}"
+        );
+        same_as_tables(&moved).await;
+        let in_use = store
+            .edit(
+                project,
+                Some(owner),
+                setup(SetupEdit::DeleteCalendar {
+                    calendar: night_id,
+                    version: 1,
+                }),
+            )
+            .await;
+        assert!(
+            matches!(&in_use, Err(StoreError::Invalid { message, .. }) if message.contains("project calendar")),
+            "{name}: {in_use:?}"
+        );
+        let back = store
+            .edit(
+                project,
+                Some(owner),
+                setup(SetupEdit::Project {
+                    version: moved.plan.version,
+                    changes: ProjectChanges {
+                        calendar: Some(calendar),
+                        ..ProjectChanges::default()
+                    },
+                }),
+            )
+            .await
+            .expect("back to the office calendar");
+        let deleted = store
+            .edit(
+                project,
+                Some(owner),
+                setup(SetupEdit::DeleteCalendar {
+                    calendar: night_id,
+                    version: 1,
+                }),
+            )
+            .await
+            .expect("delete the night calendar");
+        assert_eq!(deleted.schedule.project_finish, first.project_finish);
+        assert_eq!(
+            deleted.plan.plan.calendars.len(),
+            stored.plan.calendars.len(),
+            "{name}"
+        );
+        same_as_tables(&deleted).await;
+        let _ = back;
+
+        // Leveling: refused from a stale version; applied, it removes over-allocations and
+        // records each delayed task.
+        let over = |plan: &Plan| {
+            let computed = schedule(plan, &ScheduleOptions::default()).unwrap();
+            resource_usage(plan, &computed, Period::Day)
+                .unwrap()
+                .iter()
+                .map(|usage| usage.over_allocations.len())
+                .sum::<usize>()
+        };
+        assert!(
+            over(&deleted.plan.plan) > 0,
+            "{name}: the example is over-allocated"
+        );
+        let stale = store
+            .edit(
+                project,
+                Some(owner),
+                setup(SetupEdit::Level {
+                    version: deleted.plan.version - 1,
+                }),
+            )
+            .await;
+        assert!(
+            matches!(stale, Err(StoreError::Conflict { .. })),
+            "{name}: {stale:?}"
+        );
+        let leveled = store
+            .edit(
+                project,
+                Some(owner),
+                setup(SetupEdit::Level {
+                    version: deleted.plan.version,
+                }),
+            )
+            .await
+            .expect("level");
+        let leveling = leveled.leveling.as_ref().expect("leveling report");
+        assert!(!leveling.delays.is_empty(), "{name}");
+        // The example has tasks under way, which leveling may not move: what is left
+        // over-allocated involves only them, and is less than before.
+        assert!(
+            over(&leveled.plan.plan) < over(&deleted.plan.plan),
+            "{name}: leveling removed over-allocations"
+        );
+        assert_eq!(
+            leveled.schedule.project_finish, leveling.after.project_finish,
+            "{name}"
+        );
+        same_as_tables(&leveled).await;
+        // Each task leveling holds back gets a Start No Earlier Than, one history entry each
+        // (its successors move with it through their links, unchanged themselves).
+        let mut held: Vec<String> = deleted
+            .plan
+            .plan
+            .tasks
+            .iter()
+            .zip(&leveled.plan.plan.tasks)
+            .filter(|(before, after)| before.constraint != after.constraint)
+            .map(|(_, after)| after.key.clone())
+            .collect();
+        assert!(!held.is_empty(), "{name}");
+        let history = store
+            .history(project, None, held.len() as i64 + 1)
+            .await
+            .unwrap();
+        let mut recorded: Vec<String> = history[..held.len()]
+            .iter()
+            .filter(|entry| {
+                entry.entity == "task"
+                    && entry.changes.iter().any(|change| {
+                        change.field == "constraint_type" && change.new.as_deref() == Some("SNET")
+                    })
+            })
+            .map(|entry| entry.label.clone())
+            .collect();
+        held.sort();
+        recorded.sort();
+        assert_eq!(recorded, held, "{name}");
+        assert_eq!(
+            history[held.len()].entity,
+            "calendar",
+            "{name}: nothing else"
+        );
+
+        // Resources: new, duplicate, changed with availability, and deleted with their
+        // assignments.
+        let dana = store
+            .edit(
+                project,
+                Some(owner),
+                setup(SetupEdit::CreateResource {
+                    key: "dana".into(),
+                    name: "Dana Iqbal (DBA)".into(),
+                    changes: ResourceChanges {
+                        standard_rate: Some(95.0),
+                        ..ResourceChanges::default()
+                    },
+                }),
+            )
+            .await
+            .expect("new resource");
+        let dana_id = dana.created.expect("resource id");
+        same_as_tables(&dana).await;
+        let twice = store
+            .edit(
+                project,
+                Some(owner),
+                setup(SetupEdit::CreateResource {
+                    key: "dana".into(),
+                    name: "Another Dana".into(),
+                    changes: ResourceChanges::default(),
+                }),
+            )
+            .await;
+        assert!(
+            matches!(twice, Err(StoreError::Duplicate { .. })),
+            "{name}: {twice:?}"
+        );
+        let part_time = store
+            .edit(
+                project,
+                Some(owner),
+                setup(SetupEdit::UpdateResource {
+                    resource: dana_id,
+                    version: 1,
+                    changes: ResourceChanges {
+                        max_units: Some(0.5),
+                        availability: Some(vec![Availability {
+                            from: Some(stored.plan.start),
+                            to: None,
+                            units: 0.8,
+                        }]),
+                        email: Some(Some("dana@example.com".into())),
+                        ..ResourceChanges::default()
+                    },
+                }),
+            )
+            .await
+            .expect("part time");
+        same_as_tables(&part_time).await;
+        let negative = store
+            .edit(
+                project,
+                Some(owner),
+                setup(SetupEdit::UpdateResource {
+                    resource: dana_id,
+                    version: 2,
+                    changes: ResourceChanges {
+                        max_units: Some(-1.0),
+                        ..ResourceChanges::default()
+                    },
+                }),
+            )
+            .await;
+        assert!(
+            matches!(
+                negative,
+                Err(StoreError::Invalid {
+                    field: Some("max_units"),
+                    ..
+                })
+            ),
+            "{name}: {negative:?}"
+        );
+        let busiest = (0..part_time.plan.plan.resources.len())
+            .max_by_key(|&index| {
+                part_time
+                    .plan
+                    .plan
+                    .assignments
+                    .iter()
+                    .filter(|assignment| assignment.resource.index() == index)
+                    .count()
+            })
+            .unwrap();
+        let gone = store
+            .edit(
+                project,
+                Some(owner),
+                setup(SetupEdit::DeleteResource {
+                    resource: part_time.plan.resource_ids[busiest],
+                    version: part_time.plan.resource_versions[busiest],
+                }),
+            )
+            .await
+            .expect("delete a resource");
+        let key = &part_time.plan.plan.resources[busiest].key;
+        assert!(
+            gone.plan
+                .plan
+                .resources
+                .iter()
+                .all(|resource| &resource.key != key),
+            "{name}"
+        );
+        assert!(
+            gone.plan.plan.assignments.len() < part_time.plan.plan.assignments.len(),
+            "{name}: its assignments went with it"
+        );
+        same_as_tables(&gone).await;
+        let fresh = schedule(&gone.plan.plan, &ScheduleOptions::default()).unwrap();
+        assert_eq!(fresh.project_finish, gone.schedule.project_finish, "{name}");
+        backend.drop_schema().await;
+    }
+}

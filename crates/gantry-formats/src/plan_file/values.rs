@@ -371,45 +371,14 @@ pub fn parse_finish_datetime(text: &str) -> Result<DateTime, String> {
     }
 }
 
-/// Parses "HH:MM" as minutes after midnight, `0..=1440` ("24:00" is the end of the day).
-fn parse_clock(text: &str) -> Option<u16> {
-    let (hours, minutes) = text.split_once(':')?;
-    let digits = |part: &str, lengths: &[usize]| {
-        lengths.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
-    };
-    if !digits(hours, &[1, 2]) || !digits(minutes, &[2]) {
-        return None;
-    }
-    let hours: u16 = hours.parse().ok()?;
-    let minutes: u16 = minutes.parse().ok()?;
-    (minutes < 60 && (hours < 24 || (hours == 24 && minutes == 0))).then_some(hours * 60 + minutes)
-}
-
-/// Parses a shift "08:00-12:00". An end at or before the start crosses midnight ("22:00-06:00");
-/// "24:00" (or "00:00" as an end) is midnight at the end of the day, so "00:00-24:00" is a full day.
+/// Parses a shift "08:00-12:00" (see [`Shift::parse`]).
 pub(crate) fn parse_shift(text: &str) -> Result<Shift, String> {
-    let expected = || {
-        format!(
-            "bad working hours \"{text}\": write \"HH:MM-HH:MM\", e.g. \"08:00-12:00\" or \"22:00-06:00\" for a night shift"
-        )
-    };
-    let (start, end) = text.split_once('-').ok_or_else(expected)?;
-    let (start, end) = (start.trim(), end.trim());
-    let start_minutes = parse_clock(start).ok_or_else(expected)?;
-    let end_minutes = parse_clock(end).ok_or_else(expected)?;
-    if start_minutes == 1440 {
-        return Err(format!(
-            "bad working hours \"{text}\": a shift cannot start at 24:00; start it at 00:00"
-        ));
-    }
-    let end_minutes = if end_minutes == 0 { 1440 } else { end_minutes };
-    Ok(Shift::new(start_minutes, end_minutes))
+    Shift::parse(text)
 }
 
 /// Writes a shift as [`parse_shift`] reads it ("08:00-12:00", "22:00-06:00", "00:00-24:00").
 pub(crate) fn format_shift(shift: Shift) -> String {
-    let clock = |minutes: u16| format!("{:02}:{:02}", minutes / 60, minutes % 60);
-    format!("{}-{}", clock(shift.start), clock(shift.end))
+    shift.to_string()
 }
 
 /// Short names of the week days, Monday first, as `workdays` lists them.
