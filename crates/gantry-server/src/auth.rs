@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "gantry_session";
@@ -211,8 +211,8 @@ impl From<&User> for UserWire {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in; the session cookie is set", body = LoginResponse),
-        (status = 401, description = "Wrong username or password"),
-        (status = 429, description = "Too many attempts"),
+        (status = 401, description = "Wrong username or password", body = ErrorBody),
+        (status = 429, description = "Too many attempts", body = ErrorBody),
     ))]
 pub async fn login(
     State(state): State<AppState>,
@@ -281,7 +281,7 @@ pub async fn logout(State(state): State<AppState>, current: CurrentUser) -> ApiR
 
 /// The logged-in user.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
-    responses((status = 200, body = UserWire), (status = 401)))]
+    responses((status = 200, description = "Success", body = UserWire), (status = 401, description = "Not logged in", body = ErrorBody)))]
 pub async fn me(current: CurrentUser) -> Json<UserWire> {
     Json(UserWire::from(&current.user))
 }
@@ -323,7 +323,7 @@ pub struct CreatedToken {
 /// Creates an API token for the logged-in user.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "auth",
     request_body = CreateTokenRequest,
-    responses((status = 201, body = CreatedToken), (status = 401), (status = 422)))]
+    responses((status = 201, description = "Created", body = CreatedToken), (status = 401, description = "Not logged in", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -354,7 +354,7 @@ pub async fn create_token(
 
 /// The logged-in user's tokens, newest first.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "auth",
-    responses((status = 200, body = [TokenWire]), (status = 401)))]
+    responses((status = 200, description = "Success", body = [TokenWire]), (status = 401, description = "Not logged in", body = ErrorBody)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -377,7 +377,7 @@ pub async fn list_tokens(
 /// Revokes one of the logged-in user's tokens.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "auth",
     params(("id" = i64, Path, description = "Token id")),
-    responses((status = 204), (status = 401), (status = 404)))]
+    responses((status = 204, description = "Done; nothing to return"), (status = 401, description = "Not logged in", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
     current: CurrentUser,

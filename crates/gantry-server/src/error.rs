@@ -7,7 +7,30 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gantry_store::StoreError;
+use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+/// What every error answers: `{"error":{"code","message","details"}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// An error's stable code, its message in words, and what it concerns.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable: malformed_request, unauthenticated, forbidden, csrf_failed, not_found, conflict,
+    /// duplicate, payload_too_large, invalid_field, invalid_plan, rate_limited, internal.
+    pub code: String,
+    /// What is wrong, in words.
+    pub message: String,
+    /// `{"field"}` for invalid_field, `{"tasks"}` for invalid_plan, the row and its versions for
+    /// conflict; null otherwise.
+    #[schema(value_type = Option<Object>)]
+    pub details: Value,
+}
 
 /// An error answered to a client.
 #[derive(Debug)]
@@ -113,7 +136,13 @@ impl IntoResponse for ApiError {
                 Value::Null,
             ),
         };
-        let body = json!({ "error": { "code": code, "message": message, "details": details } });
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_string(),
+                message,
+                details,
+            },
+        };
         (status, Json(body)).into_response()
     }
 }

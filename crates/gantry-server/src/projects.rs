@@ -22,7 +22,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::{AppState, Scheduled};
 
 /// The caller's role in a project: an administrator acts as its owner; someone who is not a
@@ -62,6 +62,7 @@ pub(crate) async fn require(
 /// Paging of a list: `offset` items skipped, at most `limit` returned (default 100, at most
 /// 1,000).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Paging {
     /// Items to skip.
@@ -106,7 +107,7 @@ pub struct ProjectPage {
 
 /// The projects the caller can see, by name.
 #[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(Paging),
-    responses((status = 200, body = ProjectPage), (status = 401)))]
+    responses((status = 200, description = "Success", body = ProjectPage), (status = 401, description = "Not logged in", body = ErrorBody)))]
 pub async fn list_projects(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -185,7 +186,7 @@ pub(crate) fn detail(scheduled: &Scheduled, role: Role) -> ProjectDetail {
 
 /// Creates an empty project owned by the caller.
 #[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = CreateProject,
-    responses((status = 201, body = ProjectDetail), (status = 401), (status = 422)))]
+    responses((status = 201, description = "Created", body = ProjectDetail), (status = 401, description = "Not logged in", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn create_project(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -207,7 +208,7 @@ pub async fn create_project(
 /// A project with its size and finish.
 #[utoipa::path(get, path = "/api/v1/projects/{project}", tag = "projects",
     params(("project" = i64, Path, description = "Project id")),
-    responses((status = 200, body = ProjectDetail), (status = 401), (status = 404)))]
+    responses((status = 200, description = "Success", body = ProjectDetail), (status = 401, description = "Not logged in", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody)))]
 pub async fn get_project(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -221,7 +222,7 @@ pub async fn get_project(
 /// Deletes a project with everything in it (owner only).
 #[utoipa::path(delete, path = "/api/v1/projects/{project}", tag = "projects",
     params(("project" = i64, Path, description = "Project id")),
-    responses((status = 204), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 204, description = "Done; nothing to return"), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody)))]
 pub async fn delete_project(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -444,7 +445,7 @@ fn schedule_wire(scheduled: &Scheduled) -> ScheduleWire {
 /// The computed schedule: every task with its dates and float, every link, the critical path.
 #[utoipa::path(get, path = "/api/v1/projects/{project}/schedule", tag = "projects",
     params(("project" = i64, Path, description = "Project id")),
-    responses((status = 200, body = ScheduleWire), (status = 401), (status = 404)))]
+    responses((status = 200, description = "Success", body = ScheduleWire), (status = 401, description = "Not logged in", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody)))]
 pub async fn get_schedule(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -482,7 +483,7 @@ pub struct TaskPage {
 /// The tasks in WBS order, a page at a time.
 #[utoipa::path(get, path = "/api/v1/projects/{project}/tasks", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), Paging),
-    responses((status = 200, body = TaskPage), (status = 401), (status = 404)))]
+    responses((status = 200, description = "Success", body = TaskPage), (status = 401, description = "Not logged in", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody)))]
 pub async fn list_tasks(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -753,7 +754,7 @@ pub(crate) async fn apply(
 /// Adds a task, as the last subtask of `parent_id` or at the end of the plan (manager).
 #[utoipa::path(post, path = "/api/v1/projects/{project}/tasks", tag = "projects",
     params(("project" = i64, Path, description = "Project id")), request_body = TaskInput,
-    responses((status = 201, body = TaskEdited), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 201, description = "Created", body = TaskEdited), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn create_task(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -794,7 +795,7 @@ pub async fn create_task(
 #[utoipa::path(patch, path = "/api/v1/projects/{project}/tasks/{task}", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), ("task" = i64, Path, description = "Task id")),
     request_body = TaskInput,
-    responses((status = 200, body = TaskEdited), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 200, description = "Success", body = TaskEdited), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn update_task(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -843,6 +844,7 @@ pub async fn update_task(
 
 /// `?version=` of a delete.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct VersionQuery {
     /// The row version the client read.
@@ -852,7 +854,7 @@ pub struct VersionQuery {
 /// Deletes a task with its subtasks, links and assignments (manager).
 #[utoipa::path(delete, path = "/api/v1/projects/{project}/tasks/{task}", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), ("task" = i64, Path, description = "Task id"), VersionQuery),
-    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409)))]
+    responses((status = 204, description = "Done; nothing to return"), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody)))]
 pub async fn delete_task(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -894,7 +896,7 @@ pub struct LinkInput {
 /// Adds a dependency (manager). A link that closes a loop is refused, naming the loop's tasks.
 #[utoipa::path(post, path = "/api/v1/projects/{project}/links", tag = "projects",
     params(("project" = i64, Path, description = "Project id")), request_body = LinkInput,
-    responses((status = 201, body = LinkWire), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 201, description = "Created", body = LinkWire), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn create_link(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -951,7 +953,7 @@ pub async fn create_link(
 /// Deletes a dependency (manager).
 #[utoipa::path(delete, path = "/api/v1/projects/{project}/links/{link}", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), ("link" = i64, Path, description = "Link id"), VersionQuery),
-    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409)))]
+    responses((status = 204, description = "Done; nothing to return"), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody)))]
 pub async fn delete_link(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -989,7 +991,7 @@ pub struct MemberWire {
 /// The project's members.
 #[utoipa::path(get, path = "/api/v1/projects/{project}/members", tag = "projects",
     params(("project" = i64, Path, description = "Project id")),
-    responses((status = 200, body = [MemberWire]), (status = 401), (status = 404)))]
+    responses((status = 200, description = "Success", body = [MemberWire]), (status = 401, description = "Not logged in", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody)))]
 pub async fn list_members(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -1022,7 +1024,7 @@ pub struct MemberInput {
 #[utoipa::path(put, path = "/api/v1/projects/{project}/members/{user}", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), ("user" = i64, Path, description = "User id")),
     request_body = MemberInput,
-    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 422)))]
+    responses((status = 204, description = "Done; nothing to return"), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn put_member(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -1050,7 +1052,7 @@ pub async fn put_member(
 /// Removes a member (owner).
 #[utoipa::path(delete, path = "/api/v1/projects/{project}/members/{user}", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), ("user" = i64, Path, description = "User id")),
-    responses((status = 204), (status = 401), (status = 403), (status = 404)))]
+    responses((status = 204, description = "Done; nothing to return"), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody)))]
 pub async fn delete_member(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -1066,6 +1068,7 @@ pub async fn delete_member(
 
 /// `?before=&limit=` of the history.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
     /// Entries older than this entry id (the next page starts before the last id seen).
@@ -1109,7 +1112,7 @@ pub struct FieldChangeWire {
 /// Who changed what and when, newest first.
 #[utoipa::path(get, path = "/api/v1/projects/{project}/history", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), HistoryQuery),
-    responses((status = 200, body = [HistoryWire]), (status = 401), (status = 404)))]
+    responses((status = 200, description = "Success", body = [HistoryWire]), (status = 401, description = "Not logged in", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody)))]
 pub async fn history(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -1153,6 +1156,7 @@ pub async fn history(
 
 /// `?task_id=` of the comments list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CommentsQuery {
     /// Only the comments on this task.
@@ -1199,7 +1203,7 @@ pub struct CommentInput {
 /// The comments of a project, or of one of its tasks, oldest first.
 #[utoipa::path(get, path = "/api/v1/projects/{project}/comments", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), CommentsQuery),
-    responses((status = 200, body = [CommentWire]), (status = 401), (status = 404)))]
+    responses((status = 200, description = "Success", body = [CommentWire]), (status = 401, description = "Not logged in", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody)))]
 pub async fn list_comments(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -1215,7 +1219,7 @@ pub async fn list_comments(
 /// Adds a comment on the project or one of its tasks (member).
 #[utoipa::path(post, path = "/api/v1/projects/{project}/comments", tag = "projects",
     params(("project" = i64, Path, description = "Project id")), request_body = CommentInput,
-    responses((status = 201, body = CommentWire), (status = 401), (status = 403), (status = 404), (status = 422)))]
+    responses((status = 201, description = "Created", body = CommentWire), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn create_comment(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -1264,7 +1268,7 @@ fn assignment_wire(scheduled: &Scheduled, index: usize) -> AssignmentWire {
 /// The project's assignments.
 #[utoipa::path(get, path = "/api/v1/projects/{project}/assignments", tag = "projects",
     params(("project" = i64, Path, description = "Project id")),
-    responses((status = 200, body = [AssignmentWire]), (status = 401), (status = 404)))]
+    responses((status = 200, description = "Success", body = [AssignmentWire]), (status = 401, description = "Not logged in", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody)))]
 pub async fn list_assignments(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -1327,7 +1331,7 @@ fn assignment_edited(
 /// shared with the newcomer.
 #[utoipa::path(post, path = "/api/v1/projects/{project}/assignments", tag = "projects",
     params(("project" = i64, Path, description = "Project id")), request_body = AssignmentInput,
-    responses((status = 201, body = AssignmentEdited), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 201, description = "Created", body = AssignmentEdited), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn create_assignment(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -1376,7 +1380,7 @@ pub struct AssignmentChanges {
 #[utoipa::path(patch, path = "/api/v1/projects/{project}/assignments/{assignment}", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), ("assignment" = i64, Path, description = "Assignment id")),
     request_body = AssignmentChanges,
-    responses((status = 200, body = AssignmentEdited), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 200, description = "Success", body = AssignmentEdited), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn update_assignment(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -1416,7 +1420,7 @@ pub async fn update_assignment(
 /// work.
 #[utoipa::path(delete, path = "/api/v1/projects/{project}/assignments/{assignment}", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), ("assignment" = i64, Path, description = "Assignment id"), VersionQuery),
-    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409)))]
+    responses((status = 204, description = "Done; nothing to return"), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody)))]
 pub async fn delete_assignment(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -1461,7 +1465,7 @@ pub struct MoveInput {
 #[utoipa::path(post, path = "/api/v1/projects/{project}/tasks/{task}/move", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), ("task" = i64, Path, description = "Task id")),
     request_body = MoveInput,
-    responses((status = 200, body = TaskEdited), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 200, description = "Success", body = TaskEdited), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn move_task(
     State(state): State<AppState>,
     current: CurrentUser,

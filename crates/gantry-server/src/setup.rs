@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::projects::{
     ProjectDetail, VersionQuery, apply, detail, parse_datetime, present, require, role, time,
 };
@@ -68,7 +68,7 @@ pub struct ProjectInput {
 /// Changes the project's name, start, status date or calendar (manager).
 #[utoipa::path(patch, path = "/api/v1/projects/{project}", tag = "projects",
     params(("project" = i64, Path, description = "Project id")), request_body = ProjectInput,
-    responses((status = 200, body = ProjectDetail), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 200, description = "Success", body = ProjectDetail), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn update_project(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -193,7 +193,7 @@ fn calendar_of(scheduled: &Scheduled, id: i64) -> ApiResult<CalendarWire> {
 /// The project's calendars, bases first.
 #[utoipa::path(get, path = "/api/v1/projects/{project}/calendars", tag = "projects",
     params(("project" = i64, Path, description = "Project id")),
-    responses((status = 200, body = [CalendarWire]), (status = 401), (status = 404)))]
+    responses((status = 200, description = "Success", body = [CalendarWire]), (status = 401, description = "Not logged in", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody)))]
 pub async fn list_calendars(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -262,7 +262,7 @@ impl CalendarInput {
 /// it.
 #[utoipa::path(post, path = "/api/v1/projects/{project}/calendars", tag = "projects",
     params(("project" = i64, Path, description = "Project id")), request_body = CalendarInput,
-    responses((status = 201, body = CalendarWire), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 201, description = "Created", body = CalendarWire), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn create_calendar(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -299,7 +299,7 @@ pub async fn create_calendar(
 #[utoipa::path(patch, path = "/api/v1/projects/{project}/calendars/{calendar}", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), ("calendar" = i64, Path, description = "Calendar id")),
     request_body = CalendarInput,
-    responses((status = 200, body = CalendarWire), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 200, description = "Success", body = CalendarWire), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn update_calendar(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -331,7 +331,7 @@ pub async fn update_calendar(
 /// project calendar (manager).
 #[utoipa::path(delete, path = "/api/v1/projects/{project}/calendars/{calendar}", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), ("calendar" = i64, Path, description = "Calendar id"), VersionQuery),
-    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 204, description = "Done; nothing to return"), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn delete_calendar(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -393,7 +393,7 @@ impl ExceptionInput {
 #[utoipa::path(post, path = "/api/v1/projects/{project}/calendars/{calendar}/exceptions", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), ("calendar" = i64, Path, description = "Calendar id")),
     request_body = ExceptionInput,
-    responses((status = 201, body = CalendarWire), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 201, description = "Created", body = CalendarWire), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn create_exception(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -425,7 +425,7 @@ pub async fn create_exception(
 #[utoipa::path(put, path = "/api/v1/projects/{project}/calendars/{calendar}/exceptions/{exception}", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), ("calendar" = i64, Path, description = "Calendar id"), ("exception" = i64, Path, description = "Exception id")),
     request_body = ExceptionInput,
-    responses((status = 200, body = CalendarWire), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 200, description = "Success", body = CalendarWire), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn update_exception(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -454,7 +454,7 @@ pub async fn update_exception(
 /// Deletes one of a calendar's exceptions (manager).
 #[utoipa::path(delete, path = "/api/v1/projects/{project}/calendars/{calendar}/exceptions/{exception}", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), ("calendar" = i64, Path, description = "Calendar id"), ("exception" = i64, Path, description = "Exception id"), VersionQuery),
-    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409)))]
+    responses((status = 204, description = "Done; nothing to return"), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody)))]
 pub async fn delete_exception(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -568,7 +568,7 @@ fn resource_of(scheduled: &Scheduled, id: i64) -> ApiResult<ResourceWire> {
 /// The project's resources.
 #[utoipa::path(get, path = "/api/v1/projects/{project}/resources", tag = "projects",
     params(("project" = i64, Path, description = "Project id")),
-    responses((status = 200, body = [ResourceWire]), (status = 401), (status = 404)))]
+    responses((status = 200, description = "Success", body = [ResourceWire]), (status = 401, description = "Not logged in", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody)))]
 pub async fn list_resources(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -679,7 +679,7 @@ impl ResourceInput {
 /// Adds a resource (manager).
 #[utoipa::path(post, path = "/api/v1/projects/{project}/resources", tag = "projects",
     params(("project" = i64, Path, description = "Project id")), request_body = ResourceInput,
-    responses((status = 201, body = ResourceWire), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 201, description = "Created", body = ResourceWire), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn create_resource(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -723,7 +723,7 @@ pub async fn create_resource(
 #[utoipa::path(patch, path = "/api/v1/projects/{project}/resources/{resource}", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), ("resource" = i64, Path, description = "Resource id")),
     request_body = ResourceInput,
-    responses((status = 200, body = ResourceWire), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 200, description = "Success", body = ResourceWire), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn update_resource(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -758,7 +758,7 @@ pub async fn update_resource(
 /// Deletes a resource, taking it off its tasks first (manager).
 #[utoipa::path(delete, path = "/api/v1/projects/{project}/resources/{resource}", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), ("resource" = i64, Path, description = "Resource id"), VersionQuery),
-    responses((status = 204), (status = 401), (status = 403), (status = 404), (status = 409)))]
+    responses((status = 204, description = "Done; nothing to return"), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody)))]
 pub async fn delete_resource(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -873,7 +873,7 @@ fn leveling_wire(stored: &StoredPlan, leveling: &Leveling, applied: bool) -> Lev
 /// What leveling the project's resources would do, without changing anything.
 #[utoipa::path(get, path = "/api/v1/projects/{project}/leveling", tag = "projects",
     params(("project" = i64, Path, description = "Project id")),
-    responses((status = 200, body = LevelingWire), (status = 401), (status = 404), (status = 422)))]
+    responses((status = 200, description = "Success", body = LevelingWire), (status = 401, description = "Not logged in", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn preview_leveling(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -916,7 +916,7 @@ pub struct LevelInput {
 /// its new start, recorded in the history.
 #[utoipa::path(post, path = "/api/v1/projects/{project}/leveling", tag = "projects",
     params(("project" = i64, Path, description = "Project id")), request_body = LevelInput,
-    responses((status = 200, body = LevelingWire), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)))]
+    responses((status = 200, description = "Success", body = LevelingWire), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "Changed since the client read it, or a name is taken", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn apply_leveling(
     State(state): State<AppState>,
     current: CurrentUser,

@@ -12,28 +12,37 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gantry_formats::mspdi::{self, MspdiProject};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::projects::{ProjectDetail, detail, role};
 
 /// `?name=` of an import: what to call the file in error messages and, for a plan file without
 /// a name, the project.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportQuery {
     /// The file's name ("migration.xml").
     pub name: Option<String>,
 }
 
+/// An uploaded file as bytes (`application/octet-stream`).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBytes(#[allow(dead_code)] Vec<u8>);
+
 /// Stores an uploaded file as a new project owned by the caller: MS Project XML when the body
 /// is sent as `application/xml` (or `text/xml`), a Gantry plan file when sent as
-/// `application/toml`. The file's errors name their line and column.
+/// `application/toml`; sent as `application/octet-stream` (what generated clients send), the
+/// file is XML when it starts with `<` and a plan file otherwise. The file's errors name their
+/// line and column.
 #[utoipa::path(post, path = "/api/v1/projects/import", tag = "projects", params(ImportQuery),
-    request_body(content = String, description = "An MSPDI file (application/xml) or a plan file (application/toml)"),
-    responses((status = 201, body = ProjectDetail), (status = 401), (status = 413), (status = 422)))]
+    request_body(description = "An MSPDI file (application/xml) or a plan file (application/toml)",
+        content((String = "application/xml"), (String = "application/toml"), (FileBytes = "application/octet-stream"))),
+    responses((status = 201, description = "Created", body = ProjectDetail), (status = 401, description = "Not logged in", body = ErrorBody), (status = 413, description = "The body is too large"), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn import_project(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -53,7 +62,12 @@ pub async fn import_project(
         .to_ascii_lowercase();
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::field("file", "the file is not UTF-8 text"))?;
-    let plan = match content_type.as_str() {
+    let content_type = match content_type.as_str() {
+        "application/octet-stream" if text.trim_start().starts_with('<') => "application/xml",
+        "application/octet-stream" => "application/toml",
+        other => other,
+    };
+    let plan = match content_type {
         "application/xml" | "text/xml" => {
             let name = query.name.as_deref().unwrap_or("upload.xml");
             let project = mspdi::read_mspdi(name, text)
@@ -68,7 +82,7 @@ pub async fn import_project(
         }
         other => {
             return Err(ApiError::Malformed(format!(
-                "send the file as application/xml (MS Project XML) or application/toml (a plan file), not \"{other}\""
+                "send the file as application/xml (MS Project XML), application/toml (a plan file) or application/octet-stream, not \"{other}\""
             )));
         }
     };
@@ -82,6 +96,7 @@ pub async fn import_project(
 
 /// `?format=` of an export.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
     /// `mspdi` (MS Project XML, the default) or `toml` (a plan file).
@@ -91,7 +106,7 @@ pub struct ExportQuery {
 /// The project as a file to download: MS Project XML with the computed dates, or a plan file.
 #[utoipa::path(get, path = "/api/v1/projects/{project}/export", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), ExportQuery),
-    responses((status = 200, description = "The file", content_type = "application/xml"), (status = 401), (status = 404), (status = 422)))]
+    responses((status = 200, description = "The file", content_type = "application/xml"), (status = 401, description = "Not logged in", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
 pub async fn export_project(
     State(state): State<AppState>,
     current: CurrentUser,

@@ -1339,3 +1339,72 @@ after = ["export", "scripts"]
         server.finish().await;
     }
 }
+
+/// A client generated from the OpenAPI document (openapi-python-client, the Python interpreter
+/// in `GANTRY_TEST_OPENAPI_PYTHON`; CI installs it) generates every endpoint, and a script
+/// calls each one of them through it (`tests/generated_client.py`).
+#[tokio::test]
+async fn a_client_generated_from_the_openapi_document_calls_every_endpoint() {
+    let Ok(python) = std::env::var("GANTRY_TEST_OPENAPI_PYTHON") else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: GANTRY_TEST_OPENAPI_PYTHON is not set; no client was generated from the OpenAPI document"
+        );
+        return;
+    };
+    for server in servers("generated").await {
+        let name = server.name;
+        add_user(&server.store, "script", false).await;
+        let other = add_user(&server.store, "reader", false).await;
+        let folder = tempfile::tempdir().expect("temp dir");
+        let (status, document) = Api::new(&server.base)
+            .get(&Caller::default(), "/openapi.json")
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let spec = folder.path().join("openapi.json");
+        std::fs::write(&spec, document.to_string()).expect("write the document");
+        let generated = std::process::Command::new(&python)
+            .args(["-m", "openapi_python_client", "generate", "--path"])
+            .arg(&spec)
+            .arg("--output-path")
+            .arg(folder.path().join("client"))
+            .output()
+            .expect("run openapi-python-client");
+        let log = format!(
+            "{}{}",
+            String::from_utf8_lossy(&generated.stdout),
+            String::from_utf8_lossy(&generated.stderr)
+        );
+        assert!(
+            generated.status.success(),
+            "{name}: generation failed:\n{log}"
+        );
+        assert!(
+            !log.contains("will not be generated"),
+            "{name}: endpoints left out of the generated client:\n{log}"
+        );
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/generated_client.py");
+        let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/crm-rollout.toml");
+        // On a thread of its own: the server answers on this test's runtime meanwhile.
+        let mut command = std::process::Command::new(&python);
+        command
+            .arg(&script)
+            .arg(&server.base)
+            .args(["script", "script-password"])
+            .arg(&plan)
+            .arg(other.to_string())
+            .env("PYTHONPATH", folder.path().join("client"));
+        let run = tokio::task::spawn_blocking(move || command.output())
+            .await
+            .expect("join")
+            .expect("run the script");
+        let out = String::from_utf8_lossy(&run.stdout);
+        assert!(
+            run.status.success(),
+            "{name}: {out}{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert!(out.contains("called all"), "{name}: {out}");
+        server.finish().await;
+    }
+}
