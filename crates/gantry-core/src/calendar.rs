@@ -730,6 +730,113 @@ impl WorkingCalendar {
         }
     }
 
+    /// The working time of any of `parts`: a minute works when it works on one of them at
+    /// least. MS Project counts the duration of a task whose resources follow different
+    /// calendars in this time (each resource works on its own calendar, and the task's work goes
+    /// on while any of them works).
+    ///
+    /// Built as a calendar of its own: the week is the union of the parts' weeks, and every day
+    /// of the parts' exception windows where the union differs from that week is an exception.
+    pub fn union(
+        name: impl Into<String>,
+        parts: &[&WorkingCalendar],
+    ) -> Result<WorkingCalendar, CalendarError> {
+        let name = name.into();
+        let mut pieces: Vec<(i64, i64)> = Vec::new();
+        // The week, day by day, Monday first.
+        let mut week: [Option<Vec<Shift>>; 7] = Default::default();
+        for (weekday, day) in week.iter_mut().enumerate() {
+            let midnight = weekday as i64 * MINUTES_PER_DAY;
+            pieces.clear();
+            for part in parts {
+                for interval in &part.week.intervals {
+                    // The sentinel starts at the end of the week and is left out by the clip.
+                    let start = interval.start.max(midnight);
+                    let end = interval.end.min(midnight + MINUTES_PER_DAY);
+                    if start < end {
+                        pieces.push((start - midnight, end - midnight));
+                    }
+                }
+            }
+            *day = Some(shifts_of_union(&mut pieces));
+        }
+        // The days any part lays out explicitly, in ranges of day numbers.
+        let mut day_ranges: Vec<(i64, i64)> = parts
+            .iter()
+            .flat_map(|part| part.windows.iter())
+            .map(|window| {
+                (
+                    window.start.div_euclid(MINUTES_PER_DAY),
+                    window.end.div_euclid(MINUTES_PER_DAY),
+                )
+            })
+            .collect();
+        day_ranges.sort_unstable();
+        let mut exceptions = Vec::new();
+        let mut next_day = i64::MIN;
+        for (first_day, end_day) in day_ranges {
+            for day in first_day.max(next_day)..end_day {
+                let midnight = day * MINUTES_PER_DAY;
+                pieces.clear();
+                for part in parts {
+                    part.working_intervals(midnight, midnight + MINUTES_PER_DAY, &mut pieces);
+                }
+                for piece in pieces.iter_mut() {
+                    *piece = (piece.0 - midnight, piece.1 - midnight);
+                }
+                let shifts = shifts_of_union(&mut pieces);
+                if week[weekday_of_day(day)].as_ref() != Some(&shifts) {
+                    let date = Instant(midnight).to_civil().date();
+                    exceptions.push(crate::model::CalendarException {
+                        name: format!("{} (union)", date_text(day)),
+                        from: date,
+                        to: date,
+                        shifts,
+                    });
+                }
+            }
+            next_day = next_day.max(end_day);
+        }
+        let def = CalendarDef {
+            name,
+            base: None,
+            week,
+            exceptions,
+        };
+        WorkingCalendar::build(std::slice::from_ref(&def), CalendarId(0))
+    }
+
+    /// Appends the working intervals `[start, end)` of `[from, to)` to `into`, clipped to it.
+    fn working_intervals(&self, from: i64, to: i64, into: &mut Vec<(i64, i64)>) {
+        let mut t = from;
+        while t < to {
+            let Ok(start) = self.next_work_start(Instant(t)) else {
+                return;
+            };
+            let start = start.0;
+            if start >= to {
+                return;
+            }
+            let end = match self.place_of_instant(start) {
+                Place::Explicit(window) => self
+                    .explicit
+                    .run(window)
+                    .interval_at(start)
+                    .map_or(start + 1, |interval| interval.end),
+                Place::Periodic(_) => {
+                    let offset = (start - WEEK_ORIGIN).rem_euclid(MINUTES_PER_WEEK);
+                    self.week
+                        .interval_at(offset)
+                        .map_or(start + 1, |interval| start + (interval.end - offset))
+                }
+            };
+            // `start` is working time, so its interval ends after it; `max` only guards the loop.
+            let end = end.max(start + 1);
+            into.push((start, end.min(to)));
+            t = end;
+        }
+    }
+
     fn place_of_instant(&self, t: i64) -> Place<'_> {
         let index = self
             .windows_by_time
@@ -945,6 +1052,23 @@ fn weekly_pattern(week_days: &[DayIntervals]) -> (Vec<Interval>, i64) {
         total += end - start;
     }
     (week, total)
+}
+
+/// Pieces of one day's working time (minutes after midnight, `0..=1440`, overlapping or
+/// touching) merged into sorted, disjoint shifts.
+fn shifts_of_union(pieces: &mut [(i64, i64)]) -> Vec<Shift> {
+    pieces.sort_unstable();
+    let mut merged: Vec<(i64, i64)> = Vec::with_capacity(pieces.len());
+    for &(start, end) in pieces.iter() {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(start, end)| Shift::new(start.clamp(0, 1439) as u16, end.clamp(1, 1440) as u16))
+        .collect()
 }
 
 /// The parts of `spans` on days that `taken` does not cover. Both are sorted and disjoint.

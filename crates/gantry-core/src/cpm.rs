@@ -771,6 +771,13 @@ struct Engine<'a> {
     calendars: Vec<WorkingCalendar>,
     /// Index into `calendars` per task.
     task_calendar: Vec<u32>,
+    /// Index into `calendars` per task of the calendar its float is measured on: its own, else
+    /// the project's. It differs from `task_calendar` where resources' calendars schedule the
+    /// task: MS Project places the work on the resources' working time but states the slack of
+    /// the task in the working time of the task's calendar (mspditimephased.xml: a night-shift
+    /// task three weeks from the project finish has 15 days of slack, the Standard days between
+    /// its dates, not the night shifts and the hours left in its last one).
+    float_calendar: Vec<u32>,
     /// Duration per leaf task, in working (or clock, if elapsed) minutes.
     duration: Vec<i64>,
     progress: Vec<TaskProgress>,
@@ -875,17 +882,56 @@ impl<'a> Engine<'a> {
             Ok::<u32, ScheduleFailure>(calendar_slot[id.index()])
         };
         slot_of(plan.calendar, &mut calendars)?;
+        let mut float_calendar = pools.take(task_count);
+        for task in &plan.tasks {
+            float_calendar.push(slot_of(
+                task.calendar.unwrap_or(plan.calendar),
+                &mut calendars,
+            )?);
+        }
         if plan.assignments.is_empty() {
-            for task in &plan.tasks {
-                task_calendar.push(slot_of(
-                    task.calendar.unwrap_or(plan.calendar),
-                    &mut calendars,
-                )?);
-            }
+            task_calendar.extend_from_slice(&float_calendar);
         } else {
-            // Tasks follow their resources' calendar (see `Plan::scheduling_calendars`).
-            for calendar in plan.scheduling_calendars() {
-                task_calendar.push(slot_of(calendar, &mut calendars)?);
+            // A task without a calendar of its own follows its resources' calendar (see
+            // `Plan::scheduling_calendars`); when they follow different ones, it works whenever
+            // one of them works. MS Project schedules each assignment on its resource's calendar
+            // and counts the task's duration in that union (mspdiresource.xml: "Task A", two day
+            // workers and a night worker, 48 hours from Friday 08:00 to Wednesday 08:00).
+            let mut union_slot: std::collections::HashMap<&[crate::model::CalendarId], u32> =
+                std::collections::HashMap::new();
+            let resource_calendars = plan.resource_calendars();
+            for (index, (task, calendars_of_resources)) in
+                plan.tasks.iter().zip(&resource_calendars).enumerate()
+            {
+                let slot = match (task.calendar, &calendars_of_resources[..]) {
+                    (Some(own), _) => slot_of(own, &mut calendars)?,
+                    (None, []) => slot_of(plan.calendar, &mut calendars)?,
+                    (None, [shared]) => slot_of(*shared, &mut calendars)?,
+                    (None, several) => match union_slot.get(several) {
+                        Some(&slot) => slot,
+                        None => {
+                            let mut parts = Vec::with_capacity(several.len());
+                            for &calendar in several {
+                                parts.push(slot_of(calendar, &mut calendars)? as usize);
+                            }
+                            let names: Vec<&str> =
+                                parts.iter().map(|&part| calendars[part].name()).collect();
+                            let union = WorkingCalendar::union(
+                                names.join(" + "),
+                                &parts
+                                    .iter()
+                                    .map(|&part| &calendars[part])
+                                    .collect::<Vec<_>>(),
+                            )
+                            .map_err(|error| calendar_failure(plan, TaskId(index as u32), error))?;
+                            let slot = calendars.len() as u32;
+                            calendars.push(union);
+                            union_slot.insert(several, slot);
+                            slot
+                        }
+                    },
+                };
+                task_calendar.push(slot);
             }
         }
         // Work stated on assignments sets the duration of a working-time task.
@@ -1058,6 +1104,7 @@ impl<'a> Engine<'a> {
             plan,
             calendars,
             task_calendar,
+            float_calendar,
             duration,
             progress,
             constraint_at,
@@ -2343,15 +2390,34 @@ impl<'a> Engine<'a> {
             self.late_start_count[task],
             self.late_finish_count[task],
         ];
-        self.total_float_from(task, counts)
+        self.total_float_from(task, counts, self.links_start_count[task])
+    }
+
+    /// The early and late dates of a task, and the start its links allow (`links_start_count`),
+    /// as working-minute counts on the calendar its float is measured on.
+    fn counts_on_float_calendar(&self, task: usize) -> ([i64; 4], i64) {
+        let calendar = &self.calendars[self.float_calendar[task] as usize];
+        let links_start = self
+            .calendar(task)
+            .start_at(self.links_start_count[task])
+            .unwrap_or(self.early_start[task]);
+        let counts = [
+            self.early_start[task],
+            self.early_finish[task],
+            self.late_start[task],
+            self.late_finish[task],
+        ]
+        .map(|date| calendar.work_before(date));
+        (counts, calendar.work_before(links_start))
     }
 
     /// Total float from the working-minute counts of early start, early finish, late start and
-    /// late finish on the task's calendar.
+    /// late finish, and of the start the task's links allow, all on one calendar.
     fn total_float_from(
         &self,
         task: usize,
         [early_start, early_finish, late_start, late_finish]: [i64; 4],
+        links_start: i64,
     ) -> i64 {
         let progress = self.progress[task];
         let is_summary = self.network.is_summary[task];
@@ -2366,7 +2432,6 @@ impl<'a> Engine<'a> {
         // A constraint that holds a task earlier than its links allow (SNLT, FNLT, MSO, MFO)
         // does not hide the conflict: as in MS Project, the task's own float is how much its
         // links overrun its late start, negative.
-        let links_start = self.links_start_count[task];
         if !is_summary && links_start > early_start {
             float.min(late_start - links_start)
         } else {
@@ -2386,6 +2451,8 @@ impl<'a> Engine<'a> {
         } else {
             task
         };
+        // Measured, like total float, on the task's own calendar (see `float_calendar`).
+        let float_on_scheduling_calendar = self.float_calendar[task] == self.task_calendar[task];
         let mut free: Option<i64> = None;
         let range = self.network.outgoing_offsets[node] as usize
             ..self.network.outgoing_offsets[node + 1] as usize;
@@ -2403,7 +2470,7 @@ impl<'a> Engine<'a> {
                 EDGE_FINISH_TO_FINISH => (false, false),
                 _ => (true, false),
             };
-            let slack = if meta & EDGE_FAST != 0 {
+            let slack = if meta & EDGE_FAST != 0 && float_on_scheduling_calendar {
                 // The common case: counts on one calendar, so the lag simply adds to them.
                 scheduled.count(successor, to_start)
                     - scheduled.count(task, from_start)
@@ -2414,7 +2481,7 @@ impl<'a> Engine<'a> {
                 let Ok(from) = self.shift_by_lag(link, scheduled.date(task, from_start), 1) else {
                     continue;
                 };
-                self.calendar(task)
+                self.calendars[self.float_calendar[task] as usize]
                     .working_minutes_between(from, scheduled.date(successor, to_start))
             };
             free = Some(free.map_or(slack, |current| current.min(slack)));
@@ -2486,22 +2553,27 @@ impl<'a> Engine<'a> {
         let mut total_floats = pools.filled(task_count, 0i64);
         for task in 0..task_count {
             // A task in elapsed time has its float in clock time too, as MS Project measures it.
-            let counts = if self.has(task, TASK_ELAPSED) && !self.network.is_summary[task] {
-                [
-                    self.early_start[task].0,
-                    self.early_finish[task].0,
-                    self.late_start[task].0,
-                    self.late_finish[task].0,
-                ]
-            } else {
-                [
-                    self.early_start_count[task],
-                    self.early_finish_count[task],
-                    self.late_start_count[task],
-                    self.late_finish_count[task],
-                ]
-            };
-            total_floats[task] = self.total_float_from(task, counts);
+            let (counts, links_start) =
+                if self.has(task, TASK_ELAPSED) && !self.network.is_summary[task] {
+                    let counts = [
+                        self.early_start[task].0,
+                        self.early_finish[task].0,
+                        self.late_start[task].0,
+                        self.late_finish[task].0,
+                    ];
+                    (counts, self.links_start_count[task])
+                } else if self.float_calendar[task] != self.task_calendar[task] {
+                    self.counts_on_float_calendar(task)
+                } else {
+                    let counts = [
+                        self.early_start_count[task],
+                        self.early_finish_count[task],
+                        self.late_start_count[task],
+                        self.late_finish_count[task],
+                    ];
+                    (counts, self.links_start_count[task])
+                };
+            total_floats[task] = self.total_float_from(task, counts, links_start);
             // Summaries too are critical by their own total slack, as in MS Project: a summary
             // with a critical subtask is not critical when it could itself slip.
             critical[task] = total_floats[task] <= 0;
@@ -2598,6 +2670,7 @@ impl<'a> Engine<'a> {
     fn recycle(self, pools: &mut Pools) {
         let Engine {
             task_calendar,
+            float_calendar,
             duration,
             progress,
             constraint_at,
@@ -2630,7 +2703,12 @@ impl<'a> Engine<'a> {
             network,
             ..
         } = self;
-        for vector in [task_calendar, incoming_source, outgoing_target] {
+        for vector in [
+            task_calendar,
+            float_calendar,
+            incoming_source,
+            outgoing_target,
+        ] {
             pools.keep(vector);
         }
         for vector in [

@@ -157,9 +157,28 @@ impl Plan {
 
     /// The calendar each task is scheduled on: its own; else, as in MS Project, the calendar its
     /// work resources share (a task for a part-timer follows her week); else the project's.
-    /// Tasks whose resources work on different calendars stay on the project calendar.
+    /// Tasks whose resources work on different calendars get the project calendar here; the
+    /// engine schedules them on the union of their resources' calendars (see
+    /// [`Plan::resource_calendars`]).
     pub fn scheduling_calendars(&self) -> Vec<CalendarId> {
-        let mut shared: Vec<Option<Option<CalendarId>>> = vec![None; self.tasks.len()];
+        self.tasks
+            .iter()
+            .zip(self.resource_calendars())
+            .map(
+                |(task, resource_calendars)| match (task.calendar, &resource_calendars[..]) {
+                    (Some(own), _) => own,
+                    (None, [shared]) => *shared,
+                    (None, _) => self.calendar,
+                },
+            )
+            .collect()
+    }
+
+    /// For each task, the calendars its work resources follow (the project calendar for a
+    /// resource without one of its own), each once, in ascending order. Empty for a task without
+    /// work resources.
+    pub fn resource_calendars(&self) -> Vec<Vec<CalendarId>> {
+        let mut calendars: Vec<Vec<CalendarId>> = vec![Vec::new(); self.tasks.len()];
         for assignment in &self.assignments {
             let Some(resource) = self.resources.get(assignment.resource.index()) else {
                 continue;
@@ -167,21 +186,15 @@ impl Plan {
             if resource.kind != ResourceKind::Work || assignment.units <= 0.0 {
                 continue;
             }
-            let Some(slot) = shared.get_mut(assignment.task.index()) else {
+            let Some(task_calendars) = calendars.get_mut(assignment.task.index()) else {
                 continue;
             };
-            let calendar = resource.calendar;
-            *slot = match *slot {
-                None => Some(calendar),
-                Some(existing) if existing == calendar => Some(existing),
-                Some(_) => Some(None),
-            };
+            let calendar = resource.calendar.unwrap_or(self.calendar);
+            if let Err(position) = task_calendars.binary_search(&calendar) {
+                task_calendars.insert(position, calendar);
+            }
         }
-        self.tasks
-            .iter()
-            .zip(shared)
-            .map(|(task, shared)| task.calendar.or(shared.flatten()).unwrap_or(self.calendar))
-            .collect()
+        calendars
     }
 
     /// The duration of each fixed-work task whose work is stated on its assignments: the

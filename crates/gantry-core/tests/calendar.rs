@@ -775,6 +775,61 @@ fn working_time_ends_with_the_civil_calendar() {
     }
 }
 
+#[test]
+fn a_union_works_whenever_one_of_its_calendars_works() {
+    // A day worker on the standard calendar with a holiday on Wednesday 2026-03-04 and an extra
+    // working Saturday 2026-03-14, and a night worker (22:00–06:00, Monday to Friday) whose
+    // Thursday 2026-03-12 night is cancelled. The union works when either works: on the
+    // holiday only the night shifts count (Tuesday's shift runs into it), on the Saturday the
+    // day hours and the tail of Friday's night shift.
+    let day_worker = build_one(standard_with(vec![
+        exception("Holiday", date(2026, 3, 4), date(2026, 3, 4), vec![]),
+        exception(
+            "Release weekend",
+            date(2026, 3, 14),
+            date(2026, 3, 14),
+            vec![hours(8, 12)],
+        ),
+    ]));
+    let night_worker = build_one(night_shift(vec![exception(
+        "Night off",
+        date(2026, 3, 12),
+        date(2026, 3, 12),
+        vec![],
+    )]));
+    let union = WorkingCalendar::union("Day + night", &[&day_worker, &night_worker])
+        .expect("the union of working calendars works");
+    assert_eq!(union.name(), "Day + night");
+
+    // Minute by minute over five weeks around the exceptions, and far away from them.
+    for first in [at(2026, 2, 23, 0, 0), at(2031, 6, 2, 0, 0)] {
+        let mut expected_work = 0;
+        for minute in 0..5 * 7 * MINUTES_PER_DAY {
+            let t = first.plus_minutes(minute);
+            let works = day_worker.is_working(t) || night_worker.is_working(t);
+            assert_eq!(union.is_working(t), works, "at {t}");
+            assert_eq!(
+                union.working_minutes_between(first, t),
+                expected_work,
+                "before {t}"
+            );
+            expected_work += i64::from(works);
+        }
+    }
+
+    // Hand-checked: Tuesday 2026-03-03 08:00 plus 16 hours of the union is Tuesday's day
+    // (8 h), its night shift to 06:00 on the holiday (8 h): Wednesday 06:00.
+    assert_eq!(
+        union.add_working(at(2026, 3, 3, 8, 0), 16 * 60),
+        Ok(at(2026, 3, 4, 6, 0))
+    );
+    // The next working time after that is Wednesday's night shift, the day being a holiday.
+    assert_eq!(
+        union.next_work_start(at(2026, 3, 4, 6, 0)),
+        Ok(at(2026, 3, 4, 22, 0))
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Property test: the index against a naive model that lays out every minute.
 
