@@ -177,7 +177,7 @@ impl AppState {
         setup::delete_calendar, setup::create_exception, setup::update_exception,
         setup::delete_exception, setup::list_resources, setup::create_resource,
         setup::update_resource, setup::delete_resource, setup::preview_leveling,
-        setup::apply_leveling,
+        setup::apply_leveling, setup::workload,
         projects::list_assignments, projects::create_assignment,
         projects::update_assignment, projects::delete_assignment,
         transfer::import_project, transfer::export_project,
@@ -274,6 +274,7 @@ pub fn router(state: AppState) -> Router {
             "/projects/{project}/calendars/{calendar}/exceptions/{exception}",
             axum::routing::put(setup::update_exception).delete(setup::delete_exception),
         )
+        .route("/projects/{project}/workload", get(setup::workload))
         .route(
             "/projects/{project}/leveling",
             get(setup::preview_leveling).post(setup::apply_leveling),

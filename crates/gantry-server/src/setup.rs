@@ -1,7 +1,7 @@
 //! A project's setup over `/api/v1/projects/{project}`: its own fields (name, start, status
 //! date, calendar), its calendars with their holidays and changed hours, its resources with
-//! their availability, and resource leveling (a preview anyone in the project may read, applied
-//! by a manager).
+//! their availability and workload, and resource leveling (a preview anyone in the project may
+//! read, applied by a manager).
 
 // utoipa's `path` macro expands `params(...)` into fully qualified paths.
 #![allow(unused_qualifications)]
@@ -14,11 +14,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use gantry_core::level::{Leveling, LevelingOptions, level};
 use gantry_core::model::{Availability, CalendarException, ResourceKind, Shift};
+use gantry_core::usage::{Period, resource_usage};
 use gantry_store::{
     CalendarChanges, Edit, ProjectChanges, ResourceChanges, Role, SetupEdit, StoredPlan,
 };
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -942,4 +943,134 @@ pub async fn apply_leveling(
         std::sync::Arc::new(Scheduled::new(outcome.plan, outcome.schedule)),
     );
     Ok(Json(wire))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workload.
+
+/// `?period=` of the workload: day, week (the default) or month.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadQuery {
+    /// day, week or month.
+    pub period: Option<String>,
+}
+
+/// A resource's load in one period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeriodLoadWire {
+    /// First minute of the period.
+    pub start: String,
+    /// The minute after it.
+    pub end: String,
+    /// Work booked in the period, in minutes (a quantity for material).
+    pub work_minutes: f64,
+    /// What the resource can give in the period: its units over its working minutes.
+    pub available_minutes: f64,
+    /// The most units booked at one moment of the period.
+    pub peak_units: f64,
+    /// Whether it is over-allocated at some moment of the period.
+    pub over_allocated: bool,
+}
+
+/// A stretch of time in which a resource is booked beyond its units.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OverAllocationWire {
+    /// Start of the stretch.
+    pub from: String,
+    /// End of the stretch.
+    pub to: String,
+    /// The most units booked at once.
+    pub units: f64,
+    /// The units the resource has then.
+    pub max_units: f64,
+    /// The tasks it works on in the stretch.
+    pub task_ids: Vec<i64>,
+}
+
+/// One resource's workload.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkloadWire {
+    /// The resource.
+    pub resource_id: i64,
+    /// Its key.
+    pub key: String,
+    /// Its name.
+    pub name: String,
+    /// Its load, period by period, from the project's start to its finish.
+    pub periods: Vec<PeriodLoadWire>,
+    /// Every over-allocation, with the tasks involved.
+    pub over_allocations: Vec<OverAllocationWire>,
+}
+
+/// Each resource's load per day, week or month under the current schedule, with every
+/// over-allocation and the tasks involved.
+#[utoipa::path(get, path = "/api/v1/projects/{project}/workload", tag = "projects",
+    params(("project" = i64, Path, description = "Project id"), WorkloadQuery),
+    responses((status = 200, description = "Success", body = [WorkloadWire]), (status = 401, description = "Not logged in", body = ErrorBody), (status = 404, description = "No such project or row, or not visible to the caller", body = ErrorBody), (status = 422, description = "A field, or the plan it would make, is invalid: the field or the tasks are named", body = ErrorBody)))]
+pub async fn workload(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    Path(project): Path<i64>,
+    query: Result<Query<WorkloadQuery>, QueryRejection>,
+) -> ApiResult<Json<Vec<WorkloadWire>>> {
+    let Query(query) = query.map_err(|error| ApiError::field("period", error.body_text()))?;
+    let period = match query.period.as_deref().unwrap_or("week") {
+        "day" => Period::Day,
+        "week" => Period::Week,
+        "month" => Period::Month,
+        other => {
+            return Err(ApiError::field(
+                "period",
+                format!("unknown period \"{other}\": use day, week or month"),
+            ));
+        }
+    };
+    role(&state, &current, project).await?;
+    let scheduled = state.scheduled(project).await?;
+    let stored = &scheduled.plan;
+    let usage = resource_usage(&stored.plan, &scheduled.schedule, period)
+        .map_err(|error| ApiError::field("calendar", error.to_string()))?;
+    Ok(Json(
+        usage
+            .iter()
+            .map(|usage| {
+                let index = usage.resource.index();
+                let resource = &stored.plan.resources[index];
+                WorkloadWire {
+                    resource_id: stored.resource_ids[index],
+                    key: resource.key.clone(),
+                    name: resource.name.clone(),
+                    periods: usage
+                        .periods
+                        .iter()
+                        .map(|load| PeriodLoadWire {
+                            start: time(load.start),
+                            end: time(load.end),
+                            work_minutes: load.work_minutes,
+                            available_minutes: load.available_minutes,
+                            peak_units: load.peak_units,
+                            over_allocated: load.over_allocated,
+                        })
+                        .collect(),
+                    over_allocations: usage
+                        .over_allocations
+                        .iter()
+                        .map(|over| OverAllocationWire {
+                            from: time(over.from),
+                            to: time(over.to),
+                            units: over.units,
+                            max_units: over.max_units,
+                            task_ids: over
+                                .tasks
+                                .iter()
+                                .map(|task| stored.task_ids[task.index()])
+                                .collect(),
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+    ))
 }

@@ -789,6 +789,7 @@ async fn the_openapi_document_lists_every_endpoint() {
             "/api/v1/projects/{project}/calendars/{calendar}/exceptions",
             "/api/v1/projects/{project}/calendars/{calendar}/exceptions/{exception}",
             "/api/v1/projects/{project}/leveling",
+            "/api/v1/projects/{project}/workload",
             "/api/v1/projects/import",
             "/api/v1/projects/{project}/export",
         ] {
@@ -1285,6 +1286,32 @@ after = ["export", "scripts"]
             .await;
         assert_eq!(status, S::NO_CONTENT, "{name}");
 
+        // The workload shows Dana booked twice over on export and scripts.
+        let (status, body) = api
+            .get(&viewer, &format!("{p}/workload?period=fortnight"))
+            .await;
+        assert_eq!(status, S::UNPROCESSABLE_ENTITY, "{name}: {body}");
+        assert_eq!(body["error"]["details"]["field"], "period", "{name}");
+        let (status, workload) = api.get(&viewer, &format!("{p}/workload?period=day")).await;
+        assert_eq!(status, S::OK, "{name}: {workload}");
+        let dana = &workload[0];
+        assert_eq!(dana["key"], "dana", "{name}");
+        assert_eq!(dana["over_allocations"][0]["units"], 2.0, "{name}: {dana}");
+        assert_eq!(
+            dana["over_allocations"][0]["task_ids"]
+                .as_array()
+                .map(Vec::len),
+            Some(2),
+            "{name}: {dana}"
+        );
+        let days_over = dana["periods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|day| day["over_allocated"] == true)
+            .count();
+        assert_eq!(days_over, 2, "{name}: the two days both tasks run: {dana}");
+
         // Leveling: anyone may preview it, a manager applies it from the version previewed.
         let (_, detail) = api.get(&manager, &p).await;
         let project_version = detail["version"].as_i64().unwrap();
@@ -1336,6 +1363,12 @@ after = ["export", "scripts"]
         );
         let (_, again) = api.get(&viewer, &format!("{p}/leveling")).await;
         assert_eq!(again["delays"], json!([]), "{name}: nothing left to level");
+        let (_, workload) = api.get(&viewer, &format!("{p}/workload")).await;
+        assert_eq!(
+            workload[0]["over_allocations"],
+            json!([]),
+            "{name}: {workload}"
+        );
         server.finish().await;
     }
 }

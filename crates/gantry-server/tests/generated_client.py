@@ -54,6 +54,7 @@ from gantry_api_client.api.projects import (
     update_project,
     update_resource,
     update_task,
+    workload,
 )
 from gantry_api_client.models import (
     AssignmentChanges,
@@ -295,7 +296,9 @@ def main():
     assert [c.body for c in comments] == ["Design reviewed"]
     assert len(call(history, HTTPStatus.OK, p, client=client, limit=5)) == 5
 
-    # Leveling, export, deletes.
+    # Workload, leveling, export, deletes.
+    loads = call(workload, HTTPStatus.OK, p, client=client, period="week")
+    assert loads and loads[0].periods, loads
     preview = call(preview_leveling, HTTPStatus.OK, p, client=client)
     applied = call(
         apply_leveling, HTTPStatus.OK, p, client=client, body=LevelInput(version=preview.version)
