@@ -167,7 +167,7 @@ impl fmt::Display for Value {
 
 type AnyQuery<'q> = Query<'q, Any, AnyArguments>;
 
-pub(crate) fn bind<'q>(query: AnyQuery<'q>, value: &Value) -> AnyQuery<'q> {
+fn bind<'q>(query: AnyQuery<'q>, value: &Value) -> AnyQuery<'q> {
     match value {
         Value::Int(value) => query.bind(*value),
         Value::OptionalInt(value) => query.bind(*value),
@@ -244,6 +244,42 @@ pub(crate) async fn update_row(
     if result.rows_affected() == 0 {
         return Err(stale(connection, entity, table, id, version).await);
     }
+    Ok(())
+}
+
+/// The columns of `new` whose values differ from `old` (the same columns, in the same order).
+pub(crate) fn changed_columns(old: &Columns, new: &Columns) -> Columns {
+    old.iter()
+        .zip(new)
+        .filter(|(a, b)| a.1 != b.1)
+        .map(|(_, b)| b.clone())
+        .collect()
+}
+
+/// `UPDATE table SET changed… WHERE id = …` for rows without a version of their own (the
+/// project row, whose version the edit's lock raised; a calendar's exceptions, covered by the
+/// calendar's version).
+pub(crate) async fn update_unversioned(
+    connection: &mut AnyConnection,
+    table: &str,
+    id: i64,
+    changed: &[(&'static str, Value)],
+) -> Result<()> {
+    let assignments: Vec<String> = changed
+        .iter()
+        .enumerate()
+        .map(|(index, (name, _))| format!("{name} = ${}", index + 1))
+        .collect();
+    let sql = format!(
+        "UPDATE {table} SET {} WHERE id = ${}",
+        assignments.join(", "),
+        changed.len() + 1
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for (_, value) in changed {
+        query = bind(query, value);
+    }
+    query.bind(id).execute(&mut *connection).await?;
     Ok(())
 }
 

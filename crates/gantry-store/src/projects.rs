@@ -13,9 +13,9 @@ use crate::accounts::is_unique_violation;
 use crate::error::{Result, StoreError};
 use crate::history::{self, FieldChange, Record};
 use crate::plan_rows::{
-    Columns, StoredPlan, TaskChanges, Value, assignment_columns, calendar_columns, insert_plan,
-    insert_row, link_columns, load_plan, project_columns, resource_columns, sibling_positions,
-    task_columns, update_row,
+    Columns, StoredPlan, TaskChanges, Value, assignment_columns, calendar_columns, changed_columns,
+    insert_plan, insert_row, link_columns, load_plan, project_columns, resource_columns,
+    sibling_positions, task_columns, update_row,
 };
 use crate::setup::{self, SetupEdit};
 use crate::store::{Store, now};
@@ -1428,12 +1428,7 @@ async fn persist(
         };
         let old = task_columns(before, old_index, &before_positions);
         let new = task_columns(after, index, &after_positions);
-        let changed: Vec<(&'static str, Value)> = old
-            .iter()
-            .zip(&new)
-            .filter(|(a, b)| a.1 != b.1)
-            .map(|(_, b)| b.clone())
-            .collect();
+        let changed = changed_columns(&old, &new);
         if changed.is_empty() {
             continue;
         }
@@ -1609,12 +1604,7 @@ pub(crate) async fn persist_rows(
         if old == new {
             continue;
         }
-        let changed: Vec<_> = old
-            .iter()
-            .zip(&new)
-            .filter(|(a, b)| a.1 != b.1)
-            .map(|(_, b)| b.clone())
-            .collect();
+        let changed = changed_columns(&old, &new);
         let version = (kind.versions)(before)[old_index];
         update_row(connection, kind.entity, kind.table, id, version, &changed).await?;
         (kind.ids_and_versions)(after).1[index] = version + 1;

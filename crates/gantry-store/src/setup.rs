@@ -17,7 +17,8 @@ use sqlx::AnyConnection;
 use crate::error::{Result, StoreError};
 use crate::history::{FieldChange, Record};
 use crate::plan_rows::{
-    Columns, StoredPlan, Value, exception_columns, insert_row, project_columns, update_row,
+    StoredPlan, Value, changed_columns, exception_columns, insert_row, project_columns, update_row,
+    update_unversioned,
 };
 use crate::projects::{
     Applied, CALENDARS, Created, NEW_ROW, RESOURCES, Touched, check_version, delete_row,
@@ -717,21 +718,7 @@ pub(crate) async fn persist(
     new.push(("calendar_id", calendar(after)));
     let changed: Vec<(&'static str, Value)> = changed_columns(&old, &new);
     if !changed.is_empty() {
-        let assignments: Vec<String> = changed
-            .iter()
-            .enumerate()
-            .map(|(index, (name, _))| format!("{name} = ${}", index + 1))
-            .collect();
-        let sql = format!(
-            "UPDATE projects SET {} WHERE id = ${}",
-            assignments.join(", "),
-            changed.len() + 1
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (_, value) in &changed {
-            query = crate::plan_rows::bind(query, value);
-        }
-        query.bind(project_id).execute(&mut *connection).await?;
+        update_unversioned(connection, "projects", project_id, &changed).await?;
         records.push(Record {
             entity: "project",
             entity_id: project_id,
@@ -748,14 +735,6 @@ pub(crate) async fn persist(
         .await?;
     persist_availability(connection, before, after, records).await?;
     Ok(())
-}
-
-fn changed_columns(old: &Columns, new: &Columns) -> Vec<(&'static str, Value)> {
-    old.iter()
-        .zip(new)
-        .filter(|(a, b)| a.1 != b.1)
-        .map(|(_, b)| b.clone())
-        .collect()
 }
 
 fn exception_label(exception: &CalendarException) -> String {
@@ -831,21 +810,7 @@ async fn persist_exceptions(
             if changed.is_empty() {
                 continue;
             }
-            let assignments: Vec<String> = changed
-                .iter()
-                .enumerate()
-                .map(|(index, (name, _))| format!("{name} = ${}", index + 1))
-                .collect();
-            let sql = format!(
-                "UPDATE calendar_exceptions SET {} WHERE id = ${}",
-                assignments.join(", "),
-                changed.len() + 1
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (_, value) in &changed {
-                query = crate::plan_rows::bind(query, value);
-            }
-            query.bind(id).execute(&mut *connection).await?;
+            update_unversioned(connection, "calendar_exceptions", id, &changed).await?;
             let old = &before.plan.calendars[before_calendar].exceptions[old_position];
             if old != new {
                 changes.push(FieldChange {
