@@ -42,6 +42,18 @@ enum Command {
         #[arg(long)]
         status_date: Option<String>,
     },
+    /// Draw a plan's schedule: `--gantt out.svg` writes the Gantt chart (the one the web app
+    /// shows).
+    Report {
+        /// The plan file (TOML).
+        file: PathBuf,
+        /// Write the Gantt chart as SVG to this file.
+        #[arg(long)]
+        gantt: PathBuf,
+        /// Timescale of the chart.
+        #[arg(long, value_enum, default_value_t = ScaleArg::Week)]
+        scale: ScaleArg,
+    },
     /// Show each resource's load per period and when it is over-allocated.
     Resources {
         /// Plan files (TOML) or MS Project XML files; several files share their resources by id.
@@ -164,6 +176,7 @@ fn run() -> anyhow::Result<ExitCode> {
             format,
             status_date,
         } => schedule(&file, format, status_date.as_deref(), &mut out)?,
+        Command::Report { file, gantt, scale } => report(&file, &gantt, scale)?,
         Command::Resources {
             files,
             period,
@@ -233,6 +246,42 @@ fn check(file: &std::path::Path, out: &mut impl Write) -> anyhow::Result<ExitCod
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// The Gantt chart's timescale on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ScaleArg {
+    Day,
+    Week,
+    Month,
+}
+
+fn report(
+    file: &std::path::Path,
+    gantt: &std::path::Path,
+    scale: ScaleArg,
+) -> anyhow::Result<ExitCode> {
+    let Some(plan_file) = load(file) else {
+        return Ok(ExitCode::from(1));
+    };
+    let schedule = match cpm::schedule(&plan_file.plan, &ScheduleOptions::default()) {
+        Ok(schedule) => schedule,
+        Err(failure) => {
+            render::diagnostics(&plan_file, &failure.diagnostics, &mut std::io::stderr())?;
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let options = gantry_report::GanttOptions {
+        scale: match scale {
+            ScaleArg::Day => gantry_report::Scale::Day,
+            ScaleArg::Week => gantry_report::Scale::Week,
+            ScaleArg::Month => gantry_report::Scale::Month,
+        },
+        ..gantry_report::GanttOptions::default()
+    };
+    let svg = gantry_report::gantt_svg(&plan_file.plan, &schedule, &options);
+    std::fs::write(gantt, svg).with_context(|| format!("writing {}", gantt.display()))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn schedule(

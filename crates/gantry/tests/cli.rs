@@ -586,3 +586,31 @@ fn level_several_projects_sharing_people() {
     assert_eq!(usage["resources"].as_array().unwrap().len(), 1, "one Dana");
     assert_eq!(usage["over_allocated_resources"], 1);
 }
+
+#[test]
+fn report_writes_the_gantt_chart_of_every_example() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    for example in [
+        "crm-rollout.toml",
+        "datacentre-migration.toml",
+        "network-refresh.toml",
+    ] {
+        let plan = examples().join(example);
+        let svg = folder.path().join(example.replace(".toml", ".svg"));
+        let output = gantry(&[
+            "report",
+            plan.to_str().unwrap(),
+            "--gantt",
+            svg.to_str().unwrap(),
+            "--scale",
+            "day",
+        ]);
+        assert!(output.status.success(), "{example}: {output:?}");
+        let text = std::fs::read_to_string(&svg).expect("the chart");
+        assert!(
+            text.starts_with("<svg") && text.ends_with("</svg>"),
+            "{example}"
+        );
+        assert!(text.contains(r#"data-critical="true""#), "{example}");
+    }
+}
