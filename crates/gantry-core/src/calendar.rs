@@ -18,6 +18,12 @@
 //! the week. The count is continuous across window edges: each stretch between windows adds a
 //! constant offset to the weekly count.
 //!
+//! Within the week, two tables (the count at each minute of the week, the minute of each count)
+//! answer without a search. Over the span of the windows, a week index holds every week's count
+//! at Monday 00:00 and whether the week follows the pattern (the margins of a window mostly do):
+//! such weeks are answered by the tables, and only the weeks that hold an exception search their
+//! window. The index is built only while it stays within a multiple of the number of windows.
+//!
 //! Lookups are O(1) in practice and O(log n) at worst: small tables of hints (one per day of
 //! clock time, one per 256 minutes of work, one per bucket of windows) narrow every search to
 //! the one or two intervals it can end on, and a binary search between the two hints finishes it.
@@ -162,43 +168,28 @@ impl<'a> Run<'a> {
 }
 
 /// The weekly pattern: its intervals as minutes after Monday 00:00 (a shift running from Sunday
-/// into Monday is split, its tail placed at the start of the week), closed by a sentinel.
+/// into Monday is split, its tail placed at the start of the week), closed by a sentinel, and the
+/// same pattern as two tables.
 ///
-/// A week has a dozen intervals or so, where a plain (branch-free) binary search by time is
-/// quicker than working out the day and reading its hints; the windows, with hundreds of
-/// intervals, use hints both ways.
+/// The tables answer both directions with one read instead of a search: the engine converts
+/// counts and instants several times per task, and on a large plan those conversions were a fifth
+/// of all the work. A week has 10,080 minutes, so the tables take 20 KB at most (`u16` entries:
+/// no offset or count within a week reaches 65,536).
 #[derive(Clone, Debug)]
 struct WeekPattern {
     intervals: Vec<Interval>,
-    /// Hints by count, as in a [`Run`]: going from a count to an instant the hints win, while
-    /// from an instant to a count, with the day to work out first, the plain search does.
-    count_hints: Vec<u32>,
+    /// `work_before_minute[m]`: working minutes from Monday 00:00 to minute `m` of the week, for
+    /// `m` in `0..=MINUTES_PER_WEEK`.
+    work_before_minute: Vec<u16>,
+    /// `work_start[k]`: the minute of the week at which working minute `k` starts, for `k` in
+    /// `0..minutes_per_week`.
+    work_start: Vec<u16>,
     minutes_per_week: i64,
 }
 
 impl WeekPattern {
-    fn new(week_days: &[DayIntervals]) -> WeekPattern {
-        let (mut intervals, minutes_per_week) = weekly_pattern(week_days);
-        intervals.push(Interval {
-            start: MINUTES_PER_WEEK,
-            end: MINUTES_PER_WEEK + SENTINEL_LENGTH,
-            before: minutes_per_week,
-        });
-        let count_hints = hints_for(
-            &intervals,
-            usize::try_from(minutes_per_week >> COUNT_BUCKET_BITS).unwrap_or(0) + 1,
-            |bucket| (bucket as i64) << COUNT_BUCKET_BITS,
-            |interval| interval.after(),
-        );
-        WeekPattern {
-            intervals,
-            count_hints,
-            minutes_per_week,
-        }
-    }
-
-    /// The first interval ending after `offset` (minutes after Monday 00:00), which `offset` is
-    /// in or before; the sentinel makes it exist.
+    /// The working interval of the week at or after `offset` minutes into it (a binary search:
+    /// for walking working time, which the lookup tables do not describe as intervals).
     fn interval_at(&self, offset: i64) -> Option<&Interval> {
         let index = self
             .intervals
@@ -206,21 +197,60 @@ impl WeekPattern {
         self.intervals.get(index)
     }
 
+    fn new(week_days: &[DayIntervals]) -> WeekPattern {
+        let (mut intervals, minutes_per_week) = weekly_pattern(week_days);
+        let mut work_before_minute = Vec::with_capacity(MINUTES_PER_WEEK as usize + 1);
+        let mut work_start = Vec::with_capacity(usize::try_from(minutes_per_week).unwrap_or(0));
+        let mut count: u16 = 0;
+        let mut next = intervals.iter().peekable();
+        for minute in 0..MINUTES_PER_WEEK {
+            work_before_minute.push(count);
+            while next.next_if(|interval| interval.end <= minute).is_some() {}
+            if next.peek().is_some_and(|interval| interval.start <= minute) {
+                // In 0..MINUTES_PER_WEEK, so it fits.
+                work_start.push(minute as u16);
+                count += 1;
+            }
+        }
+        work_before_minute.push(count);
+        intervals.push(Interval {
+            start: MINUTES_PER_WEEK,
+            end: MINUTES_PER_WEEK + SENTINEL_LENGTH,
+            before: minutes_per_week,
+        });
+        WeekPattern {
+            intervals,
+            work_before_minute,
+            work_start,
+            minutes_per_week,
+        }
+    }
+
+    /// Working minutes from Monday 00:00 to `offset` minutes after it (`0..=MINUTES_PER_WEEK`).
+    fn work_before_offset(&self, offset: i64) -> i64 {
+        usize::try_from(offset)
+            .ok()
+            .and_then(|offset| self.work_before_minute.get(offset))
+            .map_or(0, |&count| i64::from(count))
+    }
+
+    /// Minutes after Monday 00:00 at which working minute `rest` (`0..minutes_per_week`) starts.
+    fn work_start_offset(&self, rest: i64) -> Option<i64> {
+        let rest = usize::try_from(rest).ok()?;
+        self.work_start.get(rest).map(|&offset| i64::from(offset))
+    }
+
     /// Working minutes of the weekly pattern from `WEEK_ORIGIN` to `t` (negative before it).
     fn work_before(&self, t: i64) -> i64 {
         let relative = t - WEEK_ORIGIN;
         let weeks = relative.div_euclid(MINUTES_PER_WEEK);
         let offset = relative.rem_euclid(MINUTES_PER_WEEK);
-        let within_week = self.interval_at(offset).map_or(0, |interval| {
-            interval.before + (offset - interval.start).max(0)
-        });
-        weeks * self.minutes_per_week + within_week
+        weeks * self.minutes_per_week + self.work_before_offset(offset)
     }
 
     fn is_working(&self, t: i64) -> bool {
         let offset = (t - WEEK_ORIGIN).rem_euclid(MINUTES_PER_WEEK);
-        self.interval_at(offset)
-            .is_some_and(|interval| interval.start <= offset)
+        self.work_before_offset(offset + 1) > self.work_before_offset(offset)
     }
 
     /// The start of the working minute numbered `count` of the weekly pattern; `None` for a week
@@ -231,12 +261,31 @@ impl WeekPattern {
         }
         let weeks = count.div_euclid(self.minutes_per_week);
         let rest = count.rem_euclid(self.minutes_per_week);
-        let bucket = usize::try_from(rest >> COUNT_BUCKET_BITS).unwrap_or(usize::MAX);
-        let index = hinted_search(&self.intervals, &self.count_hints, bucket, |interval| {
-            interval.after() <= rest
-        });
-        let interval = self.intervals.get(index)?;
-        Some(WEEK_ORIGIN + weeks * MINUTES_PER_WEEK + interval.start + (rest - interval.before))
+        Some(WEEK_ORIGIN + weeks * MINUTES_PER_WEEK + self.work_start_offset(rest)?)
+    }
+
+    /// Whether the intervals of `run` clipped to the week `[week_start, week_start + 1 week)`
+    /// are exactly this pattern's: counts within that week then follow the tables.
+    fn matches(&self, run: &[Interval], week_start: i64) -> bool {
+        let week_end = week_start + MINUTES_PER_WEEK;
+        let first = run.partition_point(|interval| interval.end <= week_start);
+        let clipped = run
+            .get(first..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|interval| interval.start < week_end)
+            .map(|interval| {
+                (
+                    interval.start.max(week_start) - week_start,
+                    interval.end.min(week_end) - week_start,
+                )
+            });
+        let pattern = self
+            .intervals
+            .iter()
+            .take_while(|interval| interval.start < MINUTES_PER_WEEK)
+            .map(|interval| (interval.start, interval.end));
+        clipped.eq(pattern)
     }
 }
 
@@ -338,6 +387,129 @@ impl BucketHints {
     }
 }
 
+/// `WeekIndex::windows` of a week that follows the weekly pattern.
+const REGULAR_WEEK: u32 = u32::MAX;
+
+/// The weeks from the first window to the end of the last, each with its count at Monday 00:00
+/// and whether it follows the weekly pattern.
+///
+/// Windows keep a margin of ordinary weeks around each exception day, and on a calendar with
+/// holidays every year the windows and the regular weeks between them alternate all through a
+/// plan. Finding the window or stretch of an instant or count was then most of the cost of each
+/// conversion. With this index a conversion reads its week directly (by division for an
+/// instant; for a count, by a hinted search over a bucket of at most a quarter week's work), and
+/// a week that follows the pattern, margins included, is answered by [`WeekPattern`]'s tables;
+/// only the weeks that hold an exception (or a night shift running out of one) go to their
+/// window.
+///
+/// It has an entry per week of the span and is only built while that stays within a small
+/// multiple of the number of windows, so the calendar still grows with its exception days and
+/// not with the years between them; otherwise lookups take the windows' path.
+#[derive(Clone, Debug, Default)]
+struct WeekIndex {
+    /// Monday 00:00 of the first week indexed.
+    start: i64,
+    /// Per week, then one more entry for the end: `work_before` at the week's Monday 00:00.
+    counts: Vec<i64>,
+    /// Per week: the window that holds it when it does not follow the weekly pattern, else
+    /// [`REGULAR_WEEK`].
+    windows: Vec<u32>,
+    /// `count_hints[b]`: the first week whose work ends after `counts[0] + b * 2^count_bits`.
+    count_hints: Vec<u32>,
+    count_bits: u32,
+}
+
+impl WeekIndex {
+    /// Weeks indexed per window at most, beyond a fixed allowance.
+    const WEEKS_PER_WINDOW: usize = 64;
+    const WEEKS_ALLOWED: usize = 1024;
+
+    /// The index of `windows` (sorted, disjoint, starting and ending on Mondays), or an empty one
+    /// when they span too many weeks for their number (see the type's documentation).
+    fn new(week: &WeekPattern, windows: &[Window], explicit: &Explicit) -> WeekIndex {
+        let (Some(first), Some(last)) = (windows.first(), windows.last()) else {
+            return WeekIndex::default();
+        };
+        let week_count = usize::try_from((last.end - first.start) / MINUTES_PER_WEEK).unwrap_or(0);
+        if week_count > Self::WEEKS_PER_WINDOW * windows.len() + Self::WEEKS_ALLOWED {
+            return WeekIndex::default();
+        }
+        let mut counts = Vec::with_capacity(week_count + 1);
+        let mut kinds = Vec::with_capacity(week_count);
+        let mut next_window = 0;
+        for index in 0..week_count {
+            let week_start = first.start + index as i64 * MINUTES_PER_WEEK;
+            while windows
+                .get(next_window)
+                .is_some_and(|window| window.end <= week_start)
+            {
+                next_window += 1;
+            }
+            // The span ends with the last window, so a window always follows or holds the week.
+            let Some(window) = windows.get(next_window) else {
+                break;
+            };
+            if window.start <= week_start {
+                let run = explicit.run(window);
+                counts.push(run.work_before(week_start));
+                kinds.push(if week.matches(run.intervals, week_start) {
+                    REGULAR_WEEK
+                } else {
+                    next_window as u32
+                });
+            } else {
+                counts.push(week.work_before(week_start) + window.offset_before);
+                kinds.push(REGULAR_WEEK);
+            }
+        }
+        counts.push(last.count_at_end);
+        let first_count = counts.first().copied().unwrap_or(0);
+        let count_span = last.count_at_end - first_count;
+        // Buckets of a quarter of a week's work or less: the search after the hint is then over
+        // one week, or two at a bucket that straddles them.
+        let mut count_bits = 0;
+        while (count_span >> count_bits) > 4 * week_count as i64 {
+            count_bits += 1;
+        }
+        let week_ends = counts.get(1..).unwrap_or_default();
+        let count_hints = hints_for(
+            week_ends,
+            usize::try_from(count_span >> count_bits).unwrap_or(0) + 1,
+            |bucket| first_count + ((bucket as i64) << count_bits),
+            |&end| end,
+        );
+        WeekIndex {
+            start: first.start,
+            counts,
+            windows: kinds,
+            count_hints,
+            count_bits,
+        }
+    }
+
+    /// The week holding instant `t`, when indexed.
+    fn week_of_instant(&self, t: i64) -> Option<usize> {
+        if t < self.start {
+            return None;
+        }
+        let week = usize::try_from((t - self.start) / MINUTES_PER_WEEK).ok()?;
+        (week < self.windows.len()).then_some(week)
+    }
+
+    /// The week holding working minute `count`, when indexed.
+    fn week_of_count(&self, count: i64) -> Option<usize> {
+        let first_count = *self.counts.first()?;
+        let end_count = *self.counts.last()?;
+        if !(first_count..end_count).contains(&count) {
+            return None;
+        }
+        let bucket = usize::try_from((count - first_count) >> self.count_bits).ok()?;
+        let week_ends = self.counts.get(1..)?;
+        let week = hinted_search(week_ends, &self.count_hints, bucket, |&end| end <= count);
+        (week < self.windows.len()).then_some(week)
+    }
+}
+
 /// Where an instant or a count falls: in an explicit window, or in a regular stretch where the
 /// weekly count plus a constant offset gives the calendar's count.
 enum Place<'a> {
@@ -355,6 +527,8 @@ pub struct WorkingCalendar {
     explicit: Explicit,
     windows_by_time: BucketHints,
     windows_by_count: BucketHints,
+    /// The weeks around the windows, for conversions without a search (see [`WeekIndex`]).
+    weeks: WeekIndex,
     /// What to add to the weekly count after the last window.
     offset_after: i64,
     /// The counts `start_at` can answer: `first_count..end_count`.
@@ -614,6 +788,7 @@ impl WorkingCalendar {
             ),
             _ => (BucketHints::default(), BucketHints::default()),
         };
+        let weeks = WeekIndex::new(&week, &windows, &explicit);
         let mut calendar = WorkingCalendar {
             name: name.clone(),
             week,
@@ -621,6 +796,7 @@ impl WorkingCalendar {
             explicit,
             windows_by_time,
             windows_by_count,
+            weeks,
             offset_after: offset,
             first_count: 0,
             end_count: 0,
@@ -659,6 +835,32 @@ impl WorkingCalendar {
     /// one per working minute. Only differences of it mean something.
     pub fn work_before(&self, t: Instant) -> i64 {
         let t = t.0.clamp(TIME_LOW, TIME_HIGH);
+        self.work_before_by_weeks(t)
+            .unwrap_or_else(|| self.work_before_by_windows(t))
+    }
+
+    /// `work_before` through the week index, when it covers `t`.
+    fn work_before_by_weeks(&self, t: i64) -> Option<i64> {
+        let week = self.weeks.week_of_instant(t)?;
+        match *self.weeks.windows.get(week)? {
+            REGULAR_WEEK => {
+                let week_start = self.weeks.start + week as i64 * MINUTES_PER_WEEK;
+                let count = *self.weeks.counts.get(week)?;
+                Some(count + self.week.work_before_offset(t - week_start))
+            }
+            window => Some(
+                self.explicit
+                    .run(self.windows.get(window as usize)?)
+                    .work_before(t),
+            ),
+        }
+    }
+
+    /// `work_before` of a clamped instant through the windows alone: the reference the week
+    /// index must agree with, and the answer where it does not reach. Kept out of line, like
+    /// the other slow paths, so that the fast one stays a handful of instructions.
+    #[inline(never)]
+    fn work_before_by_windows(&self, t: i64) -> i64 {
         match self.place_of_instant(t) {
             Place::Explicit(window) => self.explicit.run(window).work_before(t),
             Place::Periodic(offset) => self.week.work_before(t) + offset,
@@ -691,14 +893,39 @@ impl WorkingCalendar {
         if count >= self.end_count {
             return Err(self.out_of_working_time(true));
         }
-        let start = match self.place_of_count(count) {
-            Place::Explicit(window) => self.explicit.run(window).start_at(count),
-            Place::Periodic(offset) => self.week.start_at(count - offset),
-        };
+        let start = self
+            .start_at_by_weeks(count)
+            .or_else(|| self.start_at_by_windows(count));
         // `None` is unreachable: every count between the bounds has its minute.
         start
             .map(Instant)
             .ok_or_else(|| self.out_of_working_time(true))
+    }
+
+    /// `start_at` through the week index, when it covers `count`.
+    fn start_at_by_weeks(&self, count: i64) -> Option<i64> {
+        let week = self.weeks.week_of_count(count)?;
+        match *self.weeks.windows.get(week)? {
+            REGULAR_WEEK => {
+                let week_start = self.weeks.start + week as i64 * MINUTES_PER_WEEK;
+                let rest = count - *self.weeks.counts.get(week)?;
+                Some(week_start + self.week.work_start_offset(rest)?)
+            }
+            window => self
+                .explicit
+                .run(self.windows.get(window as usize)?)
+                .start_at(count),
+        }
+    }
+
+    /// `start_at` of a count within the calendar's bounds through the windows alone (see
+    /// `work_before_by_windows`).
+    #[inline(never)]
+    fn start_at_by_windows(&self, count: i64) -> Option<i64> {
+        match self.place_of_count(count) {
+            Place::Explicit(window) => self.explicit.run(window).start_at(count),
+            Place::Periodic(offset) => self.week.start_at(count - offset),
+        }
     }
 
     /// The end of the working minute numbered `count - 1`: the earliest instant `t` with
@@ -859,6 +1086,8 @@ impl WorkingCalendar {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn out_of_working_time(&self, after: bool) -> CalendarError {
         CalendarError::OutOfWorkingTime {
             calendar: self.name.clone(),
@@ -1232,6 +1461,138 @@ mod tests {
         assert_eq!(calendar.windows.len(), 2);
         assert_eq!(calendar.windows[1].offset_before, -480);
         assert_eq!(calendar.offset_after, -960);
+    }
+
+    /// A week's tables give what its intervals say, minute for minute.
+    #[test]
+    fn week_tables_follow_the_intervals() {
+        let mut days: Vec<DayIntervals> = vec![vec![(8 * 60, 12 * 60), (13 * 60, 17 * 60)]; 5];
+        days.push(Vec::new());
+        // Sunday 22:00 to Monday 06:00, split across the end of the week.
+        days.push(vec![(22 * 60, 30 * 60)]);
+        let week = WeekPattern::new(&days);
+        for offset in 0..=MINUTES_PER_WEEK {
+            let interval = week.intervals.iter().find(|interval| interval.end > offset);
+            let expected = interval.map_or(week.minutes_per_week, |interval| {
+                interval.before + (offset - interval.start).max(0)
+            });
+            assert_eq!(week.work_before_offset(offset), expected, "offset {offset}");
+        }
+        for rest in 0..week.minutes_per_week {
+            let offset = week
+                .work_start_offset(rest)
+                .expect("every working minute starts");
+            assert_eq!(week.work_before_offset(offset), rest);
+            assert_eq!(week.work_before_offset(offset + 1), rest + 1);
+        }
+        assert_eq!(week.work_start_offset(week.minutes_per_week), None);
+    }
+
+    fn shifts(spans: &[(u16, u16)]) -> Vec<Shift> {
+        spans
+            .iter()
+            .map(|&(start, end)| Shift::new(start, end))
+            .collect()
+    }
+
+    /// A random calendar of the kind the index is built for: a week (day shifts, night shifts
+    /// across midnight and across Sunday night, or none on some days) and years of exceptions:
+    /// holidays, short working days, working weekends and the odd long shutdown, spaced so that
+    /// windows both merge and stand alone.
+    fn random_calendar(random: &mut crate::generate::SplitMix64) -> WorkingCalendar {
+        let patterns: [&[(u16, u16)]; 4] = [
+            &[(480, 720), (780, 1020)],
+            &[(1320, 360)],
+            &[(0, 1440)],
+            &[(360, 840)],
+        ];
+        let mut week: [Option<Vec<Shift>>; 7] = Default::default();
+        // Night shifts run every night but Saturday's, so Sunday's runs into Monday.
+        let night = random.chance(30);
+        for (weekday, day) in week.iter_mut().enumerate() {
+            let spans: &[(u16, u16)] = if night {
+                if weekday == 5 { &[] } else { patterns[1] }
+            } else if weekday < 5 || random.chance(20) {
+                patterns[[0, 2, 3][random.below(3) as usize]]
+            } else {
+                &[]
+            };
+            *day = Some(shifts(spans));
+        }
+        let mut exceptions = Vec::new();
+        let mut day = date(2020, 1, 1);
+        for _ in 0..random.below(60) + 1 {
+            day = day
+                .checked_add(jiff::Span::new().days(1 + random.below(120) as i64))
+                .expect("in range");
+            let length = if random.chance(5) {
+                20 + random.below(40)
+            } else {
+                random.below(3)
+            };
+            let to = day
+                .checked_add(jiff::Span::new().days(length as i64))
+                .expect("in range");
+            // Mostly days off; some short working days (on a weekend, a working weekend).
+            let worked = if random.chance(30) {
+                shifts(&[(600, 900)])
+            } else {
+                Vec::new()
+            };
+            exceptions.push(CalendarException {
+                name: "Exception".to_string(),
+                from: day,
+                to,
+                shifts: worked,
+            });
+            day = to;
+        }
+        let def = CalendarDef {
+            name: "Random".to_string(),
+            base: None,
+            week,
+            exceptions,
+        };
+        WorkingCalendar::build(&[def], CalendarId(0)).expect("valid calendar")
+    }
+
+    /// The week index is an optimisation of the windows' path: wherever it answers, both must
+    /// give the same counts and instants, in and around windows, margins and regular weeks.
+    #[test]
+    fn week_index_agrees_with_the_windows() {
+        let mut random = crate::generate::SplitMix64::new(7);
+        let mut irregular_weeks = 0;
+        for round in 0..200 {
+            let calendar = random_calendar(&mut random);
+            let weeks = &calendar.weeks;
+            assert!(
+                !weeks.windows.is_empty(),
+                "round {round}: the index is built"
+            );
+            irregular_weeks += weeks.windows.iter().filter(|&&w| w != REGULAR_WEEK).count();
+            let first = weeks.start - 2 * MINUTES_PER_WEEK;
+            let span = (weeks.windows.len() as i64 + 4) * MINUTES_PER_WEEK;
+            for _ in 0..2000 {
+                let t = first + random.below(span as u64) as i64;
+                let slow = calendar.work_before_by_windows(t);
+                if let Some(fast) = calendar.work_before_by_weeks(t) {
+                    assert_eq!(fast, slow, "round {round}: work before {}", Instant(t));
+                }
+                assert_eq!(calendar.work_before(Instant(t)), slow);
+                // Counts around this one, including those at the index's edges.
+                for count in [slow - 1, slow, slow + 1, slow + random.below(5000) as i64] {
+                    if !(calendar.first_count..calendar.end_count).contains(&count) {
+                        continue;
+                    }
+                    let slow = calendar.start_at_by_windows(count);
+                    if let Some(fast) = calendar.start_at_by_weeks(count) {
+                        assert_eq!(Some(fast), slow, "round {round}: start of minute {count}");
+                    }
+                    assert_eq!(calendar.start_at(count).ok().map(|t| t.0), slow);
+                }
+            }
+        }
+        assert!(irregular_weeks > 0, "some weeks go to their windows");
     }
 
     #[test]
