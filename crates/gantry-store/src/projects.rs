@@ -367,7 +367,7 @@ impl Store {
         role: Role,
         by: Option<i64>,
     ) -> Result<()> {
-        let _turn = self.writer_turn().await;
+        let _turn = self.project_turn(project_id).await;
         let mut transaction = self.pool.begin().await?;
         lock_project(&mut transaction, project_id).await?;
         let old =
@@ -429,7 +429,7 @@ impl Store {
         user_id: i64,
         by: Option<i64>,
     ) -> Result<()> {
-        let _turn = self.writer_turn().await;
+        let _turn = self.project_turn(project_id).await;
         let mut transaction = self.pool.begin().await?;
         lock_project(&mut transaction, project_id).await?;
         let row = sqlx::query(
@@ -481,7 +481,7 @@ impl Store {
         user_id: Option<i64>,
         edit: Edit,
     ) -> Result<EditOutcome> {
-        let _turn = self.writer_turn().await;
+        let _turn = self.project_turn(project_id).await;
         let mut transaction = self.pool.begin().await?;
         let version = lock_project(&mut transaction, project_id).await?;
         // The plan as stored: the cached one when nobody changed the project since it was read

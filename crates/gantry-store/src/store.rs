@@ -39,7 +39,16 @@ pub struct Store {
     /// SQLite's busy handler, which sleeps and retries and so gives some writers second-long
     /// waits under load.
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// On PostgreSQL, this process's edits of one project queue here before they take the
+    /// project's row lock, so that each finds the plan its predecessor cached (a writer that
+    /// waited on the row lock instead would often wake before the cache was updated and read
+    /// the whole plan again). Other processes still queue on the row lock.
+    project_writers: Arc<Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
 }
+
+/// A writer's place in this process's queue, held for the whole write transaction (none where
+/// the database orders the writers itself).
+pub(crate) type WriterTurn = Option<tokio::sync::OwnedMutexGuard<()>>;
 
 impl Store {
     /// Opens the database at `url` (`sqlite://path/to/gantry.db` or `postgres://user@host/db`),
@@ -79,6 +88,7 @@ impl Store {
             backend,
             plans: Arc::default(),
             writer: Arc::default(),
+            project_writers: Arc::default(),
         };
         match backend {
             Backend::Sqlite => {
@@ -104,10 +114,28 @@ impl Store {
     }
 
     /// Waits for this process's turn to write, on SQLite; PostgreSQL orders writers itself.
-    pub(crate) async fn writer_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+    pub(crate) async fn writer_turn(&self) -> WriterTurn {
         match self.backend {
-            Backend::Sqlite => Some(self.writer.lock().await),
+            Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
             Backend::Postgres => None,
+        }
+    }
+
+    /// Waits for this process's turn to write to project `project_id`: the database's turn on
+    /// SQLite, the project's on PostgreSQL (where other projects' writers go on meanwhile).
+    pub(crate) async fn project_turn(&self, project_id: i64) -> WriterTurn {
+        match self.backend {
+            Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
+            Backend::Postgres => {
+                let queue = self
+                    .project_writers
+                    .lock()
+                    .unwrap_or_else(|poison| poison.into_inner())
+                    .entry(project_id)
+                    .or_default()
+                    .clone();
+                Some(queue.lock_owned().await)
+            }
         }
     }
 
