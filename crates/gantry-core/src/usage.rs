@@ -110,7 +110,14 @@ pub fn resource_usage(
             if task.is_summary || task.finish <= task.start && !task.is_milestone {
                 continue;
             }
-            let task_calendar = calendar(scheduling_calendars[assignment.task.index()]);
+            // A task with a calendar of its own books its resources on it; otherwise each
+            // resource works its own hours within the task's dates (a task for a day worker
+            // and a night worker runs in the union of their calendars, each working theirs).
+            let task_calendar = if plan.task(assignment.task).calendar.is_some() {
+                calendar(scheduling_calendars[assignment.task.index()])
+            } else {
+                resource_calendar
+            };
             bookings.push((
                 assignment.task,
                 assignment.units,

@@ -17,6 +17,7 @@ use gantry_core::model::{
     Assignment, CalendarDef, CalendarId, Lag, Link, LinkType, Plan, Resource, ResourceId, Shift,
     Task, TaskId,
 };
+use gantry_core::usage::{Period, resource_usage};
 use jiff::civil::date;
 
 fn at(month: i8, day: i8, hour: i8, minute: i8) -> Instant {
@@ -129,4 +130,43 @@ fn a_task_for_resources_on_different_calendars_works_when_any_of_them_works() {
     assert_eq!(verify.start, at(3, 12, 8, 0));
     assert_eq!(verify.finish, at(3, 12, 17, 0));
     assert!(cutover.critical && verify.critical);
+}
+
+#[test]
+fn each_resource_of_a_task_on_their_union_is_loaded_in_its_own_hours() {
+    // The cutover above, Friday 7 March 08:00 to Wednesday 12 March 08:00: the day worker is
+    // booked 8 hours on Friday, Monday and Tuesday (and Wednesday on "verify"); the night
+    // worker 1 hour on Friday night, 7 on Saturday morning, 1 on Monday night, 8 on Tuesday
+    // and 7 on Wednesday morning: 24 hours each on the cutover.
+    let mut plan = Plan::new("cutover", date(2025, 3, 7).at(8, 0, 0, 0));
+    let night = plan.add_calendar(night_shift());
+    let dana = resource(&mut plan, "dana", None);
+    let nina = resource(&mut plan, "nina", Some(night));
+    let cutover = task(&mut plan, "cutover", 48 * 60);
+    let verify = task(&mut plan, "verify", 480);
+    assign(&mut plan, cutover, dana);
+    assign(&mut plan, cutover, nina);
+    assign(&mut plan, verify, dana);
+    plan.add_link(Link {
+        predecessor: cutover,
+        successor: verify,
+        kind: LinkType::FinishToStart,
+        lag: Lag::None,
+    });
+    let schedule = schedule(&plan, &ScheduleOptions::default()).expect("the plan schedules");
+    let usage = resource_usage(&plan, &schedule, Period::Day).expect("usage");
+    let hours_by_day = |resource: ResourceId| -> Vec<(i8, i64)> {
+        usage[resource.index()]
+            .periods
+            .iter()
+            .filter(|load| load.work_minutes > 0.0)
+            .map(|load| (load.start.to_civil().day(), load.work_minutes as i64 / 60))
+            .collect()
+    };
+    assert_eq!(hours_by_day(dana), [(7, 8), (10, 8), (11, 8), (12, 8)]);
+    assert_eq!(
+        hours_by_day(nina),
+        [(7, 1), (8, 7), (10, 1), (11, 8), (12, 7)]
+    );
+    assert!(usage.iter().all(|usage| usage.over_allocations.is_empty()));
 }
