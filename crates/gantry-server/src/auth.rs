@@ -124,7 +124,7 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-fn session_cookie(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
@@ -206,29 +206,23 @@ impl From<&User> for UserWire {
     }
 }
 
-/// Logs in: sets the session cookie and returns the CSRF token.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
-    request_body = LoginRequest,
-    responses(
-        (status = 200, description = "Logged in; the session cookie is set", body = LoginResponse),
-        (status = 401, description = "Wrong username or password", body = ErrorBody),
-        (status = 429, description = "Too many attempts", body = ErrorBody),
-    ))]
-pub async fn login(
-    State(state): State<AppState>,
-    payload: Result<Json<LoginRequest>, JsonRejection>,
-) -> ApiResult<Response> {
-    let Json(request) = payload?;
-    if !state.login_limiter().allow(&request.username) {
+/// Checks a username and password (rate-limited per username, in the same time whether or
+/// not the user exists) and opens a session: the user, the session's CSRF token and the
+/// `Set-Cookie` value. Shared by the API's login and the login page.
+pub(crate) async fn start_session(
+    state: &AppState,
+    username: &str,
+    password: String,
+) -> ApiResult<(User, String, String)> {
+    if !state.login_limiter().allow(username) {
         return Err(ApiError::RateLimited);
     }
-    let found = state.store().user_for_login(&request.username).await?;
-    // The same work whether or not the user exists, so timing does not reveal usernames.
+    let found = state.store().user_for_login(username).await?;
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), hash),
         None => (None, DUMMY_HASH.to_string()),
     };
-    let matches = verify_password(request.password, hash).await;
+    let matches = verify_password(password, hash).await;
     let Some(user) = user.filter(|_| matches) else {
         return Err(ApiError::Unauthenticated);
     };
@@ -249,6 +243,24 @@ pub async fn login(
             ""
         }
     );
+    Ok((user, csrf_token, cookie))
+}
+
+/// Logs in: sets the session cookie and returns the CSRF token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in; the session cookie is set", body = LoginResponse),
+        (status = 401, description = "Wrong username or password", body = ErrorBody),
+        (status = 429, description = "Too many attempts", body = ErrorBody),
+    ))]
+pub async fn login(
+    State(state): State<AppState>,
+    payload: Result<Json<LoginRequest>, JsonRejection>,
+) -> ApiResult<Response> {
+    let Json(request) = payload?;
+    let (user, csrf_token, cookie) =
+        start_session(&state, &request.username, request.password).await?;
     let mut response = Json(LoginResponse {
         user: UserWire::from(&user),
         csrf_token,

@@ -11,6 +11,7 @@ mod error;
 mod projects;
 mod setup;
 mod transfer;
+mod web;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header::CONTENT_TYPE;
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 use gantry_core::cpm::{Schedule, ScheduleOptions, schedule};
 use gantry_store::{Store, StoredPlan};
@@ -196,15 +197,6 @@ async fn openapi() -> impl IntoResponse {
     )
 }
 
-async fn root() -> Html<&'static str> {
-    Html(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Gantry</title></head>\
-         <body><h1>Gantry</h1><p>The web app arrives soon. The JSON API is under \
-         <a href=\"/api/v1/openapi.json\">/api/v1</a>: log in with \
-         <code>POST /api/v1/auth/login</code>.</p></body></html>",
-    )
-}
-
 /// Every route, with the state and the body limit.
 pub fn router(state: AppState) -> Router {
     let limit = state.config().max_body_bytes;
@@ -294,7 +286,11 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi))
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) });
     Router::new()
-        .route("/", get(root))
+        .route("/", get(web::dashboard))
+        .route("/login", get(web::login_page).post(web::login_submit))
+        .route("/logout", post(web::logout_submit))
+        .route("/projects/{project}/gantt", get(web::gantt))
+        .route("/static/gantry.css", get(web::stylesheet))
         .nest("/api/v1", api)
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)

@@ -1441,3 +1441,138 @@ async fn a_client_generated_from_the_openapi_document_calls_every_endpoint() {
         server.finish().await;
     }
 }
+
+/// The web pages over HTTP: the login page, the portfolio, the Gantt page; a viewer of one
+/// project does not see another; names are escaped.
+#[tokio::test]
+async fn the_pages_log_in_list_the_portfolio_and_draw_the_gantt() {
+    for server in servers("pages").await {
+        let name = server.name;
+        let owner = add_user(&server.store, "owner", false).await;
+        let other = add_user(&server.store, "other", false).await;
+        let mut plan = example("datacentre-migration.toml");
+        plan.tasks[1].name = "<script>alert(1)</script>".into();
+        let project = server
+            .store
+            .create_project(&plan, owner)
+            .await
+            .expect("project")
+            .project_id;
+        let hidden = server
+            .store
+            .create_project(&example("network-refresh.toml"), other)
+            .await
+            .expect("project")
+            .project_id;
+        let browser = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let base = &server.base;
+
+        // Without a session every page leads to the login page.
+        let answer = browser.get(format!("{base}/")).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::SEE_OTHER, "{name}");
+        assert_eq!(answer.headers()["location"], "/login", "{name}");
+        let login = browser.get(format!("{base}/login")).send().await.unwrap();
+        assert_eq!(login.status(), StatusCode::OK, "{name}");
+        let text = login.text().await.unwrap();
+        assert!(text.contains(r#"<label for="username">"#), "{name}: {text}");
+        let css = browser
+            .get(format!("{base}/static/gantry.css"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+
+        let wrong = browser
+            .post(format!("{base}/login"))
+            .form(&[("username", "owner"), ("password", "nope")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "{name}");
+        assert!(
+            wrong.text().await.unwrap().contains("do not match"),
+            "{name}"
+        );
+        let right = browser
+            .post(format!("{base}/login"))
+            .form(&[("username", "owner"), ("password", "owner-password")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(right.status(), StatusCode::SEE_OTHER, "{name}");
+        let cookie = right.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+
+        let page = |path: String| {
+            let request = browser
+                .get(format!("{base}{path}"))
+                .header("cookie", &cookie);
+            async move {
+                let answer = request.send().await.unwrap();
+                (answer.status(), answer.text().await.unwrap())
+            }
+        };
+        let (status, portfolio) = page("/".into()).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(portfolio.contains(&plan.name), "{name}: {portfolio}");
+        assert!(
+            portfolio.contains(&format!("/projects/{project}/gantt")),
+            "{name}"
+        );
+        assert!(
+            !portfolio.contains("Network refresh"),
+            "{name}: another's project"
+        );
+        assert!(portfolio.contains(r#"class="rag "#), "{name}");
+        let (status, gantt) = page(format!("/projects/{project}/gantt?scale=day")).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(
+            gantt.contains("<svg") && gantt.contains(r#"data-critical="true""#),
+            "{name}"
+        );
+        assert!(
+            !gantt.contains("<script>"),
+            "{name}: a name ran as a script"
+        );
+        assert!(
+            gantt.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{name}"
+        );
+        let (status, _) = page(format!("/projects/{hidden}/gantt")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{name}");
+
+        // Logging out needs the form's CSRF token.
+        let token = portfolio
+            .split(r#"name="csrf_token" value=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the logout form's token")
+            .to_string();
+        let forged = browser
+            .post(format!("{base}/logout"))
+            .header("cookie", &cookie)
+            .form(&[("csrf_token", "forged")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN, "{name}");
+        let out = browser
+            .post(format!("{base}/logout"))
+            .header("cookie", &cookie)
+            .form(&[("csrf_token", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.status(), StatusCode::SEE_OTHER, "{name}");
+        assert_eq!(page("/".into()).await.0, StatusCode::SEE_OTHER, "{name}");
+        server.finish().await;
+    }
+}

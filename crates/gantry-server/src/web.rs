@@ -1,0 +1,394 @@
+//! The web pages: server-rendered HTML (askama templates in `templates/`, one stylesheet in
+//! `static/`), on the same sessions and roles as the JSON API. A page asks for a session cookie
+//! and sends anyone without one to `/login`; a form that changes something repeats the
+//! session's CSRF token.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use gantry_core::cpm::{DiagnosticKind, Schedule};
+use gantry_core::model::Plan;
+use gantry_core::usage::{Period, resource_usage};
+use gantry_report::{GanttOptions, Scale, gantt_svg};
+use gantry_store::{Role, Session};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{secret_hash, session_cookie, start_session};
+use crate::error::ApiError;
+
+/// The stylesheet, built into the binary.
+const STYLESHEET: &str = include_str!("../static/gantry.css");
+
+/// `GET /static/gantry.css`.
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+        .into_response()
+}
+
+/// A page's answer when something is wrong: the status and a sentence.
+fn error_page(status: StatusCode, message: &str) -> Response {
+    let page = ErrorPage { message };
+    (status, render(&page)).into_response()
+}
+
+#[derive(Template)]
+#[template(
+    source = "{% extends \"base.html\" %}{% block title %}Error{% endblock %}{% block content %}<section class=\"card narrow\"><h1>Sorry</h1><p>{{ message }}</p><p><a href=\"/\">Back to the portfolio</a></p></section>{% endblock %}",
+    ext = "html"
+)]
+struct ErrorPage<'a> {
+    message: &'a str,
+}
+
+fn render(template: &impl Template) -> Html<String> {
+    Html(template.render().unwrap_or_else(|error| {
+        tracing::error!(%error, "a page failed to render");
+        "<!doctype html><title>Gantry</title><p>This page failed to render; the details are in the server's log.</p>".to_string()
+    }))
+}
+
+fn redirect(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(LOCATION, to.to_string())]).into_response()
+}
+
+/// The session of the page's request, or the way to the login page.
+async fn page_session(state: &AppState, headers: &HeaderMap) -> Result<Session, Response> {
+    let Some(cookie) = session_cookie(headers) else {
+        return Err(redirect("/login"));
+    };
+    match state.store().session(&secret_hash(&cookie)).await {
+        Ok(Some(session)) => Ok(session),
+        Ok(None) => Err(redirect("/login")),
+        Err(error) => {
+            tracing::error!(%error, "reading a session failed");
+            Err(error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The server failed; the details are in its log.",
+            ))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    error: Option<&'a str>,
+    username: &'a str,
+}
+
+/// `GET /login`.
+pub async fn login_page() -> Html<String> {
+    render(&LoginPage {
+        error: None,
+        username: "",
+    })
+}
+
+/// The login form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+}
+
+/// `POST /login`: opens a session and goes to the portfolio, or shows the form again with why.
+pub async fn login_submit(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
+    match start_session(&state, &form.username, form.password).await {
+        Ok((_, _, cookie)) => {
+            let mut response = redirect("/");
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(SET_COOKIE, value);
+            }
+            response
+        }
+        Err(error) => {
+            let (status, message) = match error {
+                ApiError::RateLimited => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many attempts: wait a minute and try again.",
+                ),
+                ApiError::Unauthenticated => (
+                    StatusCode::UNAUTHORIZED,
+                    "That username and password do not match.",
+                ),
+                _ => (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "The server failed; the details are in its log.",
+                ),
+            };
+            let page = LoginPage {
+                error: Some(message),
+                username: &form.username,
+            };
+            (status, render(&page)).into_response()
+        }
+    }
+}
+
+/// The logout form: the session's CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct LogoutForm {
+    csrf_token: String,
+}
+
+/// `POST /logout`: ends the session (when the form carries its CSRF token).
+pub async fn logout_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LogoutForm>,
+) -> Response {
+    let session = match page_session(&state, &headers).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    if form.csrf_token != session.csrf_token {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "This form is out of date: reload the page and try again.",
+        );
+    }
+    if let Some(cookie) = session_cookie(&headers)
+        && let Err(error) = state.store().delete_session(&secret_hash(&cookie)).await
+    {
+        tracing::error!(%error, "ending a session failed");
+    }
+    let mut response = redirect("/login");
+    response.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_static("gantry_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
+    response
+}
+
+/// A project as a row of the portfolio.
+struct ProjectRow {
+    id: i64,
+    name: String,
+    role: &'static str,
+    status: &'static str,
+    reason: String,
+    finish: String,
+    percent: u32,
+    milestones: Vec<String>,
+    over_allocated: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    user_name: String,
+    csrf_token: String,
+    projects: Vec<ProjectRow>,
+}
+
+fn day(instant: gantry_core::Instant) -> String {
+    instant
+        .to_civil()
+        .date()
+        .strftime("%a %-d %b %Y")
+        .to_string()
+}
+
+/// Percent complete of the whole plan: its leaf tasks' percent weighted by their durations.
+fn percent_complete(plan: &Plan, schedule: &Schedule) -> f64 {
+    let (mut done, mut total) = (0.0, 0.0);
+    for (task, computed) in plan.tasks.iter().zip(&schedule.tasks) {
+        if computed.is_summary {
+            continue;
+        }
+        let weight = task.duration.minutes.max(0) as f64;
+        done += weight * computed.percent_complete;
+        total += weight;
+    }
+    if total > 0.0 { done / total } else { 0.0 }
+}
+
+/// Red when a deadline is missed or a constraint forces negative float, amber when a resource
+/// is booked twice, green otherwise; with the reason in words.
+fn status(plan: &Plan, schedule: &Schedule, over_allocated: &[String]) -> (&'static str, String) {
+    let count = |kind: DiagnosticKind| {
+        schedule
+            .diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.kind == kind)
+            .count()
+    };
+    let missed = count(DiagnosticKind::MissedDeadline);
+    let negative = schedule
+        .tasks
+        .iter()
+        .zip(&plan.tasks)
+        .filter(|(computed, _)| !computed.is_summary && computed.total_float < 0)
+        .count();
+    if missed > 0 || negative > 0 {
+        (
+            "red",
+            format!("{missed} missed deadlines, {negative} tasks with negative float"),
+        )
+    } else if !over_allocated.is_empty() {
+        (
+            "amber",
+            format!("over-allocated: {}", over_allocated.join(", ")),
+        )
+    } else {
+        ("green", "on schedule, no one booked twice".to_string())
+    }
+}
+
+/// `GET /`: every project the user can see, with its status.
+pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let session = match page_session(&state, &headers).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let projects = match state
+        .store()
+        .projects_for(session.user.id, session.user.is_admin)
+        .await
+    {
+        Ok(projects) => projects,
+        Err(error) => {
+            tracing::error!(%error, "listing projects failed");
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The server failed; the details are in its log.",
+            );
+        }
+    };
+    let mut rows = Vec::with_capacity(projects.len());
+    for project in projects {
+        let Ok(scheduled) = state.scheduled(project.id).await else {
+            continue;
+        };
+        let plan = &scheduled.plan.plan;
+        let schedule = &scheduled.schedule;
+        let over_allocated: Vec<String> = resource_usage(plan, schedule, Period::Week)
+            .map(|usage| {
+                usage
+                    .iter()
+                    .filter(|usage| !usage.over_allocations.is_empty())
+                    .map(|usage| plan.resources[usage.resource.index()].name.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut milestones: Vec<(gantry_core::Instant, String)> = schedule
+            .tasks
+            .iter()
+            .zip(&plan.tasks)
+            .filter(|(computed, _)| computed.is_milestone && computed.percent_complete < 100.0)
+            .map(|(computed, task)| {
+                (
+                    computed.finish,
+                    format!("{} — {}", task.name, day(computed.finish)),
+                )
+            })
+            .collect();
+        milestones.sort_by_key(|(at, _)| *at);
+        let (status, reason) = status(plan, schedule, &over_allocated);
+        rows.push(ProjectRow {
+            id: project.id,
+            name: project.name,
+            role: project.role.unwrap_or(Role::Owner).code(),
+            status,
+            reason,
+            finish: day(schedule.project_finish),
+            percent: percent_complete(plan, schedule).round() as u32,
+            milestones: milestones
+                .into_iter()
+                .take(2)
+                .map(|(_, text)| text)
+                .collect(),
+            over_allocated: over_allocated.join(", "),
+        });
+    }
+    render(&DashboardPage {
+        user_name: session.user.display_name.clone(),
+        csrf_token: session.csrf_token,
+        projects: rows,
+    })
+    .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "gantt.html")]
+struct GanttPage {
+    user_name: String,
+    csrf_token: String,
+    name: String,
+    finish: String,
+    critical: usize,
+    role: &'static str,
+    scale: &'static str,
+    scales: [(&'static str, &'static str); 3],
+    svg: String,
+}
+
+/// `?scale=` of the Gantt page.
+#[derive(Debug, Deserialize)]
+pub struct GanttQuery {
+    scale: Option<String>,
+}
+
+/// `GET /projects/{id}/gantt`: the Gantt chart that `gantry report --gantt` draws.
+pub async fn gantt(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(project): Path<i64>,
+    Query(query): Query<GanttQuery>,
+) -> Response {
+    let session = match page_session(&state, &headers).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let role = match state.store().role(project, session.user.id).await {
+        Ok(Some(role)) => role,
+        Ok(None) if session.user.is_admin => Role::Owner,
+        _ => return error_page(StatusCode::NOT_FOUND, "There is no such project."),
+    };
+    let Ok(scheduled) = state.scheduled(project).await else {
+        return error_page(StatusCode::NOT_FOUND, "There is no such project.");
+    };
+    let (scale, value) = match query.scale.as_deref() {
+        Some("day") => (Scale::Day, "day"),
+        Some("month") => (Scale::Month, "month"),
+        _ => (Scale::Week, "week"),
+    };
+    let plan = &scheduled.plan.plan;
+    let today = gantry_core::Instant::from_civil(jiff::Zoned::now().datetime());
+    let svg = gantt_svg(
+        plan,
+        &scheduled.schedule,
+        &GanttOptions {
+            scale,
+            rows: None,
+            today: Some(today),
+        },
+    );
+    render(&GanttPage {
+        user_name: session.user.display_name.clone(),
+        csrf_token: session.csrf_token,
+        name: plan.name.clone(),
+        finish: day(scheduled.schedule.project_finish),
+        critical: scheduled
+            .schedule
+            .tasks
+            .iter()
+            .filter(|task| task.critical && !task.is_summary)
+            .count(),
+        role: role.code(),
+        scale: value,
+        scales: [("Days", "day"), ("Weeks", "week"), ("Months", "month")],
+        svg,
+    })
+    .into_response()
+}
