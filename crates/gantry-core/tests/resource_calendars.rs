@@ -67,6 +67,41 @@ fn assign(plan: &mut Plan, task: TaskId, resource: ResourceId) {
     });
 }
 
+/// "Cutover", 48 hours from Friday 7 March 08:00 for a day worker (dana, Standard) and a night
+/// worker (nina, Night Shift), then "verify", a day for dana.
+struct Cutover {
+    plan: Plan,
+    dana: ResourceId,
+    nina: ResourceId,
+    cutover: TaskId,
+    verify: TaskId,
+}
+
+fn cutover_plan() -> Cutover {
+    let mut plan = Plan::new("cutover", date(2025, 3, 7).at(8, 0, 0, 0));
+    let night = plan.add_calendar(night_shift());
+    let dana = resource(&mut plan, "dana", None);
+    let nina = resource(&mut plan, "nina", Some(night));
+    let cutover = task(&mut plan, "cutover", 48 * 60);
+    let verify = task(&mut plan, "verify", 480);
+    assign(&mut plan, cutover, dana);
+    assign(&mut plan, cutover, nina);
+    assign(&mut plan, verify, dana);
+    plan.add_link(Link {
+        predecessor: cutover,
+        successor: verify,
+        kind: LinkType::FinishToStart,
+        lag: Lag::None,
+    });
+    Cutover {
+        plan,
+        dana,
+        nina,
+        cutover,
+        verify,
+    }
+}
+
 #[test]
 fn slack_of_a_task_on_a_resource_calendar_is_counted_on_the_task_calendar() {
     // A 10-day task on the Standard calendar sets the project finish, Friday 14 March 17:00. A
@@ -104,21 +139,12 @@ fn a_task_for_resources_on_different_calendars_works_when_any_of_them_works() {
     // Wednesday 12 March 08:00, where MS Project finishes it (mspdiresource.xml, "Task A": the
     // same week days and hours). On the Standard calendar alone it would end Friday 14 March.
     // Its successor, for the day worker only, starts right then.
-    let mut plan = Plan::new("cutover", date(2025, 3, 7).at(8, 0, 0, 0));
-    let night = plan.add_calendar(night_shift());
-    let dana = resource(&mut plan, "dana", None);
-    let nina = resource(&mut plan, "nina", Some(night));
-    let cutover = task(&mut plan, "cutover", 48 * 60);
-    let verify = task(&mut plan, "verify", 480);
-    assign(&mut plan, cutover, dana);
-    assign(&mut plan, cutover, nina);
-    assign(&mut plan, verify, dana);
-    plan.add_link(Link {
-        predecessor: cutover,
-        successor: verify,
-        kind: LinkType::FinishToStart,
-        lag: Lag::None,
-    });
+    let Cutover {
+        plan,
+        cutover,
+        verify,
+        ..
+    } = cutover_plan();
 
     let schedule = schedule(&plan, &ScheduleOptions::default()).expect("the plan schedules");
     let (cutover, verify) = (schedule.task(cutover), schedule.task(verify));
@@ -138,21 +164,9 @@ fn each_resource_of_a_task_on_their_union_is_loaded_in_its_own_hours() {
     // booked 8 hours on Friday, Monday and Tuesday (and Wednesday on "verify"); the night
     // worker 1 hour on Friday night, 7 on Saturday morning, 1 on Monday night, 8 on Tuesday
     // and 7 on Wednesday morning: 24 hours each on the cutover.
-    let mut plan = Plan::new("cutover", date(2025, 3, 7).at(8, 0, 0, 0));
-    let night = plan.add_calendar(night_shift());
-    let dana = resource(&mut plan, "dana", None);
-    let nina = resource(&mut plan, "nina", Some(night));
-    let cutover = task(&mut plan, "cutover", 48 * 60);
-    let verify = task(&mut plan, "verify", 480);
-    assign(&mut plan, cutover, dana);
-    assign(&mut plan, cutover, nina);
-    assign(&mut plan, verify, dana);
-    plan.add_link(Link {
-        predecessor: cutover,
-        successor: verify,
-        kind: LinkType::FinishToStart,
-        lag: Lag::None,
-    });
+    let Cutover {
+        plan, dana, nina, ..
+    } = cutover_plan();
     let schedule = schedule(&plan, &ScheduleOptions::default()).expect("the plan schedules");
     let usage = resource_usage(&plan, &schedule, Period::Day).expect("usage");
     let hours_by_day = |resource: ResourceId| -> Vec<(i8, i64)> {

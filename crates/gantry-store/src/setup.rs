@@ -454,19 +454,30 @@ fn apply_calendar_changes(
     Ok(())
 }
 
-fn check_calendar_name(plan: &Plan, index: Option<usize>, name: &str) -> Result<()> {
-    let taken = plan
-        .calendars
-        .iter()
-        .enumerate()
-        .any(|(other, calendar)| Some(other) != index && calendar.name == name);
+/// Refuses `value` when a row other than `index` already has it.
+fn check_unique<'a>(
+    what: &'static str,
+    mut existing: impl Iterator<Item = &'a str>,
+    index: Option<usize>,
+    value: &str,
+) -> Result<()> {
+    let mut position = 0;
+    let taken = existing.any(|other| {
+        position += 1;
+        Some(position - 1) != index && other == value
+    });
     if taken {
         return Err(StoreError::Duplicate {
-            what: "calendar name",
-            value: name.to_string(),
+            what,
+            value: value.to_string(),
         });
     }
     Ok(())
+}
+
+fn check_calendar_name(plan: &Plan, index: Option<usize>, name: &str) -> Result<()> {
+    let names = plan.calendars.iter().map(|calendar| calendar.name.as_str());
+    check_unique("calendar name", names, index, name)
 }
 
 /// Builds every calendar, so that bad or overlapping shifts, and a calendar without any working
@@ -572,18 +583,8 @@ fn check_resource_key(plan: &Plan, index: Option<usize>, key: &str) -> Result<()
             format!("resource key \"{key}\": use letters, digits, '_', '-' and '.'"),
         ));
     }
-    let taken = plan
-        .resources
-        .iter()
-        .enumerate()
-        .any(|(other, resource)| Some(other) != index && resource.key == key);
-    if taken {
-        return Err(StoreError::Duplicate {
-            what: "resource key",
-            value: key.to_string(),
-        });
-    }
-    Ok(())
+    let keys = plan.resources.iter().map(|resource| resource.key.as_str());
+    check_unique("resource key", keys, index, key)
 }
 
 fn apply_resource_changes(

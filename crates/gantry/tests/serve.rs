@@ -80,12 +80,21 @@ fn serve_demo_answers_and_stops_on_sigterm() {
     );
     assert_eq!(status, 200, "{answer}");
     assert!(answer.contains("\"csrf_token\""), "{answer}");
+    // The web pages: the portfolio sends a visitor without a session to the login page.
     let (status, page) = http(
         &address,
         &format!("GET / HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"),
     );
+    assert_eq!(status, 303, "{page}");
+    let (status, page) = http(
+        &address,
+        &format!("GET /login HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"),
+    );
     assert_eq!(status, 200);
-    assert!(page.contains("/api/v1"), "{page}");
+    assert!(
+        page.contains("<form method=\"post\" action=\"/login\">"),
+        "{page}"
+    );
 
     // SIGTERM: the server finishes what it is doing and exits successfully.
     let killed = Command::new("kill")
