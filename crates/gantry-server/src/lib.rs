@@ -290,6 +290,8 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(web::login_page).post(web::login_submit))
         .route("/logout", post(web::logout_submit))
         .route("/projects/{project}/gantt", get(web::gantt))
+        .route("/projects/{project}/workload", get(web::workload))
+        .route("/projects/{project}/workload/level", post(web::level))
         .route("/static/gantry.css", get(web::stylesheet))
         .nest("/api/v1", api)
         .layer(DefaultBodyLimit::max(limit))

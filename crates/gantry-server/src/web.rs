@@ -324,6 +324,8 @@ pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Res
 struct GanttPage {
     user_name: String,
     csrf_token: String,
+    project_id: i64,
+    page: &'static str,
     name: String,
     finish: String,
     critical: usize,
@@ -331,6 +333,25 @@ struct GanttPage {
     scale: &'static str,
     scales: [(&'static str, &'static str); 3],
     svg: String,
+}
+
+/// The user's role in a project and its schedule, or the page saying there is no such project
+/// (a project the user is not in does not exist for them).
+async fn project_for(
+    state: &AppState,
+    session: &Session,
+    project: i64,
+) -> Result<(Role, std::sync::Arc<crate::Scheduled>), Response> {
+    let missing = || error_page(StatusCode::NOT_FOUND, "There is no such project.");
+    let role = match state.store().role(project, session.user.id).await {
+        Ok(Some(role)) => role,
+        Ok(None) if session.user.is_admin => Role::Owner,
+        _ => return Err(missing()),
+    };
+    match state.scheduled(project).await {
+        Ok(scheduled) => Ok((role, scheduled)),
+        Err(_) => Err(missing()),
+    }
 }
 
 /// `?scale=` of the Gantt page.
@@ -350,13 +371,9 @@ pub async fn gantt(
         Ok(session) => session,
         Err(response) => return response,
     };
-    let role = match state.store().role(project, session.user.id).await {
-        Ok(Some(role)) => role,
-        Ok(None) if session.user.is_admin => Role::Owner,
-        _ => return error_page(StatusCode::NOT_FOUND, "There is no such project."),
-    };
-    let Ok(scheduled) = state.scheduled(project).await else {
-        return error_page(StatusCode::NOT_FOUND, "There is no such project.");
+    let (role, scheduled) = match project_for(&state, &session, project).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let (scale, value) = match query.scale.as_deref() {
         Some("day") => (Scale::Day, "day"),
@@ -377,6 +394,8 @@ pub async fn gantt(
     render(&GanttPage {
         user_name: session.user.display_name.clone(),
         csrf_token: session.csrf_token,
+        project_id: project,
+        page: "gantt",
         name: plan.name.clone(),
         finish: day(scheduled.schedule.project_finish),
         critical: scheduled
@@ -391,4 +410,194 @@ pub async fn gantt(
         svg,
     })
     .into_response()
+}
+
+/// One resource's week on the workload page.
+struct LoadCell {
+    hours: String,
+    over: bool,
+    peak: u32,
+}
+
+/// One resource's row on the workload page.
+struct LoadRow {
+    name: String,
+    cells: Vec<LoadCell>,
+}
+
+/// What leveling did, shown above the workload.
+struct Leveled {
+    finish_before: String,
+    finish_after: String,
+    /// Task, start before, start after.
+    moved: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "workload.html")]
+struct WorkloadPage {
+    user_name: String,
+    csrf_token: String,
+    project_id: i64,
+    page: &'static str,
+    name: String,
+    weeks: Vec<String>,
+    rows: Vec<LoadRow>,
+    can_level: bool,
+    version: i64,
+    leveled: Option<Leveled>,
+}
+
+fn workload_page(
+    session: Session,
+    role: Role,
+    scheduled: &crate::Scheduled,
+    leveled: Option<Leveled>,
+) -> Response {
+    let plan = &scheduled.plan.plan;
+    let usage = match resource_usage(plan, &scheduled.schedule, Period::Week) {
+        Ok(usage) => usage,
+        Err(error) => {
+            return error_page(StatusCode::UNPROCESSABLE_ENTITY, &error.to_string());
+        }
+    };
+    let weeks = usage
+        .first()
+        .map(|usage| {
+            usage
+                .periods
+                .iter()
+                .map(|load| load.start.to_civil().date().strftime("%-d %b").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let rows = usage
+        .iter()
+        .map(|usage| LoadRow {
+            name: plan.resources[usage.resource.index()].name.clone(),
+            cells: usage
+                .periods
+                .iter()
+                .map(|load| LoadCell {
+                    hours: if load.work_minutes > 0.0 {
+                        format!("{:.0} h", load.work_minutes / 60.0)
+                    } else {
+                        String::new()
+                    },
+                    over: load.over_allocated,
+                    peak: (load.peak_units * 100.0).round() as u32,
+                })
+                .collect(),
+        })
+        .collect();
+    render(&WorkloadPage {
+        user_name: session.user.display_name.clone(),
+        csrf_token: session.csrf_token,
+        project_id: scheduled.plan.project_id,
+        page: "workload",
+        name: plan.name.clone(),
+        weeks,
+        rows,
+        can_level: role >= Role::Manager,
+        version: scheduled.plan.version,
+        leveled,
+    })
+    .into_response()
+}
+
+/// `GET /projects/{id}/workload`: each resource's hours per week, over-allocations marked,
+/// and (for a manager) the button that levels the project.
+pub async fn workload(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(project): Path<i64>,
+) -> Response {
+    let session = match page_session(&state, &headers).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    match project_for(&state, &session, project).await {
+        Ok((role, scheduled)) => workload_page(session, role, &scheduled, None),
+        Err(response) => response,
+    }
+}
+
+/// The leveling form: the session's CSRF token and the project version the page showed.
+#[derive(Debug, Deserialize)]
+pub struct LevelForm {
+    csrf_token: String,
+    version: i64,
+}
+
+/// `POST /projects/{id}/workload/level`: levels the project (manager) and shows what moved.
+pub async fn level(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(project): Path<i64>,
+    Form(form): Form<LevelForm>,
+) -> Response {
+    let session = match page_session(&state, &headers).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    if form.csrf_token != session.csrf_token {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "This form is out of date: reload the page and try again.",
+        );
+    }
+    let role = match project_for(&state, &session, project).await {
+        Ok((role, _)) => role,
+        Err(response) => return response,
+    };
+    if role < Role::Manager {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "Leveling needs the manager role in this project.",
+        );
+    }
+    let edit = gantry_store::Edit::Setup(gantry_store::SetupEdit::Level {
+        version: form.version,
+    });
+    let outcome = match state
+        .store()
+        .edit(project, Some(session.user.id), edit)
+        .await
+    {
+        Ok(outcome) => outcome,
+        Err(gantry_store::StoreError::Conflict { .. }) => {
+            return error_page(
+                StatusCode::CONFLICT,
+                "The plan changed since this page was loaded: reload it and level again.",
+            );
+        }
+        Err(error) => {
+            return error_page(StatusCode::UNPROCESSABLE_ENTITY, &error.to_string());
+        }
+    };
+    let Some(leveling) = &outcome.leveling else {
+        return error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The server failed; the details are in its log.",
+        );
+    };
+    let plan = &outcome.plan.plan;
+    let leveled = Leveled {
+        finish_before: day(leveling.before.project_finish),
+        finish_after: day(leveling.after.project_finish),
+        moved: leveling
+            .delays
+            .iter()
+            .map(|delay| {
+                (
+                    plan.tasks[delay.task.index()].name.clone(),
+                    day(delay.start_before),
+                    day(delay.start_after),
+                )
+            })
+            .collect(),
+    };
+    let scheduled = std::sync::Arc::new(crate::Scheduled::new(outcome.plan, outcome.schedule));
+    state.remember(project, scheduled.clone());
+    workload_page(session, role, &scheduled, Some(leveled))
 }

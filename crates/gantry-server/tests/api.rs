@@ -1549,6 +1549,46 @@ async fn the_pages_log_in_list_the_portfolio_and_draw_the_gantt() {
         let (status, _) = page(format!("/projects/{hidden}/gantt")).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{name}");
 
+        // The workload of an over-allocated project, leveled from its page.
+        let crm = server
+            .store
+            .create_project(&example("crm-rollout.toml"), owner)
+            .await
+            .expect("project");
+        let (status, workload) = page(format!("/projects/{}/workload", crm.project_id)).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(
+            workload.contains(r#"<td class="over""#),
+            "{name}: {workload}"
+        );
+        assert!(workload.contains("Level resources"), "{name}");
+        let csrf = workload
+            .split(r#"name="csrf_token" value=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the form's token")
+            .to_string();
+        let level = |token: String, version: i64| {
+            let request = browser
+                .post(format!("{base}/projects/{}/workload/level", crm.project_id))
+                .header("cookie", &cookie)
+                .form(&[("csrf_token", token), ("version", version.to_string())]);
+            async move {
+                let answer = request.send().await.unwrap();
+                (answer.status(), answer.text().await.unwrap())
+            }
+        };
+        let (status, _) = level("forged".into(), crm.version).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
+        let (status, leveled) = level(csrf.clone(), crm.version).await;
+        assert_eq!(status, StatusCode::OK, "{name}: {leveled}");
+        assert!(
+            leveled.contains("<h2>Leveled</h2>") && leveled.contains("tasks moved"),
+            "{name}"
+        );
+        let (status, _) = level(csrf, crm.version).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{name}: the plan moved on");
+
         // Logging out needs the form's CSRF token.
         let token = portfolio
             .split(r#"name="csrf_token" value=""#)
