@@ -851,6 +851,15 @@ pub struct VersionQuery {
     pub version: i64,
 }
 
+/// The version a delete names, or the error naming the `version` field.
+pub(crate) fn version_query(
+    query: Result<Query<VersionQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<i64> {
+    query
+        .map(|Query(query)| query.version)
+        .map_err(|error| ApiError::field("version", error.body_text()))
+}
+
 /// Deletes a task with its subtasks, links and assignments (manager).
 #[utoipa::path(delete, path = "/api/v1/projects/{project}/tasks/{task}", tag = "projects",
     params(("project" = i64, Path, description = "Project id"), ("task" = i64, Path, description = "Task id"), VersionQuery),
@@ -861,16 +870,13 @@ pub async fn delete_task(
     Path((project, task)): Path<(i64, i64)>,
     query: Result<Query<VersionQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<StatusCode> {
-    let Query(query) = query.map_err(|error| ApiError::field("version", error.body_text()))?;
+    let version = version_query(query)?;
     require(&state, &current, project, Role::Manager, "deleting a task").await?;
     apply(
         &state,
         &current,
         project,
-        Edit::DeleteTask {
-            task,
-            version: query.version,
-        },
+        Edit::DeleteTask { task, version },
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -960,16 +966,13 @@ pub async fn delete_link(
     Path((project, link)): Path<(i64, i64)>,
     query: Result<Query<VersionQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<StatusCode> {
-    let Query(query) = query.map_err(|error| ApiError::field("version", error.body_text()))?;
+    let version = version_query(query)?;
     require(&state, &current, project, Role::Manager, "deleting a link").await?;
     apply(
         &state,
         &current,
         project,
-        Edit::DeleteLink {
-            link,
-            version: query.version,
-        },
+        Edit::DeleteLink { link, version },
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -1427,7 +1430,7 @@ pub async fn delete_assignment(
     Path((project, assignment)): Path<(i64, i64)>,
     query: Result<Query<VersionQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<StatusCode> {
-    let Query(query) = query.map_err(|error| ApiError::field("version", error.body_text()))?;
+    let version = version_query(query)?;
     require(
         &state,
         &current,
@@ -1442,7 +1445,7 @@ pub async fn delete_assignment(
         project,
         Edit::Unassign {
             assignment,
-            version: query.version,
+            version,
         },
     )
     .await?;

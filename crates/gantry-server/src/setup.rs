@@ -25,6 +25,7 @@ use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::projects::{
     ProjectDetail, VersionQuery, apply, detail, parse_datetime, present, require, role, time,
+    version_query,
 };
 use crate::{AppState, Scheduled};
 
@@ -38,12 +39,6 @@ const DAYS: [&str; 7] = [
     "saturday",
     "sunday",
 ];
-
-fn version_query(query: Result<Query<VersionQuery>, QueryRejection>) -> ApiResult<i64> {
-    query
-        .map(|Query(query)| query.version)
-        .map_err(|error| ApiError::field("version", error.body_text()))
-}
 
 // ---------------------------------------------------------------------------------------------
 // The project's own fields.

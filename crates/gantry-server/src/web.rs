@@ -5,8 +5,9 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use gantry_core::cpm::{DiagnosticKind, Schedule};
@@ -79,6 +80,17 @@ async fn page_session(state: &AppState, headers: &HeaderMap) -> Result<Session, 
     }
 }
 
+/// The session of a page's request; a request without one is sent to `/login`.
+pub struct PageSession(Session);
+
+impl FromRequestParts<AppState> for PageSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        page_session(state, &parts.headers).await.map(PageSession)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage<'a> {
@@ -144,13 +156,10 @@ pub struct LogoutForm {
 /// `POST /logout`: ends the session (when the form carries its CSRF token).
 pub async fn logout_submit(
     State(state): State<AppState>,
+    PageSession(session): PageSession,
     headers: HeaderMap,
     Form(form): Form<LogoutForm>,
 ) -> Response {
-    let session = match page_session(&state, &headers).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
     if form.csrf_token != session.csrf_token {
         return error_page(
             StatusCode::FORBIDDEN,
@@ -246,11 +255,10 @@ fn status(plan: &Plan, schedule: &Schedule, over_allocated: &[String]) -> (&'sta
 }
 
 /// `GET /`: every project the user can see, with its status.
-pub async fn dashboard(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let session = match page_session(&state, &headers).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
+pub async fn dashboard(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+) -> Response {
     let projects = match state
         .store()
         .projects_for(session.user.id, session.user.is_admin)
@@ -342,15 +350,28 @@ async fn project_for(
     session: &Session,
     project: i64,
 ) -> Result<(Role, std::sync::Arc<crate::Scheduled>), Response> {
-    let missing = || error_page(StatusCode::NOT_FOUND, "There is no such project.");
-    let role = match state.store().role(project, session.user.id).await {
-        Ok(Some(role)) => role,
-        Ok(None) if session.user.is_admin => Role::Owner,
-        _ => return Err(missing()),
-    };
+    let role = role_in(state, session, project).await?;
     match state.scheduled(project).await {
         Ok(scheduled) => Ok((role, scheduled)),
-        Err(_) => Err(missing()),
+        Err(_) => Err(no_such_project()),
+    }
+}
+
+fn no_such_project() -> Response {
+    error_page(StatusCode::NOT_FOUND, "There is no such project.")
+}
+
+/// The user's role in a project (an administrator acts as its owner), or the page saying there
+/// is no such project.
+async fn role_in(state: &AppState, session: &Session, project: i64) -> Result<Role, Response> {
+    match state.store().role(project, session.user.id).await {
+        Ok(Some(role)) => Ok(role),
+        Ok(None)
+            if session.user.is_admin && state.store().project_version(project).await.is_ok() =>
+        {
+            Ok(Role::Owner)
+        }
+        _ => Err(no_such_project()),
     }
 }
 
@@ -363,14 +384,10 @@ pub struct GanttQuery {
 /// `GET /projects/{id}/gantt`: the Gantt chart that `gantry report --gantt` draws.
 pub async fn gantt(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    PageSession(session): PageSession,
     Path(project): Path<i64>,
     Query(query): Query<GanttQuery>,
 ) -> Response {
-    let session = match page_session(&state, &headers).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
     let (role, scheduled) = match project_for(&state, &session, project).await {
         Ok(found) => found,
         Err(response) => return response,
@@ -509,13 +526,9 @@ fn workload_page(
 /// and (for a manager) the button that levels the project.
 pub async fn workload(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    PageSession(session): PageSession,
     Path(project): Path<i64>,
 ) -> Response {
-    let session = match page_session(&state, &headers).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
     match project_for(&state, &session, project).await {
         Ok((role, scheduled)) => workload_page(session, role, &scheduled, None),
         Err(response) => response,
@@ -532,22 +545,18 @@ pub struct LevelForm {
 /// `POST /projects/{id}/workload/level`: levels the project (manager) and shows what moved.
 pub async fn level(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    PageSession(session): PageSession,
     Path(project): Path<i64>,
     Form(form): Form<LevelForm>,
 ) -> Response {
-    let session = match page_session(&state, &headers).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
     if form.csrf_token != session.csrf_token {
         return error_page(
             StatusCode::FORBIDDEN,
             "This form is out of date: reload the page and try again.",
         );
     }
-    let role = match project_for(&state, &session, project).await {
-        Ok((role, _)) => role,
+    let role = match role_in(&state, &session, project).await {
+        Ok(role) => role,
         Err(response) => return response,
     };
     if role < Role::Manager {

@@ -654,7 +654,7 @@ fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<Applied> {
             let parent_index = parent.map(|id| task_index_of(stored, id)).transpose()?;
             let key = match key {
                 Some(key) => {
-                    check_key(key)?;
+                    check_key("task key", key)?;
                     if stored.plan.tasks.iter().any(|task| &task.key == key) {
                         return Err(StoreError::Duplicate {
                             what: "task key",
@@ -668,20 +668,8 @@ fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<Applied> {
             if name.trim().is_empty() {
                 return Err(StoreError::invalid(Some("name"), "a task needs a name"));
             }
-            if let Some(parent) = parent_index
-                && stored
-                    .plan
-                    .assignments
-                    .iter()
-                    .any(|assignment| assignment.task.index() == parent)
-            {
-                return Err(StoreError::invalid(
-                    Some("parent"),
-                    format!(
-                        "\"{}\" has resources assigned: a summary task cannot; remove them first",
-                        stored.plan.tasks[parent].key
-                    ),
-                ));
+            if let Some(parent) = parent_index {
+                check_may_have_subtasks(&stored.plan, parent, "parent")?;
             }
             let mut task = Task::new(key, name.clone());
             task.parent = parent_index.map(|index| TaskId(index as u32));
@@ -898,7 +886,8 @@ pub(crate) fn work_error(
     StoreError::invalid(Some(field), error.to_string())
 }
 
-fn check_key(key: &str) -> Result<()> {
+/// Refuses a task or resource key (`what`) that is not letters, digits, '_', '-' and '.'.
+pub(crate) fn check_key(what: &str, key: &str) -> Result<()> {
     let valid = !key.is_empty()
         && key
             .chars()
@@ -908,9 +897,28 @@ fn check_key(key: &str) -> Result<()> {
     } else {
         Err(StoreError::invalid(
             Some("key"),
-            format!("task key \"{key}\": use letters, digits, '_', '-' and '.'"),
+            format!("{what} \"{key}\": use letters, digits, '_', '-' and '.'"),
         ))
     }
+}
+
+/// Refuses to put subtasks under task `parent` while it has resources assigned (a summary task
+/// has none in MS Project's terms); `field` names the parent in the client's request.
+fn check_may_have_subtasks(plan: &Plan, parent: usize, field: &'static str) -> Result<()> {
+    if plan
+        .assignments
+        .iter()
+        .any(|assignment| assignment.task.index() == parent)
+    {
+        return Err(StoreError::invalid(
+            Some(field),
+            format!(
+                "\"{}\" has resources assigned: a summary task cannot; remove them first",
+                plan.tasks[parent].key
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The first `T<n>` no task of the plan uses.
@@ -1039,19 +1047,7 @@ fn move_task(
                 ),
             ));
         }
-        if plan
-            .assignments
-            .iter()
-            .any(|assignment| assignment.task.index() == parent)
-        {
-            return Err(StoreError::invalid(
-                Some("parent_id"),
-                format!(
-                    "\"{}\" has resources assigned: a summary task cannot; remove them first",
-                    plan.tasks[parent].key
-                ),
-            ));
-        }
+        check_may_have_subtasks(plan, parent, "parent_id")?;
     }
     // The tasks outside the subtree keep their order; the subtree goes before the new parent's
     // child number `position`, or after the parent's last descendant.

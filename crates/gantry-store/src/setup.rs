@@ -21,7 +21,7 @@ use crate::plan_rows::{
     update_unversioned,
 };
 use crate::projects::{
-    Applied, CALENDARS, Created, NEW_ROW, RESOURCES, Touched, check_version, delete_row,
+    Applied, CALENDARS, Created, NEW_ROW, RESOURCES, Touched, check_key, check_version, delete_row,
     schedule_error, work_error,
 };
 
@@ -184,11 +184,21 @@ fn calendar_index_of(stored: &StoredPlan, id: i64) -> Result<usize> {
     })
 }
 
-fn resource_index_of(stored: &StoredPlan, id: i64) -> Result<usize> {
-    stored.resource_index(id).ok_or(StoreError::NotFound {
+/// The plan index of calendar `id`, refused as a conflict unless it is still at `version`.
+fn calendar_at(stored: &StoredPlan, id: i64, version: i64) -> Result<usize> {
+    let index = calendar_index_of(stored, id)?;
+    check_version("calendar", id, version, stored.calendar_versions[index])?;
+    Ok(index)
+}
+
+/// The plan index of resource `id`, refused as a conflict unless it is still at `version`.
+fn resource_at(stored: &StoredPlan, id: i64, version: i64) -> Result<usize> {
+    let index = stored.resource_index(id).ok_or(StoreError::NotFound {
         entity: "resource",
         id,
-    })
+    })?;
+    check_version("resource", id, version, stored.resource_versions[index])?;
+    Ok(index)
 }
 
 /// Applies a setup edit to the plan in memory, checking each value.
@@ -240,13 +250,7 @@ pub(crate) fn apply(stored: &mut StoredPlan, edit: &SetupEdit) -> Result<Applied
             version,
             ref changes,
         } => {
-            let index = calendar_index_of(stored, calendar)?;
-            check_version(
-                "calendar",
-                calendar,
-                version,
-                stored.calendar_versions[index],
-            )?;
+            let index = calendar_at(stored, calendar, version)?;
             let mut updated = stored.plan.calendars[index].clone();
             apply_calendar_changes(stored, Some(index), &mut updated, changes)?;
             check_calendar_name(&stored.plan, Some(index), &updated.name)?;
@@ -255,13 +259,7 @@ pub(crate) fn apply(stored: &mut StoredPlan, edit: &SetupEdit) -> Result<Applied
             Ok(setup_applied(None))
         }
         SetupEdit::DeleteCalendar { calendar, version } => {
-            let index = calendar_index_of(stored, calendar)?;
-            check_version(
-                "calendar",
-                calendar,
-                version,
-                stored.calendar_versions[index],
-            )?;
+            let index = calendar_at(stored, calendar, version)?;
             delete_calendar(stored, index)?;
             Ok(setup_applied(None))
         }
@@ -270,13 +268,7 @@ pub(crate) fn apply(stored: &mut StoredPlan, edit: &SetupEdit) -> Result<Applied
             version,
             ref exception,
         } => {
-            let index = calendar_index_of(stored, calendar)?;
-            check_version(
-                "calendar",
-                calendar,
-                version,
-                stored.calendar_versions[index],
-            )?;
+            let index = calendar_at(stored, calendar, version)?;
             check_exception(exception)?;
             stored.plan.calendars[index]
                 .exceptions
@@ -292,13 +284,7 @@ pub(crate) fn apply(stored: &mut StoredPlan, edit: &SetupEdit) -> Result<Applied
             exception,
             ref value,
         } => {
-            let index = calendar_index_of(stored, calendar)?;
-            check_version(
-                "calendar",
-                calendar,
-                version,
-                stored.calendar_versions[index],
-            )?;
+            let index = calendar_at(stored, calendar, version)?;
             let position = exception_position(stored, index, exception)?;
             check_exception(value)?;
             stored.plan.calendars[index].exceptions[position] = value.clone();
@@ -310,13 +296,7 @@ pub(crate) fn apply(stored: &mut StoredPlan, edit: &SetupEdit) -> Result<Applied
             version,
             exception,
         } => {
-            let index = calendar_index_of(stored, calendar)?;
-            check_version(
-                "calendar",
-                calendar,
-                version,
-                stored.calendar_versions[index],
-            )?;
+            let index = calendar_at(stored, calendar, version)?;
             let position = exception_position(stored, index, exception)?;
             stored.plan.calendars[index].exceptions.remove(position);
             stored.exception_ids[index].remove(position);
@@ -344,13 +324,7 @@ pub(crate) fn apply(stored: &mut StoredPlan, edit: &SetupEdit) -> Result<Applied
             version,
             ref changes,
         } => {
-            let index = resource_index_of(stored, resource)?;
-            check_version(
-                "resource",
-                resource,
-                version,
-                stored.resource_versions[index],
-            )?;
+            let index = resource_at(stored, resource, version)?;
             let mut updated = stored.plan.resources[index].clone();
             apply_resource_changes(stored, &mut updated, changes)?;
             check_resource_key(&stored.plan, Some(index), &updated.key)?;
@@ -373,13 +347,7 @@ pub(crate) fn apply(stored: &mut StoredPlan, edit: &SetupEdit) -> Result<Applied
             Ok(setup_applied(None))
         }
         SetupEdit::DeleteResource { resource, version } => {
-            let index = resource_index_of(stored, resource)?;
-            check_version(
-                "resource",
-                resource,
-                version,
-                stored.resource_versions[index],
-            )?;
+            let index = resource_at(stored, resource, version)?;
             let tasks = delete_resource(stored, index)?;
             Ok(Applied {
                 created: None,
@@ -573,16 +541,7 @@ fn delete_calendar(stored: &mut StoredPlan, index: usize) -> Result<()> {
 }
 
 fn check_resource_key(plan: &Plan, index: Option<usize>, key: &str) -> Result<()> {
-    let valid = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if !valid {
-        return Err(StoreError::invalid(
-            Some("key"),
-            format!("resource key \"{key}\": use letters, digits, '_', '-' and '.'"),
-        ));
-    }
+    check_key("resource key", key)?;
     let keys = plan.resources.iter().map(|resource| resource.key.as_str());
     check_unique("resource key", keys, index, key)
 }
