@@ -292,7 +292,7 @@ pub fn router(state: AppState) -> Router {
         .route("/projects/{project}/gantt", get(web::gantt))
         .route("/projects/{project}/workload", get(web::workload))
         .route("/projects/{project}/workload/level", post(web::level))
-        .route("/static/gantry.css", get(web::stylesheet))
+        .route("/static/{file}", get(web::assets::asset))
         .nest("/api/v1", api)
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)

@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -21,20 +21,7 @@ use crate::AppState;
 use crate::auth::{secret_hash, session_cookie, start_session};
 use crate::error::ApiError;
 
-/// The stylesheet, built into the binary.
-const STYLESHEET: &str = include_str!("../static/gantry.css");
-
-/// `GET /static/gantry.css`.
-pub async fn stylesheet() -> Response {
-    (
-        [
-            (CONTENT_TYPE, "text/css; charset=utf-8"),
-            (CACHE_CONTROL, "max-age=3600"),
-        ],
-        STYLESHEET,
-    )
-        .into_response()
-}
+pub mod assets;
 
 /// A page's answer when something is wrong: the status and a sentence.
 fn error_page(status: StatusCode, message: &str) -> Response {
