@@ -289,7 +289,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(web::dashboard))
         .route("/login", get(web::login_page).post(web::login_submit))
         .route("/logout", post(web::logout_submit))
-        .route("/projects/{project}/gantt", get(web::gantt))
+        .route("/projects/{project}/gantt", get(web::gantt::gantt))
         .route("/projects/{project}/workload", get(web::workload))
         .route("/projects/{project}/workload/level", post(web::level))
         .route("/static/{file}", get(web::assets::asset))

@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -13,7 +13,6 @@ use axum::response::{Html, IntoResponse, Response};
 use gantry_core::cpm::{DiagnosticKind, Schedule};
 use gantry_core::model::Plan;
 use gantry_core::usage::{Period, resource_usage};
-use gantry_report::{GanttOptions, Scale, gantt_svg};
 use gantry_store::{Role, Session};
 use serde::Deserialize;
 
@@ -22,9 +21,10 @@ use crate::auth::{secret_hash, session_cookie, start_session};
 use crate::error::ApiError;
 
 pub mod assets;
+pub mod gantt;
 
 /// A page's answer when something is wrong: the status and a sentence.
-fn error_page(status: StatusCode, message: &str) -> Response {
+pub(crate) fn error_page(status: StatusCode, message: &str) -> Response {
     let page = ErrorPage { message };
     (status, render(&page)).into_response()
 }
@@ -38,14 +38,14 @@ struct ErrorPage<'a> {
     message: &'a str,
 }
 
-fn render(template: &impl Template) -> Html<String> {
+pub(crate) fn render(template: &impl Template) -> Html<String> {
     Html(template.render().unwrap_or_else(|error| {
         tracing::error!(%error, "a page failed to render");
         "<!doctype html><title>Gantry</title><p>This page failed to render; the details are in the server's log.</p>".to_string()
     }))
 }
 
-fn redirect(to: &str) -> Response {
+pub(crate) fn redirect(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(LOCATION, to.to_string())]).into_response()
 }
 
@@ -68,7 +68,7 @@ async fn page_session(state: &AppState, headers: &HeaderMap) -> Result<Session, 
 }
 
 /// The session of a page's request; a request without one is sent to `/login`.
-pub struct PageSession(Session);
+pub struct PageSession(pub Session);
 
 impl FromRequestParts<AppState> for PageSession {
     type Rejection = Response;
@@ -187,7 +187,7 @@ struct DashboardPage {
     projects: Vec<ProjectRow>,
 }
 
-fn day(instant: gantry_core::Instant) -> String {
+pub(crate) fn day(instant: gantry_core::Instant) -> String {
     instant
         .to_civil()
         .date()
@@ -196,7 +196,7 @@ fn day(instant: gantry_core::Instant) -> String {
 }
 
 /// Percent complete of the whole plan: its leaf tasks' percent weighted by their durations.
-fn percent_complete(plan: &Plan, schedule: &Schedule) -> f64 {
+pub(crate) fn percent_complete(plan: &Plan, schedule: &Schedule) -> f64 {
     let (mut done, mut total) = (0.0, 0.0);
     for (task, computed) in plan.tasks.iter().zip(&schedule.tasks) {
         if computed.is_summary {
@@ -314,25 +314,9 @@ pub async fn dashboard(
     .into_response()
 }
 
-#[derive(Template)]
-#[template(path = "gantt.html")]
-struct GanttPage {
-    user_name: String,
-    csrf_token: String,
-    project_id: i64,
-    page: &'static str,
-    name: String,
-    finish: String,
-    critical: usize,
-    role: &'static str,
-    scale: &'static str,
-    scales: [(&'static str, &'static str); 3],
-    svg: String,
-}
-
 /// The user's role in a project and its schedule, or the page saying there is no such project
 /// (a project the user is not in does not exist for them).
-async fn project_for(
+pub(crate) async fn project_for(
     state: &AppState,
     session: &Session,
     project: i64,
@@ -344,13 +328,17 @@ async fn project_for(
     }
 }
 
-fn no_such_project() -> Response {
+pub(crate) fn no_such_project() -> Response {
     error_page(StatusCode::NOT_FOUND, "There is no such project.")
 }
 
 /// The user's role in a project (an administrator acts as its owner), or the page saying there
 /// is no such project.
-async fn role_in(state: &AppState, session: &Session, project: i64) -> Result<Role, Response> {
+pub(crate) async fn role_in(
+    state: &AppState,
+    session: &Session,
+    project: i64,
+) -> Result<Role, Response> {
     match state.store().role(project, session.user.id).await {
         Ok(Some(role)) => Ok(role),
         Ok(None)
@@ -360,60 +348,6 @@ async fn role_in(state: &AppState, session: &Session, project: i64) -> Result<Ro
         }
         _ => Err(no_such_project()),
     }
-}
-
-/// `?scale=` of the Gantt page.
-#[derive(Debug, Deserialize)]
-pub struct GanttQuery {
-    scale: Option<String>,
-}
-
-/// `GET /projects/{id}/gantt`: the Gantt chart that `gantry report --gantt` draws.
-pub async fn gantt(
-    State(state): State<AppState>,
-    PageSession(session): PageSession,
-    Path(project): Path<i64>,
-    Query(query): Query<GanttQuery>,
-) -> Response {
-    let (role, scheduled) = match project_for(&state, &session, project).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let (scale, value) = match query.scale.as_deref() {
-        Some("day") => (Scale::Day, "day"),
-        Some("month") => (Scale::Month, "month"),
-        _ => (Scale::Week, "week"),
-    };
-    let plan = &scheduled.plan.plan;
-    let today = gantry_core::Instant::from_civil(jiff::Zoned::now().datetime());
-    let svg = gantt_svg(
-        plan,
-        &scheduled.schedule,
-        &GanttOptions {
-            scale,
-            rows: None,
-            today: Some(today),
-        },
-    );
-    render(&GanttPage {
-        user_name: session.user.display_name.clone(),
-        csrf_token: session.csrf_token,
-        project_id: project,
-        page: "gantt",
-        name: plan.name.clone(),
-        finish: day(scheduled.schedule.project_finish),
-        critical: scheduled
-            .schedule
-            .tasks
-            .iter()
-            .filter(|task| task.critical && !task.is_summary)
-            .count(),
-        role: role.code(),
-        scale: value,
-        scales: [("Days", "day"), ("Weeks", "week"), ("Months", "month")],
-        svg,
-    })
-    .into_response()
 }
 
 /// One resource's week on the workload page.
