@@ -67,6 +67,25 @@ async fn page_session(state: &AppState, headers: &HeaderMap) -> Result<Session, 
     }
 }
 
+/// The refusal of a write from a page that lacks the session's CSRF token, or `None` when it
+/// has it: htmx sends it in the `X-CSRF-Token` header (`static/gantry.js` adds it), a plain form
+/// in its `csrf_token` field. The refusal is a 403 that says to reload the page.
+pub(crate) fn csrf_refusal(
+    session: &Session,
+    headers: &HeaderMap,
+    form_token: Option<&str>,
+) -> Option<Response> {
+    let header = headers
+        .get(crate::auth::CSRF_HEADER)
+        .and_then(|value| value.to_str().ok());
+    (header.or(form_token) != Some(session.csrf_token.as_str())).then(|| {
+        error_page(
+            StatusCode::FORBIDDEN,
+            "This page is out of date: reload it and try again.",
+        )
+    })
+}
+
 /// The session of a page's request; a request without one is sent to `/login`.
 pub struct PageSession(pub Session);
 
@@ -468,13 +487,11 @@ pub async fn level(
     State(state): State<AppState>,
     PageSession(session): PageSession,
     Path(project): Path<i64>,
+    headers: HeaderMap,
     Form(form): Form<LevelForm>,
 ) -> Response {
-    if form.csrf_token != session.csrf_token {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            "This form is out of date: reload the page and try again.",
-        );
+    if let Some(response) = csrf_refusal(&session, &headers, Some(&form.csrf_token)) {
+        return response;
     }
     let role = match role_in(&state, &session, project).await {
         Ok(role) => role,
