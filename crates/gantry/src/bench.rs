@@ -66,6 +66,9 @@ pub enum Workload {
     /// Time the JSON API on a generated project: reading the schedule and updating a task (with
     /// the re-schedule), from several clients, on SQLite and optionally PostgreSQL.
     Api(crate::bench_api::ApiBench),
+    /// Time every web page on the server (loopback, one request at a time), for a demo project
+    /// and a generated project of many tasks.
+    Pages(crate::bench_pages::PagesBench),
 }
 
 /// Output format of a benchmark.
@@ -81,6 +84,7 @@ pub enum BenchFormat {
 pub fn run(workload: Workload, out: &mut impl Write) -> anyhow::Result<ExitCode> {
     match workload {
         Workload::Api(bench) => crate::bench_api::run(bench, out),
+        Workload::Pages(bench) => crate::bench_pages::run(bench, out),
         Workload::Cpm {
             tasks,
             runs,

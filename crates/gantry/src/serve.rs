@@ -112,7 +112,7 @@ pub enum UserCommand {
 }
 
 /// The demo portfolio, built into the binary so that `gantry serve --demo` works anywhere.
-const DEMO_PLANS: [(&str, &str); 3] = [
+pub(crate) const DEMO_PLANS: [(&str, &str); 3] = [
     (
         "crm-rollout.toml",
         include_str!("../../../examples/crm-rollout.toml"),
