@@ -292,6 +292,46 @@ pub fn router(state: AppState) -> Router {
         .route("/projects/{project}/gantt", get(web::gantt::gantt))
         .route("/projects/{project}/workload", get(web::workload))
         .route("/projects/{project}/workload/level", post(web::level))
+        // web: pages
+        .route("/projects/{project}", get(web::overview::overview))
+        .route("/projects/{project}/history", get(web::history::history))
+        .route(
+            "/projects/{project}/tasks/{task}",
+            get(web::task_detail::task_detail),
+        )
+        .route(
+            "/projects/{project}/tasks/{task}/comments",
+            post(web::task_detail::add_comment),
+        )
+        .route("/projects/{project}/settings", get(web::settings::settings))
+        .route(
+            "/projects/{project}/settings/members",
+            post(web::settings::add_member),
+        )
+        .route(
+            "/projects/{project}/settings/members/{user}",
+            post(web::settings::change_role),
+        )
+        .route(
+            "/projects/{project}/settings/members/{user}/remove",
+            post(web::settings::remove_member),
+        )
+        .route(
+            "/projects/{project}/settings/calendars/{calendar}/exceptions",
+            post(web::settings::add_exception),
+        )
+        .route(
+            "/projects/{project}/settings/calendars/{calendar}/exceptions/{exception}/delete",
+            post(web::settings::delete_exception),
+        )
+        .route(
+            "/account/tokens",
+            get(web::account::tokens).post(web::account::create_token),
+        )
+        .route(
+            "/account/tokens/{id}/revoke",
+            post(web::account::revoke_token),
+        )
         .route("/static/{file}", get(web::assets::asset))
         .nest("/api/v1", api)
         .layer(DefaultBodyLimit::max(limit))

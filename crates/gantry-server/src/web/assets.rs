@@ -19,6 +19,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/gantry.js"),
     ),
     (
+        "settings.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/settings.js"),
+    ),
+    (
         "htmx.min.js",
         "text/javascript; charset=utf-8",
         include_bytes!(concat!(

@@ -22,6 +22,12 @@ use crate::error::ApiError;
 
 pub mod assets;
 pub mod gantt;
+// web: pages (overview, history, task detail, settings, API tokens)
+pub mod account;
+pub mod history;
+pub mod overview;
+pub mod settings;
+pub mod task_detail;
 
 /// A page's answer when something is wrong: the status and a sentence.
 pub(crate) fn error_page(status: StatusCode, message: &str) -> Response {

@@ -7,3 +7,4 @@
 #[allow(dead_code)] // each test uses part of the harness
 mod harness;
 mod pages;
+mod project_pages;
