@@ -149,6 +149,66 @@ pub fn run(bench: ApiBench, out: &mut impl Write) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A real server on 127.0.0.1:0 over `store`, for the benches.
+pub(crate) struct LocalServer {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl LocalServer {
+    pub(crate) async fn start(store: &Store) -> anyhow::Result<LocalServer> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let state = AppState::new(
+            store.clone(),
+            ServerConfig {
+                secure_cookies: false,
+                ..ServerConfig::default()
+            },
+        );
+        let task = tokio::spawn(gantry_server::serve(listener, state, async move {
+            let _ = stopped.await;
+        }));
+        Ok(LocalServer { base, stop, task })
+    }
+
+    /// Logs in through the API: the session cookie (`name=value`) and its CSRF token.
+    pub(crate) async fn login(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> anyhow::Result<(String, String)> {
+        let session = client
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await?;
+        let cookie = session
+            .headers()
+            .get("set-cookie")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .context("no session cookie")?
+            .to_string();
+        let csrf = session.json::<Value>().await?["csrf_token"]
+            .as_str()
+            .context("no CSRF token")?
+            .to_string();
+        Ok((cookie, csrf))
+    }
+
+    /// Stops the server after the requests in flight.
+    pub(crate) async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.task.await??;
+        Ok(())
+    }
+}
+
 /// A fresh folder under the system's temporary folder.
 fn tempfile_folder() -> anyhow::Result<std::path::PathBuf> {
     let folder = std::env::temp_dir().join(format!(
@@ -180,39 +240,13 @@ async fn measure(
     let plan = random_plan(&NetworkShape::benchmark(bench.tasks, 1));
     let project = store.create_project(&plan, user.id).await?.project_id;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}/api/v1", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let state = AppState::new(
-        store.clone(),
-        ServerConfig {
-            secure_cookies: false,
-            ..ServerConfig::default()
-        },
-    );
-    let server = tokio::spawn(gantry_server::serve(listener, state, async move {
-        let _ = stopped.await;
-    }));
+    let server = LocalServer::start(&store).await?;
+    let base = format!("{}/api/v1", server.base);
 
     let client = reqwest::Client::new();
     // Log in once to create an API token for the clients: no cookie or CSRF handling in the
     // timed loops.
-    let session = client
-        .post(format!("{base}/auth/login"))
-        .json(&json!({ "username": username, "password": password }))
-        .send()
-        .await?;
-    let cookie = session
-        .headers()
-        .get("set-cookie")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .context("no session cookie")?
-        .to_string();
-    let csrf = session.json::<Value>().await?["csrf_token"]
-        .as_str()
-        .context("no CSRF token")?
-        .to_string();
+    let (cookie, csrf) = server.login(&client, &username, &password).await?;
     let token: Value = client
         .post(format!("{base}/tokens"))
         .header("cookie", cookie)
@@ -325,8 +359,7 @@ async fn measure(
     }
     let update_time = started.elapsed();
 
-    let _ = stop.send(());
-    server.await??;
+    server.stop().await?;
     let _ = store.delete_project(project).await;
     store.close().await;
     Ok(vec![

@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use gantry_core::generate::{NetworkShape, random_plan};
-use gantry_server::{AppState, ServerConfig, hash_password};
+use gantry_server::hash_password;
 use gantry_store::{NewUser, Store};
 use serde_json::{Value, json};
 
 use crate::bench::BenchFormat;
+use crate::bench_api::LocalServer;
 
 /// What `gantry bench pages` measures.
 #[derive(clap::Args, Debug)]
@@ -160,32 +161,10 @@ async fn measure(folder: &std::path::Path, bench: &PagesBench) -> anyhow::Result
     let generated_id = store.create_project(&generated, user.id).await?.project_id;
     projects.push((format!("generated, {} tasks", bench.tasks), generated_id));
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let state = AppState::new(
-        store.clone(),
-        ServerConfig {
-            secure_cookies: false,
-            ..ServerConfig::default()
-        },
-    );
-    let server = tokio::spawn(gantry_server::serve(listener, state, async move {
-        let _ = stopped.await;
-    }));
+    let server = LocalServer::start(&store).await?;
+    let base = server.base.clone();
     let client = reqwest::Client::new();
-    let login = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({ "username": "bench", "password": password }))
-        .send()
-        .await?;
-    let cookie = login
-        .headers()
-        .get("set-cookie")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .context("no session cookie")?
-        .to_string();
+    let (cookie, _) = server.login(&client, "bench", &password).await?;
 
     let mut pages = vec![("portfolio".to_string(), "/".to_string(), "/".to_string())];
     for (project, id) in &projects {
@@ -228,8 +207,7 @@ async fn measure(folder: &std::path::Path, bench: &PagesBench) -> anyhow::Result
             max_ms: quantile(&latencies, 1.0),
         });
     }
-    let _ = stop.send(());
-    server.await??;
+    server.stop().await?;
     store.close().await;
     Ok(results)
 }
