@@ -332,6 +332,16 @@ pub fn router(state: AppState) -> Router {
             "/account/tokens/{id}/revoke",
             post(web::account::revoke_token),
         )
+        // web: board
+        .route("/projects/{project}/board", get(web::board::board))
+        .route(
+            "/projects/{project}/board/move",
+            post(web::board::move_card),
+        )
+        .route(
+            "/projects/{project}/board/columns",
+            post(web::board::save_columns),
+        )
         .route("/static/{file}", get(web::assets::asset))
         .nest("/api/v1", api)
         .layer(DefaultBodyLimit::max(limit))

@@ -19,6 +19,7 @@
 //!   `migrations/postgres`); the same SQL statements run on both.
 
 mod accounts;
+mod board;
 mod comments;
 mod error;
 mod history;
@@ -28,6 +29,7 @@ mod setup;
 mod store;
 
 pub use accounts::{ApiToken, NewUser, Session, User};
+pub use board::{Board, BoardColumn, BoardColumnError, MAX_BOARD_COLUMNS, check_board_columns};
 pub use comments::Comment;
 pub use error::{Result, StoreError};
 pub use history::{FieldChange, HistoryEntry};

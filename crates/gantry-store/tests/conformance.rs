@@ -1210,3 +1210,133 @@ async fn calendars_resources_and_leveling_are_edited_like_tasks() {
         backend.drop_schema().await;
     }
 }
+
+#[tokio::test]
+async fn a_board_keeps_its_own_columns_and_refuses_stale_or_bad_ones() {
+    use gantry_store::{BoardColumn, check_board_columns};
+    let column = |name: &str, percent: u8, wip_limit: Option<u32>| BoardColumn {
+        name: name.to_string(),
+        percent,
+        wip_limit,
+    };
+    for backend in backends("board").await {
+        let store = &backend.store;
+        let name = backend.name;
+        let owner = user(store, "olga", false).await;
+        let project = store
+            .create_project(&load("examples/crm-rollout.toml"), owner)
+            .await
+            .expect("project")
+            .project_id;
+
+        // Never configured: the default three columns, at version 0.
+        let fresh = store.board(project).await.expect("board");
+        assert_eq!(fresh.version, 0, "{name}");
+        assert!(!fresh.custom, "{name}");
+        assert_eq!(fresh.columns, BoardColumn::defaults(), "{name}");
+        assert_eq!(fresh.column_of(0.0), 0, "{name}");
+        assert_eq!(fresh.column_of(45.0), 1, "{name}");
+        assert_eq!(fresh.column_of(5.0), 1, "{name}: started is in progress");
+        assert_eq!(fresh.column_of(99.5), 1, "{name}");
+        assert_eq!(fresh.column_of(100.0), 2, "{name}");
+
+        // The project's own columns, names trimmed, in order, recorded in the history.
+        let own = vec![
+            column(" Backlog ", 0, None),
+            column("Doing", 10, Some(3)),
+            column("Review", 90, Some(2)),
+            column("Done", 100, None),
+        ];
+        let saved = store
+            .set_board(project, Some(owner), 0, &own)
+            .await
+            .expect("set the columns");
+        assert_eq!(saved.version, 1, "{name}");
+        assert!(saved.custom, "{name}");
+        assert_eq!(saved.columns[0].name, "Backlog", "{name}");
+        assert_eq!(saved.columns[2], column("Review", 90, Some(2)), "{name}");
+        assert_eq!(saved.column_of(95.0), 2, "{name}");
+        assert_eq!(
+            saved.column_of(5.0),
+            1,
+            "{name}: started, below Doing's 10 %"
+        );
+        assert_eq!(saved.column_of(50.0), 1, "{name}");
+        assert_eq!(saved.column_of(0.0), 0, "{name}");
+        assert_eq!(store.board(project).await.expect("board"), saved, "{name}");
+        let history = store.history(project, None, 1).await.expect("history");
+        assert_eq!(history[0].entity, "board", "{name}");
+        assert_eq!(history[0].user_id, Some(owner), "{name}");
+        assert_eq!(
+            history[0].changes[0].new.as_deref(),
+            Some("Backlog 0 %, Doing 10 % (WIP 3), Review 90 % (WIP 2), Done 100 %"),
+            "{name}"
+        );
+
+        // An edit from the version before is a conflict, and changes nothing.
+        let stale = store.set_board(project, Some(owner), 0, &own[..2]).await;
+        assert!(
+            matches!(
+                stale,
+                Err(StoreError::Conflict {
+                    current: 1,
+                    expected: 0,
+                    ..
+                })
+            ),
+            "{name}: {stale:?}"
+        );
+        assert_eq!(store.board(project).await.expect("board"), saved, "{name}");
+
+        // Bad columns are refused with the column and the field named.
+        let falling = [column("Doing", 50, None), column("Done", 40, None)];
+        let error = check_board_columns(&falling).expect_err("percents must rise");
+        assert_eq!((error.column, error.field), (Some(1), "percent"), "{name}");
+        let refused = store.set_board(project, Some(owner), 1, &falling).await;
+        assert!(
+            matches!(
+                refused,
+                Err(StoreError::Invalid {
+                    field: Some("percent"),
+                    ..
+                })
+            ),
+            "{name}: {refused:?}"
+        );
+        for (bad, field) in [
+            (vec![column("  ", 0, None)], "name"),
+            (vec![column("A", 0, None), column("a", 50, None)], "name"),
+            (vec![column("A", 101, None)], "percent"),
+            (vec![column("A", 0, Some(0))], "wip_limit"),
+            (vec![column("A", 0, None); 13], "columns"),
+        ] {
+            let error = check_board_columns(&bad).expect_err("refused");
+            assert_eq!(error.field, field, "{name}: {bad:?}");
+        }
+        assert_eq!(store.board(project).await.expect("board"), saved, "{name}");
+
+        // An empty list goes back to the defaults; the version still rises.
+        let reset = store
+            .set_board(project, Some(owner), 1, &[])
+            .await
+            .expect("reset");
+        assert_eq!(reset.version, 2, "{name}");
+        assert!(!reset.custom, "{name}");
+        assert_eq!(reset.columns, BoardColumn::defaults(), "{name}");
+
+        // A missing project has no board to set; a deleted project takes its board along.
+        let missing = store.set_board(project + 1000, Some(owner), 0, &own).await;
+        assert!(
+            matches!(missing, Err(StoreError::NotFound { .. })),
+            "{name}: {missing:?}"
+        );
+        store
+            .set_board(project, Some(owner), 2, &own)
+            .await
+            .expect("set again");
+        store.delete_project(project).await.expect("delete");
+        let after = store.board(project).await.expect("board of nothing");
+        assert!(!after.custom, "{name}: the columns went with the project");
+        backend.drop_schema().await;
+    }
+}

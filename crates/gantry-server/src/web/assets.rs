@@ -24,6 +24,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/settings.js"),
     ),
     (
+        "board.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/board.js"),
+    ),
+    (
         "htmx.min.js",
         "text/javascript; charset=utf-8",
         include_bytes!(concat!(

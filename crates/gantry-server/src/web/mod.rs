@@ -21,6 +21,7 @@ use crate::auth::{secret_hash, session_cookie, start_session};
 use crate::error::ApiError;
 
 pub mod assets;
+pub mod board;
 pub mod gantt;
 // web: pages (overview, history, task detail, settings, API tokens)
 pub mod account;
