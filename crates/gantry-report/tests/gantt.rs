@@ -1,8 +1,9 @@
 //! The Gantt chart of small plans, as snapshots of the SVG, and what the web pages rely on:
-//! critical bars marked, names escaped, a window of rows on the whole chart's timescale.
+//! critical bars marked, names escaped, a window of rows on the whole chart's timescale, the
+//! timescale alone, and the handles of an editable chart.
 
 use gantry_core::cpm::{ScheduleOptions, schedule};
-use gantry_report::{GanttOptions, Scale, gantt_svg};
+use gantry_report::{Editing, GanttOptions, Scale, gantt_header_svg, gantt_rows_svg, gantt_svg};
 
 const PLAN: &str = r#"
 [project]
@@ -50,19 +51,29 @@ fn chart(scale: Scale, rows: Option<std::ops::Range<usize>>) -> String {
         &GanttOptions {
             scale,
             rows,
-            today: None,
+            ..GanttOptions::default()
         },
     )
 }
 
+/// The opening tag of an SVG document, up to its style.
+fn opening(svg: &str) -> &str {
+    svg.split("<style>").next().expect("an opening tag")
+}
+
+/// One element a line, so that a change to the drawing shows as a readable diff.
+fn lines(svg: &str) -> String {
+    svg.replace("><", ">\n<")
+}
+
 #[test]
 fn the_chart_at_the_day_scale() {
-    insta::assert_snapshot!(chart(Scale::Day, None));
+    insta::assert_snapshot!(lines(&chart(Scale::Day, None)));
 }
 
 #[test]
 fn the_chart_at_the_month_scale() {
-    insta::assert_snapshot!(chart(Scale::Month, None));
+    insta::assert_snapshot!(lines(&chart(Scale::Month, None)));
 }
 
 #[test]
@@ -100,7 +111,93 @@ fn a_window_of_rows_keeps_the_whole_timescale() {
     assert!(window.contains(r#"data-task="ui""#) && window.contains(r#"data-task="test""#));
     assert!(!window.contains(r#"data-task="api""#));
     // The link from the screens to the tests has both ends in the window; the one from the
-    // API changes does not.
+    // API changes (row 1, above the window) is drawn too, up to its end outside the window,
+    // so that it shows as the page scrolls; the one from the tests to the release (row 4,
+    // below) as well.
     assert!(window.contains(r#"data-from="ui" data-to="test""#));
-    assert!(!window.contains(r#"data-from="api""#));
+    assert!(window.contains(r#"data-from="api" data-to="test""#));
+    assert!(window.contains(r#"data-from="test" data-to="release""#));
+    // Those are all the plan's links: each touches row 2 or 3, so each is drawn.
+    let plan = gantry_formats::parse_plan("release.toml", PLAN)
+        .expect("plan")
+        .plan;
+    assert_eq!(plan.links.len(), 3, "api→test, ui→test, test→release");
+}
+
+#[test]
+fn the_header_and_a_window_of_rows_line_up_with_the_whole_chart() {
+    let plan = gantry_formats::parse_plan("release.toml", PLAN)
+        .expect("plan")
+        .plan;
+    let computed = schedule(&plan, &ScheduleOptions::default()).expect("schedule");
+    let options = GanttOptions {
+        scale: Scale::Week,
+        rows: Some(2..4),
+        ..GanttOptions::default()
+    };
+    let header = gantt_header_svg(&plan, &computed, &options);
+    let rows = gantt_rows_svg(&plan, &computed, &options);
+    let whole = gantt_svg(&plan, &computed, &GanttOptions::default());
+    // Same width, same first day, same pixels per day: the parts line up with the whole.
+    for part in [&header, &rows] {
+        assert!(
+            opening(part).contains(r#"width="532""#),
+            "{}",
+            opening(part)
+        );
+        assert!(opening(part).contains(r#"data-origin="2026-03-02" data-day-width="10""#));
+    }
+    assert!(opening(&whole).contains(r#"width="532" height="182""#));
+    // The header has the timescale and the legend, no rows; the rows' part starts at its top
+    // with no timescale, two rows high.
+    assert!(header.contains("Critical") && header.contains(r#"class="legend""#));
+    assert!(!header.contains(r#"class="row""#));
+    assert!(opening(&rows).contains(r#"height="48""#));
+    assert!(!rows.contains(r#"class="scale""#));
+    // The screens' row is the first of the window, at the top of its part.
+    assert!(rows.contains(r#"<rect class="band" x="0" y="0.0" width="532.0" height="24"/>"#));
+    let ui = rows
+        .split(r#"<g class="row" data-task="ui" data-row="2">"#)
+        .nth(1)
+        .expect("the screens' row");
+    assert!(ui.contains(r#"<rect class="label-back" x="0" y="0.0" width="300" height="24"/>"#));
+    // The status date (the end of 4 March) is labelled in the header and drawn over the rows.
+    assert!(header.contains(">Status 4 Mar</text>"), "{header}");
+    assert!(rows.contains(r#"<line class="status""#));
+}
+
+#[test]
+fn an_editable_chart_has_handles_and_task_ids_and_a_read_only_one_has_none() {
+    let plan = gantry_formats::parse_plan("release.toml", PLAN)
+        .expect("plan")
+        .plan;
+    let computed = schedule(&plan, &ScheduleOptions::default()).expect("schedule");
+    let ids = [11, 12, 13, 14, 15];
+    let versions = [1, 2, 3, 4, 5];
+    let editable = gantt_rows_svg(
+        &plan,
+        &computed,
+        &GanttOptions {
+            editing: Some(Editing {
+                task_ids: &ids,
+                task_versions: &versions,
+            }),
+            ..GanttOptions::default()
+        },
+    );
+    let read_only = gantt_rows_svg(&plan, &computed, &GanttOptions::default());
+    assert!(!read_only.contains(r#"data-drag=""#) && !read_only.contains("data-id="));
+    assert!(editable.contains(r#"data-task="ui" data-row="2" data-id="13" data-version="3""#));
+    // Three leaf tasks with a bar: move, resize and link each; the milestone moves and links;
+    // the summary has none.
+    assert_eq!(editable.matches(r#"data-drag="move""#).count(), 4);
+    assert_eq!(editable.matches(r#"data-drag="resize""#).count(), 3);
+    assert_eq!(editable.matches(r#"data-drag="link""#).count(), 4);
+    let summary = editable
+        .split(r#"<g class="row""#)
+        .find(|row| row.contains(r#"data-task="build""#))
+        .expect("the summary's row");
+    assert!(!summary.contains("data-drag"));
+    // The bars carry their dates for the page's script.
+    assert!(editable.contains(r#"data-start="2026-03-02" data-finish="2026-03-06""#));
 }

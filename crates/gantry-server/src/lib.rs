@@ -289,7 +289,16 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(web::dashboard))
         .route("/login", get(web::login_page).post(web::login_submit))
         .route("/logout", post(web::logout_submit))
+        // web: gantt
         .route("/projects/{project}/gantt", get(web::gantt::gantt))
+        .route(
+            "/projects/{project}/gantt/rows",
+            get(web::gantt::gantt_rows),
+        )
+        .route(
+            "/projects/{project}/gantt/edit",
+            post(web::gantt::gantt_edit),
+        )
         .route("/projects/{project}/workload", get(web::workload))
         .route("/projects/{project}/workload/level", post(web::level))
         // web: pages

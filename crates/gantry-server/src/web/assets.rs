@@ -29,6 +29,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/board.js"),
     ),
     (
+        "gantt.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/gantt.js"),
+    ),
+    (
         "htmx.min.js",
         "text/javascript; charset=utf-8",
         include_bytes!(concat!(

@@ -5,6 +5,7 @@
 //! `target/screenshots/`.
 
 mod board;
+mod gantt;
 #[allow(dead_code)] // each test uses part of the harness
 mod harness;
 mod pages;
