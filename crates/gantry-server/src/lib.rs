@@ -351,6 +351,19 @@ pub fn router(state: AppState) -> Router {
             "/projects/{project}/board/columns",
             post(web::board::save_columns),
         )
+        // web: tasks
+        .route("/projects", post(web::tasks::create_project))
+        .route("/projects/{project}/tasks", get(web::tasks::tasks))
+        .route("/projects/{project}/tasks/rows", get(web::tasks::more_rows))
+        .route("/projects/{project}/tasks/add", post(web::tasks::add_task))
+        .route(
+            "/projects/{project}/tasks/{task}/cells",
+            post(web::tasks::save_cell),
+        )
+        .route(
+            "/projects/{project}/tasks/{task}/actions",
+            post(web::tasks::row_action),
+        )
         .route("/static/{file}", get(web::assets::asset))
         .nest("/api/v1", api)
         .layer(DefaultBodyLimit::max(limit))

@@ -34,6 +34,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/gantt.js"),
     ),
     (
+        "tasks.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/tasks.js"),
+    ),
+    (
         "htmx.min.js",
         "text/javascript; charset=utf-8",
         include_bytes!(concat!(

@@ -29,6 +29,7 @@ pub mod history;
 pub mod overview;
 pub mod settings;
 pub mod task_detail;
+pub mod tasks;
 
 /// A page's answer when something is wrong: the status and a sentence.
 pub(crate) fn error_page(status: StatusCode, message: &str) -> Response {
@@ -211,6 +212,14 @@ struct DashboardPage {
     user_name: String,
     csrf_token: String,
     projects: Vec<ProjectRow>,
+    new_project: NewProject,
+}
+
+/// The portfolio's "New project" form as typed, with why it was refused.
+pub(crate) struct NewProject {
+    pub(crate) name: String,
+    pub(crate) start: String,
+    pub(crate) error: Option<String>,
 }
 
 pub(crate) fn day(instant: gantry_core::Instant) -> String {
@@ -267,11 +276,31 @@ fn status(plan: &Plan, schedule: &Schedule, over_allocated: &[String]) -> (&'sta
     }
 }
 
-/// `GET /`: every project the user can see, with its status.
+/// `GET /`: every project the user can see, with its status, and the "New project" form.
 pub async fn dashboard(
     State(state): State<AppState>,
     PageSession(session): PageSession,
 ) -> Response {
+    let today = jiff::Zoned::now().date().to_string();
+    let draft = NewProject {
+        name: String::new(),
+        start: today,
+        error: None,
+    };
+    dashboard_with(&state, session, draft).await
+}
+
+/// The portfolio with the "New project" form as `new_project` says.
+pub(crate) async fn dashboard_with(
+    state: &AppState,
+    session: Session,
+    new_project: NewProject,
+) -> Response {
+    let status_code = if new_project.error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let projects = match state
         .store()
         .projects_for(session.user.id, session.user.is_admin)
@@ -332,12 +361,13 @@ pub async fn dashboard(
             over_allocated: over_allocated.join(", "),
         });
     }
-    render(&DashboardPage {
+    let page = DashboardPage {
         user_name: session.user.display_name.clone(),
         csrf_token: session.csrf_token,
         projects: rows,
-    })
-    .into_response()
+        new_project,
+    };
+    (status_code, render(&page)).into_response()
 }
 
 /// The user's role in a project and its schedule, or the page saying there is no such project

@@ -10,3 +10,4 @@ mod gantt;
 mod harness;
 mod pages;
 mod project_pages;
+mod tasks;
