@@ -1,13 +1,17 @@
 //! Gantry's domain model and scheduling engine.
 //!
 //! This crate holds the plan ([`model`]), working-time calendars ([`calendar`]), the critical
-//! path method ([`cpm`]) and the resource-constrained scheduling core that leveling builds on
-//! ([`rcpsp`]). It is pure: no file or network IO, no async, no SQL, no JSON, no HTML.
+//! path method ([`cpm`]), the resource-constrained scheduling core that leveling builds on
+//! ([`rcpsp`]), and project control: costs and tracking ([`cost`]), baselines ([`baseline`])
+//! and earned value ([`evm`]). It is pure: no file or network IO, no async, no SQL, no JSON, no HTML.
 //! Everything is plain data in `Vec`s indexed by small ids, and every computation is a
 //! deterministic function of its inputs, so the server, the CLI and the tests share one engine.
 
+pub mod baseline;
 pub mod calendar;
+pub mod cost;
 pub mod cpm;
+pub mod evm;
 pub mod generate;
 pub mod level;
 pub mod model;

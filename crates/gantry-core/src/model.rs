@@ -84,6 +84,12 @@ pub struct Plan {
     pub start: DateTime,
     /// The date up to which progress has been reported; remaining work is scheduled after it.
     pub status_date: Option<DateTime>,
+    /// Saved baselines (MS Project's Baseline, Baseline1 … Baseline10), at most one per number.
+    pub baselines: Vec<crate::baseline::Baseline>,
+    /// Costs beyond the resources' rates: fixed costs of tasks and cost resources' amounts.
+    pub costs: crate::cost::PlanCosts,
+    /// What was done and spent: time entries and expenses (actual work and cost).
+    pub tracking: crate::cost::Tracking,
     /// IANA time zone the civil dates are in (for display elsewhere); the engine works in civil time.
     pub time_zone: Option<String>,
     /// The project calendar: used by every task without a calendar of its own.
@@ -109,6 +115,9 @@ impl Plan {
             name: name.into(),
             start,
             status_date: None,
+            baselines: Vec::new(),
+            costs: crate::cost::PlanCosts::default(),
+            tracking: crate::cost::Tracking::default(),
             time_zone: None,
             calendar: CalendarId(0),
             calendars: vec![CalendarDef::standard()],

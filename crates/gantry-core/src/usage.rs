@@ -303,7 +303,7 @@ fn capacity_minutes(
 
 /// Period boundaries covering `[start, finish]`: the first is the start of the period holding
 /// `start`, the last the end of the period holding `finish`.
-fn period_bounds(start: Instant, finish: Instant, period: Period) -> Vec<Instant> {
+pub(crate) fn period_bounds(start: Instant, finish: Instant, period: Period) -> Vec<Instant> {
     let first = match period {
         Period::Day => Instant(start.day_number() * MINUTES_PER_DAY),
         Period::Week => {

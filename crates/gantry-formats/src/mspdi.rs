@@ -2,7 +2,8 @@
 //! that ProjectLibre, GanttProject and MPXJ read and write.
 //!
 //! [`read_mspdi`] turns a file into an [`MspdiProject`]: the [`Plan`] the engine schedules, plus
-//! what the plan model does not hold yet (resources, assignments, baselines) and the dates that
+//! what only MS Project holds (UIDs, contours, the tasks' `Baseline` elements, which also become
+//! the plan's baselines) and the dates that
 //! the program which saved the file had computed ([`StoredDates`]), kept apart so that
 //! [`conformance`] can reschedule the plan from its inputs alone and compare. [`write_mspdi`]
 //! writes a plan with its computed schedule back.
@@ -169,6 +170,57 @@ pub struct Baseline {
     pub cost: Option<f64>,
 }
 
+/// The plan's baselines of task `index`, as MSPDI `Baseline` elements.
+fn mspdi_baselines(plan: &Plan, index: usize) -> Vec<Baseline> {
+    plan.baselines
+        .iter()
+        .filter_map(|baseline| {
+            let saved = baseline.tasks.get(index)?.as_ref()?;
+            Some(Baseline {
+                number: baseline.number,
+                start: Some(saved.start),
+                finish: Some(saved.finish),
+                duration_minutes: Some(saved.duration_minutes),
+                work_minutes: Some(saved.work_minutes),
+                cost: Some(saved.cost),
+            })
+        })
+        .collect()
+}
+
+/// The plan's baselines from the `Baseline` elements of its tasks: a task's baseline counts
+/// when it has a start and a finish (MS Project leaves both out of baselines never saved).
+pub(crate) fn plan_baselines(tasks: &[MspdiTask]) -> Vec<gantry_core::baseline::Baseline> {
+    (0..=gantry_core::baseline::MAX_BASELINE)
+        .filter_map(|number| {
+            let saved: Vec<Option<gantry_core::baseline::BaselineTask>> = tasks
+                .iter()
+                .map(|task| {
+                    let baseline = task
+                        .baselines
+                        .iter()
+                        .find(|baseline| baseline.number == number)?;
+                    Some(gantry_core::baseline::BaselineTask {
+                        start: baseline.start?,
+                        finish: baseline.finish?,
+                        duration_minutes: baseline.duration_minutes.unwrap_or(0),
+                        work_minutes: baseline.work_minutes.unwrap_or(0),
+                        cost: baseline.cost.unwrap_or(0.0),
+                    })
+                })
+                .collect();
+            saved
+                .iter()
+                .any(Option::is_some)
+                .then_some(gantry_core::baseline::Baseline {
+                    number,
+                    saved: None,
+                    tasks: saved,
+                })
+        })
+        .collect()
+}
+
 impl MspdiProject {
     /// Wraps a plan with no MSPDI facts of its own: UIDs follow the plan keys (`t12` → 12)
     /// where they can, row numbers otherwise; calendars are base calendars.
@@ -200,7 +252,7 @@ impl MspdiProject {
                 summary: false,
                 wbs: None,
                 stored: StoredDates::default(),
-                baselines: Vec::new(),
+                baselines: mspdi_baselines(&plan, index),
                 line: 0,
             });
         }

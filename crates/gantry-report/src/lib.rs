@@ -13,9 +13,16 @@
 //! [`gantt_rows_svg`], a range of rows alone, on the same timescale as the whole chart (the web
 //! page keeps the first in view and fetches the second as the reader scrolls). With
 //! [`GanttOptions::editing`], bars carry the handles and ids that the page drags.
+//!
+//! [`s_curve_svg`] draws the earned-value S-curve (PV, EV and AC over time) that
+//! `gantry report FILE --s-curve out.svg` writes.
 
 use std::fmt::Write as _;
 use std::ops::Range;
+
+mod s_curve;
+
+pub use s_curve::s_curve_svg;
 
 use gantry_core::cpm::Schedule;
 use gantry_core::model::{LinkType, Plan};

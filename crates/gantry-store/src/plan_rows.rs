@@ -1019,6 +1019,10 @@ pub(crate) async fn load_plan(
         name: project.try_get("name")?,
         start: parse_datetime(&start)?,
         status_date: optional_datetime(&project, "status_date")?,
+        // Baselines, costs and tracking are not stored yet (the store's part of issue 7).
+        baselines: Vec::new(),
+        costs: Default::default(),
+        tracking: Default::default(),
         time_zone: project.try_get("time_zone")?,
         calendar: calendar_of(project.try_get("calendar_id")?)?
             .ok_or_else(|| StoreError::Corrupt(format!("project {project_id} has no calendar")))?,

@@ -231,14 +231,18 @@ pub fn import(
     // The plan file holds what the engine schedules: manual tasks at their dates, tasks on
     // their resources' calendars.
     let plan = project.scheduling_plan();
-    let baselines = project
-        .tasks
+    // Baselines become `[[baseline]]` sections; a task's baseline without a start and a finish
+    // (MS Project writes some with only work or cost) has no place there.
+    let in_file: usize = project.tasks.iter().map(|task| task.baselines.len()).sum();
+    let kept: usize = plan
+        .baselines
         .iter()
-        .filter(|task| !task.baselines.is_empty())
-        .count();
-    if baselines > 0 {
+        .map(|baseline| baseline.tasks.iter().flatten().count())
+        .sum();
+    if kept < in_file {
         eprintln!(
-            "note: the baselines of {baselines} tasks stay in the MS Project file; plan files do not hold baselines yet"
+            "note: {} task baselines without a start and a finish stay in the MS Project file",
+            in_file - kept
         );
     }
     let text = gantry_formats::write_plan(&plan);

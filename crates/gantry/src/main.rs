@@ -3,6 +3,7 @@
 mod bench;
 mod bench_api;
 mod bench_pages;
+mod control;
 mod interop;
 mod render;
 mod resources;
@@ -44,16 +45,55 @@ enum Command {
         status_date: Option<String>,
     },
     /// Draw a plan's schedule: `--gantt out.svg` writes the Gantt chart (the one the web app
-    /// shows).
+    /// shows), `--s-curve out.svg` the earned-value S-curve (PV, EV and AC week by week).
     Report {
         /// The plan file (TOML).
         file: PathBuf,
         /// Write the Gantt chart as SVG to this file.
-        #[arg(long)]
-        gantt: PathBuf,
+        #[arg(long, required_unless_present = "s_curve")]
+        gantt: Option<PathBuf>,
         /// Timescale of the chart.
         #[arg(long, value_enum, default_value_t = ScaleArg::Week)]
         scale: ScaleArg,
+        /// Write the S-curve of earned value as SVG to this file (needs a baseline and a
+        /// status date).
+        #[arg(long)]
+        s_curve: Option<PathBuf>,
+        /// The baseline the S-curve measures against (0 to 10).
+        #[arg(long, default_value_t = 0)]
+        baseline: u32,
+    },
+    /// Earned value at the status date against a baseline: BAC, PV, EV, AC, SV, CV, SPI, CPI,
+    /// EAC (three ways), ETC, VAC and TCPI for the project and every WBS node; tasks behind plan
+    /// flagged.
+    Evm {
+        /// The plan file (TOML), with a saved baseline.
+        file: PathBuf,
+        /// The baseline to measure against (0 = Baseline … 10 = Baseline10).
+        #[arg(long, default_value_t = 0)]
+        baseline: u32,
+        /// Status date (YYYY-MM-DD or YYYY-MM-DDTHH:MM; a date alone means the end of that day);
+        /// the plan's own when absent.
+        #[arg(long)]
+        status_date: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = control::Format::Table)]
+        format: control::Format,
+    },
+    /// Save the current schedule (dates, work and cost of every task) as baseline N and write
+    /// the plan file with it.
+    Baseline {
+        /// The plan file (TOML).
+        file: PathBuf,
+        /// The baseline number to save (0 = Baseline … 10 = Baseline10); replaces one saved before.
+        #[arg(long)]
+        save: u32,
+        /// When the baseline is saved (YYYY-MM-DDTHH:MM); now when absent.
+        #[arg(long)]
+        saved: Option<String>,
+        /// Where to write the plan file (standard output when absent).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
     /// Show each resource's load per period and when it is over-allocated.
     Resources {
@@ -177,7 +217,36 @@ fn run() -> anyhow::Result<ExitCode> {
             format,
             status_date,
         } => schedule(&file, format, status_date.as_deref(), &mut out)?,
-        Command::Report { file, gantt, scale } => report(&file, &gantt, scale)?,
+        Command::Report {
+            file,
+            gantt,
+            scale,
+            s_curve,
+            baseline,
+        } => {
+            let mut code = ExitCode::SUCCESS;
+            if let Some(gantt) = gantt {
+                code = report(&file, &gantt, scale)?;
+            }
+            if let Some(path) = s_curve
+                && code == ExitCode::SUCCESS
+            {
+                code = control::write_s_curve(&file, baseline, None, &path)?;
+            }
+            code
+        }
+        Command::Evm {
+            file,
+            baseline,
+            status_date,
+            format,
+        } => control::evm(&file, baseline, status_date.as_deref(), format, &mut out)?,
+        Command::Baseline {
+            file,
+            save,
+            saved,
+            output,
+        } => control::save_baseline(&file, save, saved.as_deref(), output.as_deref(), &mut out)?,
         Command::Resources {
             files,
             period,

@@ -63,7 +63,7 @@ pub fn days(minutes: i64, durations: &DurationSettings) -> String {
     }
 }
 
-fn iso(instant: Instant) -> String {
+pub(crate) fn iso(instant: Instant) -> String {
     let datetime = instant.to_civil();
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}",
@@ -75,7 +75,7 @@ fn iso(instant: Instant) -> String {
     )
 }
 
-fn depth(plan: &Plan, task: usize) -> usize {
+pub(crate) fn depth(plan: &Plan, task: usize) -> usize {
     let mut depth = 0;
     let mut current = plan.tasks[task].parent;
     while let Some(parent) = current {

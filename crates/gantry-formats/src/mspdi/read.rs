@@ -350,6 +350,7 @@ impl<'a, 'input> Reader<'a, 'input> {
             }
         }
 
+        plan.baselines = super::plan_baselines(&tasks);
         Ok(MspdiProject {
             plan,
             tasks,

@@ -22,6 +22,8 @@ use super::values::{
 };
 use super::{LineIndex, PlanFile, PlanFileError, PlanFileErrors, Position, SourceMap};
 
+mod control;
+
 /// The calendar a plan uses when it names none.
 const DEFAULT_CALENDAR: &str = "standard";
 
@@ -150,6 +152,9 @@ impl<'a> Builder<'a> {
             name: project.name.get_ref().clone(),
             start: start?,
             status_date,
+            baselines: Vec::new(),
+            costs: Default::default(),
+            tracking: Default::default(),
             time_zone: project
                 .time_zone
                 .as_ref()
@@ -162,6 +167,8 @@ impl<'a> Builder<'a> {
             resources,
             assignments,
         };
+        let mut plan = plan;
+        control::build(self, raw, &mut plan);
         let source = SourceMap {
             file: self.file.to_string(),
             tasks: task_positions,

@@ -19,6 +19,12 @@ pub(super) struct RawPlan {
     pub calendars: KeyedTables<RawCalendar>,
     #[serde(default)]
     pub resources: KeyedTables<RawResource>,
+    #[serde(default, rename = "baseline")]
+    pub baselines: Vec<Spanned<RawBaseline>>,
+    #[serde(default, rename = "time")]
+    pub time_entries: Vec<Spanned<RawTimeEntry>>,
+    #[serde(default, rename = "expense")]
+    pub expenses: Vec<Spanned<RawExpense>>,
     #[serde(default, rename = "task")]
     pub tasks: Vec<Spanned<RawTask>>,
 }
@@ -161,8 +167,54 @@ pub(super) struct RawTask {
     pub percent_complete: Option<Spanned<Number>>,
     pub remaining: Option<Spanned<String>>,
     pub resume: Option<Spanned<DateValue>>,
+    pub fixed_cost: Option<Spanned<Number>>,
+    pub fixed_cost_accrual: Option<Spanned<String>>,
+    pub costs: Option<Spanned<KeyedTables<Number>>>,
     #[serde(default, rename = "task")]
     pub subtasks: Vec<Spanned<RawTask>>,
+}
+
+/// `[[baseline]]`: a saved baseline.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawBaseline {
+    pub number: Option<Spanned<Number>>,
+    pub saved: Option<Spanned<DateValue>>,
+    #[serde(default)]
+    pub tasks: Vec<Spanned<RawBaselineTask>>,
+}
+
+/// One task of a `[[baseline]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawBaselineTask {
+    pub id: Spanned<String>,
+    pub start: Spanned<DateValue>,
+    pub finish: Spanned<DateValue>,
+    pub duration: Option<Spanned<String>>,
+    pub work: Option<Spanned<String>>,
+    pub cost: Option<Spanned<Number>>,
+}
+
+/// `[[time]]`: hours a resource logged on a task on a day.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTimeEntry {
+    pub resource: Spanned<String>,
+    pub task: Spanned<String>,
+    pub date: Spanned<DateValue>,
+    pub hours: Spanned<Number>,
+    pub overtime: Option<Spanned<Number>>,
+}
+
+/// `[[expense]]`: money spent on a task.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawExpense {
+    pub task: Spanned<String>,
+    pub date: Spanned<DateValue>,
+    pub amount: Spanned<Number>,
+    pub description: Option<Spanned<String>>,
 }
 
 /// A date or date-time, written as a TOML local date ("2026-01-05" unquoted), a TOML local

@@ -9,6 +9,8 @@ use gantry_core::model::{
 };
 use jiff::civil::{DateTime, Time};
 
+mod control;
+
 use super::values::{
     WEEKDAY_KEYS, WEEKDAY_SHORT, format_duration, format_lag, format_number, format_shift,
     format_units, text_datetime, toml_datetime,
@@ -108,6 +110,7 @@ pub fn write_plan(plan: &Plan) -> String {
     for root in roots {
         writer.write(&mut out, root, 0);
     }
+    control::write_control(&mut out, plan);
     out
 }
 
@@ -268,6 +271,7 @@ impl TaskWriter<'_> {
         if let Some(resume) = progress.resume.as_deref() {
             line(out, depth, "resume", &start_value(*resume));
         }
+        control::write_task_costs(out, self.plan, index, depth);
         for &child in &self.children[index] {
             self.write(out, child, depth + 1);
         }
