@@ -1524,7 +1524,7 @@ async fn the_pages_log_in_list_the_portfolio_and_draw_the_gantt() {
         assert_eq!(status, StatusCode::OK, "{name}");
         assert!(portfolio.contains(&plan.name), "{name}: {portfolio}");
         assert!(
-            portfolio.contains(&format!("/projects/{project}/gantt")),
+            portfolio.contains(&format!("href=\"/projects/{project}\"")),
             "{name}"
         );
         assert!(

@@ -19,9 +19,9 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/gantry.js"),
     ),
     (
-        "settings.js",
+        "import.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../../static/settings.js"),
+        include_bytes!("../../static/import.js"),
     ),
     (
         "board.js",

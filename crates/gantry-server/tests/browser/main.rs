@@ -4,6 +4,7 @@
 //! says it was skipped. Every page a test visits is saved as a screenshot under
 //! `target/screenshots/`.
 
+mod accessibility;
 mod board;
 mod gantt;
 #[allow(dead_code)] // each test uses part of the harness

@@ -1,4 +1,4 @@
-// The import form of the settings page: the chosen file goes to the JSON API as it is (its
+// The import form (portfolio and settings pages): the chosen file goes to the JSON API as it is (its
 // bytes, with the session's CSRF token), and the new project opens; a refusal is shown next to
 // the field, in the server's words.
 const form = document.getElementById('import-form');
