@@ -313,6 +313,219 @@ impl Scheduler {
     }
 }
 
+/// A plan prepared once and scheduled again and again with other task durations: what a Monte
+/// Carlo simulation does thousands of times.
+///
+/// The network, the calendars, the constraints and the link arrays are built once; each call of
+/// [`DurationScheduler::schedule`] restores the engine's working vectors to their state before
+/// the first pass, puts in the new durations (with what follows from them: progress done,
+/// zero-duration milestones, percent lags) and runs the same forward, backward and ALAP passes
+/// as [`schedule`], then the same float and critical rules. It gives the project finish and the
+/// critical flags [`schedule`] would give for the plan with those durations, without the
+/// diagnostics, drivers and critical paths a person reads. Clone one per thread.
+#[derive(Clone)]
+pub struct DurationScheduler<'a> {
+    engine: Engine<'a>,
+    /// The engine as built, before any pass: what each run starts from.
+    initial: Engine<'a>,
+    /// Positions in the incoming and outgoing adjacency of the links whose lag is a percentage
+    /// of a leaf predecessor's duration and counts as working minutes (`EDGE_FAST`).
+    percent_lags: Vec<PercentLag>,
+    /// Per task: the remaining duration reported on it, if any (a task not started can carry
+    /// one), and whether it is flagged a milestone: what a new duration needs from the task
+    /// records, kept here so that a run does not read a whole record per task.
+    reported_remaining: Vec<Option<i64>>,
+    flagged_milestone: Vec<bool>,
+    critical: Vec<bool>,
+    total_floats: Vec<i64>,
+    open: Vec<bool>,
+}
+
+/// A percent lag that a new duration of its predecessor changes.
+#[derive(Clone, Copy, Debug)]
+struct PercentLag {
+    predecessor: u32,
+    percent: f64,
+    incoming_position: u32,
+    outgoing_position: u32,
+}
+
+impl<'a> DurationScheduler<'a> {
+    /// Prepares `plan`; fails as [`schedule`] would on a plan that cannot be scheduled.
+    pub fn new(
+        plan: &'a Plan,
+        options: &ScheduleOptions,
+    ) -> Result<DurationScheduler<'a>, ScheduleFailure> {
+        // The checks `schedule` makes, with its messages: prepare only what schedules.
+        schedule(plan, options)?;
+        let mut pools = Pools::default();
+        let network = Network::build(plan, &mut pools)?;
+        let engine = Engine::new(plan, options, network, &mut pools)?;
+        let link_count = plan.links.len();
+        let mut incoming_position = vec![u32::MAX; link_count];
+        let mut outgoing_position = vec![u32::MAX; link_count];
+        // Link edges come first, in link order: edge `i` below the link count is link `i`.
+        for (position, &edge) in engine.network.incoming.iter().enumerate() {
+            if let Some(slot) = incoming_position.get_mut(edge as usize) {
+                *slot = position as u32;
+            }
+        }
+        for (position, &edge) in engine.network.outgoing.iter().enumerate() {
+            if let Some(slot) = outgoing_position.get_mut(edge as usize) {
+                *slot = position as u32;
+            }
+        }
+        let percent_lags = plan
+            .links
+            .iter()
+            .enumerate()
+            .filter_map(|(index, link)| match link.lag {
+                Lag::Percent(percent)
+                    if !engine.network.is_summary[link.predecessor.index()]
+                        && incoming_position[index] != u32::MAX
+                        && engine.incoming_meta[incoming_position[index] as usize] & EDGE_FAST
+                            != 0 =>
+                {
+                    Some(PercentLag {
+                        predecessor: link.predecessor.0,
+                        percent,
+                        incoming_position: incoming_position[index],
+                        outgoing_position: outgoing_position[index],
+                    })
+                }
+                _ => None,
+            })
+            .collect();
+        let task_count = plan.tasks.len();
+        Ok(DurationScheduler {
+            initial: engine.clone(),
+            engine,
+            percent_lags,
+            reported_remaining: plan
+                .tasks
+                .iter()
+                .map(|task| task.progress.remaining.map(|remaining| remaining.minutes))
+                .collect(),
+            flagged_milestone: plan.tasks.iter().map(|task| task.milestone).collect(),
+            critical: vec![false; task_count],
+            total_floats: vec![0; task_count],
+            open: vec![false; task_count],
+        })
+    }
+
+    /// The duration of each task as the engine schedules it (working minutes, or clock minutes
+    /// for a task in elapsed time; work stated on assignments included; 0 for summaries).
+    pub fn durations(&self) -> &[i64] {
+        &self.initial.duration
+    }
+
+    /// Whether the duration of `task` can be changed: a leaf task with no progress reported.
+    /// Progress is a fact, and summaries roll up; the durations of other tasks are kept.
+    pub fn is_variable(&self, task: TaskId) -> bool {
+        self.initial.flags[task.index()] & (TASK_SUMMARY | TASK_STARTED) == 0
+    }
+
+    /// Schedules the plan with `durations` (one per task, in the units of
+    /// [`DurationScheduler::durations`]; negative ones count as 0; ignored for the tasks
+    /// [`DurationScheduler::is_variable`] refuses) and returns the project finish. The critical
+    /// flags are then [`DurationScheduler::critical`].
+    pub fn schedule(&mut self, durations: &[i64]) -> Result<Instant, ScheduleFailure> {
+        self.restore();
+        let engine = &mut self.engine;
+        let plan = engine.plan;
+        for (task, &minutes) in durations.iter().enumerate().take(plan.tasks.len()) {
+            let minutes = minutes.max(0);
+            if minutes == engine.duration[task]
+                || engine.flags[task] & (TASK_SUMMARY | TASK_STARTED) != 0
+            {
+                continue;
+            }
+            engine.duration[task] = minutes;
+            // Not started: `done_minutes` is the reported remaining work's complement, or 0.
+            let done = self.reported_remaining[task]
+                .map_or(0, |remaining| (minutes - remaining).clamp(0, minutes));
+            engine.progress[task].done = done;
+            engine.progress[task].remaining = minutes - done;
+            let milestone = minutes == 0;
+            let shown = milestone || self.flagged_milestone[task];
+            engine.flags[task] = (engine.flags[task] & !(TASK_MILESTONE | TASK_SHOWN_AS_MILESTONE))
+                | if milestone { TASK_MILESTONE } else { 0 }
+                | if shown { TASK_SHOWN_AS_MILESTONE } else { 0 };
+        }
+        for lag in &self.percent_lags {
+            let minutes = (engine.duration[lag.predecessor as usize] as f64 * lag.percent / 100.0)
+                .round() as i64;
+            engine.incoming_lag[lag.incoming_position as usize] = minutes;
+            if lag.outgoing_position != u32::MAX {
+                engine.outgoing_lag[lag.outgoing_position as usize] = minutes;
+            }
+        }
+        engine.run_passes()?;
+        engine.critical_flags(&mut self.critical, &mut self.total_floats, &mut self.open);
+        Ok(engine.project_finish)
+    }
+
+    /// Whether each task was critical in the last [`DurationScheduler::schedule`].
+    pub fn critical(&self) -> &[bool] {
+        &self.critical
+    }
+
+    /// Total float of each task in the last [`DurationScheduler::schedule`], in working minutes.
+    pub fn total_floats(&self) -> &[i64] {
+        &self.total_floats
+    }
+
+    /// Puts back every vector the passes and the durations change.
+    fn restore(&mut self) {
+        let (engine, initial) = (&mut self.engine, &self.initial);
+        engine.duration.clone_from(&initial.duration);
+        engine.progress.clone_from(&initial.progress);
+        engine.flags.clone_from(&initial.flags);
+        engine.incoming_lag.clone_from(&initial.incoming_lag);
+        engine.outgoing_lag.clone_from(&initial.outgoing_lag);
+        engine.early_start.clone_from(&initial.early_start);
+        engine.early_finish.clone_from(&initial.early_finish);
+        engine.late_start.clone_from(&initial.late_start);
+        engine.late_finish.clone_from(&initial.late_finish);
+        engine.gate_start.clone_from(&initial.gate_start);
+        engine.gate_bound.clone_from(&initial.gate_bound);
+        engine.reason.clone_from(&initial.reason);
+        engine.edges_bound.clone_from(&initial.edges_bound);
+        engine.edge_value.clone_from(&initial.edge_value);
+        engine
+            .early_start_count
+            .clone_from(&initial.early_start_count);
+        engine
+            .early_finish_count
+            .clone_from(&initial.early_finish_count);
+        engine
+            .late_start_count
+            .clone_from(&initial.late_start_count);
+        engine
+            .late_finish_count
+            .clone_from(&initial.late_finish_count);
+        engine.gate_count.clone_from(&initial.gate_count);
+        engine
+            .rollup_finish_count
+            .clone_from(&initial.rollup_finish_count);
+        engine
+            .project_finish_count
+            .clone_from(&initial.project_finish_count);
+        engine
+            .rollup_finish_bound
+            .clone_from(&initial.rollup_finish_bound);
+        engine
+            .rollup_start_bound
+            .clone_from(&initial.rollup_start_bound);
+        engine
+            .links_start_count
+            .clone_from(&initial.links_start_count);
+        engine.diagnostics.clear();
+        engine.project_finish = initial.project_finish;
+        engine.alap_pass = initial.alap_pass;
+    }
+}
+
 /// Working memory kept between schedules: for each element type, a few cleared vectors.
 #[derive(Debug, Default)]
 struct Pools {
@@ -388,6 +601,7 @@ impl Pools {
 }
 
 /// The task network as flat arrays (see the module documentation).
+#[derive(Clone)]
 struct Network {
     task_count: usize,
     is_summary: Vec<bool>,
@@ -740,6 +954,18 @@ struct TaskProgress {
     resume: i64,
 }
 
+/// The part of `minutes` of duration that progress reports as done.
+fn done_minutes(reported: &crate::model::Progress, minutes: i64) -> i64 {
+    let complete = reported.actual_finish.is_some() || reported.percent_complete >= 100.0;
+    if complete {
+        minutes
+    } else if let Some(remaining) = reported.remaining {
+        (minutes - remaining.minutes).clamp(0, minutes)
+    } else {
+        ((minutes as f64) * reported.percent_complete.clamp(0.0, 100.0) / 100.0).round() as i64
+    }
+}
+
 /// `TaskProgress`'s "no date".
 const NO_DATE: i64 = i64::MIN;
 
@@ -765,6 +991,7 @@ impl TaskProgress {
     }
 }
 
+#[derive(Clone)]
 struct Engine<'a> {
     plan: &'a Plan,
     network: Network,
@@ -964,14 +1191,7 @@ impl<'a> Engine<'a> {
             deadline.push(task.deadline.map(Instant::from_civil));
             let reported = &task.progress;
             let complete = reported.actual_finish.is_some() || reported.percent_complete >= 100.0;
-            let done = if complete {
-                minutes
-            } else if let Some(remaining) = reported.remaining {
-                (minutes - remaining.minutes).clamp(0, minutes)
-            } else {
-                ((minutes as f64) * reported.percent_complete.clamp(0.0, 100.0) / 100.0).round()
-                    as i64
-            };
+            let done = done_minutes(reported, minutes);
             // Actual dates given as days ("started 2026-01-05", midnight) mean working time: the
             // start of that day's work, the end of the finishing day's work. An actual date with
             // a time is a fact and stays as reported, even outside working time (MS Project
@@ -1270,6 +1490,13 @@ impl<'a> Engine<'a> {
 
     fn run(&mut self) -> Result<(), ScheduleFailure> {
         self.check_summary_constraints();
+        self.run_passes()?;
+        self.report_constraint_conflicts();
+        Ok(())
+    }
+
+    /// The passes that compute the dates (forward, backward, ALAP), without the diagnostics.
+    fn run_passes(&mut self) -> Result<(), ScheduleFailure> {
         self.forward_pass()?;
         self.project_finish = (0..self.plan.tasks.len())
             .filter(|&task| !self.network.is_summary[task])
@@ -1286,7 +1513,6 @@ impl<'a> Engine<'a> {
             self.alap_pass = true;
             self.forward_pass()?;
         }
-        self.report_constraint_conflicts();
         Ok(())
     }
 
@@ -2543,14 +2769,11 @@ impl<'a> Engine<'a> {
         paths
     }
 
-    fn into_schedule(mut self, pools: &mut Pools) -> Schedule {
+    /// Total float and the critical flag of every task, as the schedule reports them (`open` is
+    /// working memory: whether a task or a summary's subtasks still have work to do).
+    fn critical_flags(&self, critical: &mut [bool], total_floats: &mut [i64], open: &mut [bool]) {
         let task_count = self.plan.tasks.len();
-        let mut driving_links = Vec::new();
-        let mut driving_subtasks = Vec::new();
-        let scheduled = self.scheduled_dates(pools);
-        let mut tasks = Vec::with_capacity(task_count);
-        let mut critical = pools.filled(task_count, false);
-        let mut total_floats = pools.filled(task_count, 0i64);
+        open.fill(false);
         for task in 0..task_count {
             // A task in elapsed time has its float in clock time too, as MS Project measures it.
             let (counts, links_start) =
@@ -2580,7 +2803,6 @@ impl<'a> Engine<'a> {
         }
         // Finished work is never critical: a task with an actual finish, a summary whose subtasks
         // all have one. Children come after parents in WBS order.
-        let mut open = pools.filled(task_count, false);
         for task in (0..task_count).rev() {
             if !self.network.is_summary[task] {
                 open[task] = self.progress[task].actual_finish().is_none();
@@ -2591,6 +2813,18 @@ impl<'a> Engine<'a> {
                 open[parent as usize] = true;
             }
         }
+    }
+
+    fn into_schedule(mut self, pools: &mut Pools) -> Schedule {
+        let task_count = self.plan.tasks.len();
+        let mut driving_links = Vec::new();
+        let mut driving_subtasks = Vec::new();
+        let scheduled = self.scheduled_dates(pools);
+        let mut tasks = Vec::with_capacity(task_count);
+        let mut critical = pools.filled(task_count, false);
+        let mut total_floats = pools.filled(task_count, 0i64);
+        let mut open = pools.filled(task_count, false);
+        self.critical_flags(&mut critical, &mut total_floats, &mut open);
         pools.keep(open);
         // Percent complete rolls up by duration.
         let mut rolled_duration = pools.filled(task_count, 0f64);

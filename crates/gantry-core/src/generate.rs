@@ -252,3 +252,66 @@ pub fn add_constraints_and_progress(plan: &mut Plan, seed: u64, status_day: Opti
         }
     }
 }
+
+/// Three-point estimates on every leaf task of a generated plan (80% to 160% of its duration
+/// around it, triangular and PERT alternately), a correlation group of one leaf in ten, and one
+/// risk event per fifty tasks, each delaying a few tasks by one to ten days with a cost. For
+/// benchmarks and tests of the risk simulation.
+pub fn random_risk_model(plan: &Plan, seed: u64) -> crate::risk::RiskModel {
+    use crate::risk::{
+        CorrelationGroup, Delay, Distribution, Estimate, RiskEvent, RiskModel, ThreePoint,
+    };
+    let mut random = SplitMix64::new(seed ^ 0x5249_534B);
+    let is_summary = plan.summary_flags();
+    let leaves: Vec<TaskId> = plan
+        .task_ids()
+        .filter(|task| !is_summary[task.index()])
+        .collect();
+    let mut model = RiskModel::default();
+    for (index, &task) in leaves.iter().enumerate() {
+        let minutes = plan.task(task).duration.minutes;
+        model.estimates.push(Estimate {
+            task,
+            duration: ThreePoint {
+                min: minutes * 8 / 10,
+                likely: minutes,
+                max: minutes * 16 / 10,
+                distribution: if index % 2 == 0 {
+                    Distribution::Triangular
+                } else {
+                    Distribution::Pert
+                },
+            },
+        });
+    }
+    model.correlations.push(CorrelationGroup {
+        name: "same team".to_string(),
+        tasks: leaves.iter().copied().step_by(10).collect(),
+        coefficient: 0.5,
+    });
+    let day = plan.durations.minutes_per_day;
+    for number in 0..(plan.tasks.len() / 50).max(1) {
+        if leaves.is_empty() {
+            break;
+        }
+        let tasks = (0..3)
+            .map(|_| leaves[random.below(leaves.len() as u64) as usize])
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        model.risks.push(RiskEvent {
+            id: format!("risk-{number}"),
+            name: format!("Risk {number}"),
+            probability: (1 + random.below(40)) as f64 / 100.0,
+            tasks,
+            delay: Delay::Uncertain(ThreePoint {
+                min: day,
+                likely: 3 * day,
+                max: 10 * day,
+                distribution: Distribution::Pert,
+            }),
+            cost: (1 + random.below(20)) as f64 * 1000.0,
+        });
+    }
+    model
+}

@@ -2,8 +2,9 @@
 //!
 //! This crate holds the plan ([`model`]), working-time calendars ([`calendar`]), the critical
 //! path method ([`cpm`]), the resource-constrained scheduling core that leveling builds on
-//! ([`rcpsp`]), and project control: costs and tracking ([`cost`]), baselines ([`baseline`])
-//! and earned value ([`evm`]). It is pure: no file or network IO, no async, no SQL, no JSON, no HTML.
+//! ([`rcpsp`]), project control: costs and tracking ([`cost`]), baselines ([`baseline`]) and
+//! earned value ([`evm`]), and the Monte Carlo schedule and cost risk simulation ([`risk`]). It is
+//! pure: no file or network IO, no async, no SQL, no JSON, no HTML.
 //! Everything is plain data in `Vec`s indexed by small ids, and every computation is a
 //! deterministic function of its inputs, so the server, the CLI and the tests share one engine.
 
@@ -17,6 +18,7 @@ pub mod level;
 pub mod model;
 pub mod portfolio;
 pub mod rcpsp;
+pub mod risk;
 pub mod time;
 pub mod usage;
 pub mod work;

@@ -16,7 +16,7 @@ pub mod psplib;
 pub use plan_file::{
     PlanFile, PlanFileError, PlanFileErrors, Position, SourceMap, format_duration, format_lag,
     load_plan, parse_datetime, parse_duration, parse_finish_datetime, parse_lag, parse_plan,
-    write_plan,
+    write_plan, write_plan_file,
 };
 pub use psplib::{
     PsplibError, ReferenceMakespan, instance_numbers, load_sm, load_solutions, parse_sm,

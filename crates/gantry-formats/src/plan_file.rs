@@ -23,11 +23,12 @@ use std::fmt;
 use std::ops::Range;
 
 use gantry_core::model::Plan;
+use gantry_core::risk::RiskModel;
 
 pub use values::{
     format_duration, format_lag, parse_datetime, parse_duration, parse_finish_datetime, parse_lag,
 };
-pub use write::write_plan;
+pub use write::{write_plan, write_plan_file};
 
 /// A plan read from a file, with where each of its tasks and links is written.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,6 +37,10 @@ pub struct PlanFile {
     pub plan: Plan,
     /// Positions in the file, to point at tasks and links in later messages.
     pub source: SourceMap,
+    /// Three-point estimates, risk events and correlation groups (`estimate` on tasks,
+    /// `[[risk]]`, `[[correlation]]`), for the Monte Carlo simulation. Kept beside the plan, not
+    /// in it: scheduling does not use them. [`write_plan_file`] writes them back.
+    pub risk: RiskModel,
 }
 
 /// Where the tasks and links of a plan are written in its file.

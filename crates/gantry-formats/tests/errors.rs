@@ -570,3 +570,62 @@ effort_driven = false
 "#
     )));
 }
+
+#[test]
+fn bad_estimates_risks_and_correlations() {
+    insta::assert_snapshot!(report(&with_project(
+        r#"
+[[task]]
+id = "phase"
+estimate = { min = "1d", likely = "2d", max = "3d" }
+
+[[task.task]]
+id = "design"
+duration = "5d"
+estimate = { min = "6d", likely = "5d", max = "9d" }
+
+[[task.task]]
+id = "build"
+estimate = { min = "8d", likely = "10d", max = "9d", distribution = "normal" }
+
+[[task]]
+id = "test"
+estimate = { min = "1d", likely = "2d", max = "3x" }
+
+[[task]]
+id = "cutover"
+estimate = { min = "1d", likely = "1d", max = "2d" }
+
+[[risk]]
+id = "vendor-late"
+probability = 1.5
+tasks = ["biuld", "phase"]
+delay = "3d"
+
+[[risk]]
+id = "vendor-late"
+probability = -0.2
+delay = { min = "3d", likely = "1d", max = "4d" }
+
+[[correlation]]
+name = "same team"
+tasks = ["design", "test", "cutover", "nobody"]
+coefficient = 1.5
+
+[[correlation]]
+tasks = ["cutover"]
+coefficient = 0.2
+"#
+    )));
+}
+
+#[test]
+fn unknown_key_in_an_estimate() {
+    insta::assert_snapshot!(report(&with_project(
+        r#"
+[[task]]
+id = "design"
+estimate = { min = "4d", most_likely = "5d", max = "9d" }
+"#
+    )));
+}

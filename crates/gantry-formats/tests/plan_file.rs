@@ -742,3 +742,142 @@ constraint = "MSO 2026-01-07T09:30"
         Constraint::AsLateAsPossible
     );
 }
+
+#[test]
+fn estimates_risks_and_correlations() {
+    use gantry_core::risk::{
+        CorrelationGroup, Delay, Distribution, Estimate, RiskEvent, ThreePoint,
+    };
+    let file = parse(&with_project(
+        r#"
+[[task]]
+id = "phase"
+
+[[task.task]]
+id = "design"
+duration = "5d"
+estimate = { min = "4d", likely = "5d", max = "9d" }
+
+[[task.task]]
+id = "build"
+duration = "10d"
+after = ["design"]
+estimate = { min = "8d", likely = "10d", max = "20d", distribution = "pert" }
+
+[[risk]]
+id = "vendor-late"
+name = "The vendor delivers the appliances late"
+probability = 0.3
+tasks = ["build"]
+delay = { min = "1d", likely = "3d", max = "10d" }
+cost = 5000.0
+
+[[risk]]
+id = "licence"
+probability = 0.5
+tasks = "design"
+delay = "2d"
+
+[[risk]]
+id = "audit-fee"
+probability = 1
+cost = 1200
+
+[[correlation]]
+name = "same team"
+tasks = ["design", "build"]
+coefficient = 0.5
+"#,
+    ));
+    let design = TaskId(1);
+    let build = TaskId(2);
+    assert_eq!(file.plan.tasks[1].key, "design");
+    let day = 480;
+    assert_eq!(
+        file.risk.estimates,
+        vec![
+            Estimate {
+                task: design,
+                duration: ThreePoint {
+                    min: 4 * day,
+                    likely: 5 * day,
+                    max: 9 * day,
+                    distribution: Distribution::Triangular,
+                },
+            },
+            Estimate {
+                task: build,
+                duration: ThreePoint {
+                    min: 8 * day,
+                    likely: 10 * day,
+                    max: 20 * day,
+                    distribution: Distribution::Pert,
+                },
+            },
+        ]
+    );
+    assert_eq!(
+        file.risk.risks,
+        vec![
+            RiskEvent {
+                id: "vendor-late".to_string(),
+                name: "The vendor delivers the appliances late".to_string(),
+                probability: 0.3,
+                tasks: vec![build],
+                delay: Delay::Uncertain(ThreePoint {
+                    min: day,
+                    likely: 3 * day,
+                    max: 10 * day,
+                    distribution: Distribution::Triangular,
+                }),
+                cost: 5000.0,
+            },
+            RiskEvent {
+                id: "licence".to_string(),
+                name: "licence".to_string(),
+                probability: 0.5,
+                tasks: vec![design],
+                delay: Delay::Fixed(2 * day),
+                cost: 0.0,
+            },
+            RiskEvent {
+                id: "audit-fee".to_string(),
+                name: "audit-fee".to_string(),
+                probability: 1.0,
+                tasks: vec![],
+                delay: Delay::Fixed(0),
+                cost: 1200.0,
+            },
+        ]
+    );
+    assert_eq!(
+        file.risk.correlations,
+        vec![CorrelationGroup {
+            name: "same team".to_string(),
+            tasks: vec![design, build],
+            coefficient: 0.5,
+        }]
+    );
+    // Estimates do not change the plan itself: the planned duration is `duration`.
+    assert_eq!(file.plan.tasks[1].duration, Duration::working(5 * day));
+}
+
+/// The risk example written with its estimates, risks and correlations reads back the same.
+#[test]
+fn risk_models_survive_a_write_and_a_read() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/erp-upgrade-risk.toml");
+    let file = gantry_formats::load_plan(&path).unwrap_or_else(|errors| panic!("{errors}"));
+    assert_eq!(file.risk.estimates.len(), 9);
+    assert_eq!(file.risk.risks.len(), 4);
+    assert_eq!(file.risk.correlations.len(), 1);
+    let written = gantry_formats::write_plan_file(&file.plan, &file.risk);
+    let again = parse(&written);
+    assert_eq!(again.plan, file.plan, "{written}");
+    assert_eq!(again.risk, file.risk, "{written}");
+    // Without a risk model, the plan is written as before.
+    assert_eq!(
+        write_plan(&file.plan),
+        gantry_formats::write_plan_file(&file.plan, &Default::default())
+    );
+}

@@ -10,8 +10,9 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 use gantry_core::cpm::{ScheduleOptions, Scheduler};
-use gantry_core::generate::{NetworkShape, random_plan};
+use gantry_core::generate::{NetworkShape, random_plan, random_risk_model};
 use gantry_core::rcpsp::{self, SolverOptions};
+use gantry_core::risk::{SimulationOptions, simulate};
 use serde_json::json;
 
 /// What to measure.
@@ -28,6 +29,29 @@ pub enum Workload {
         #[arg(long, default_value_t = 7)]
         runs: usize,
         /// Seed of the generated network.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = BenchFormat::Table)]
+        format: BenchFormat,
+    },
+    /// Time the Monte Carlo risk simulation on a random realistic network with three-point
+    /// estimates on every task, a correlation group and risk events: iterations per run, a few
+    /// runs, the median reported.
+    Simulate {
+        /// Number of tasks.
+        #[arg(long, default_value_t = 1_000)]
+        tasks: usize,
+        /// Iterations per run.
+        #[arg(long, default_value_t = 10_000)]
+        iterations: usize,
+        /// Timed runs (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Threads (0: one per core).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Seed of the generated network and of the simulation.
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Output format.
@@ -91,6 +115,14 @@ pub fn run(workload: Workload, out: &mut impl Write) -> anyhow::Result<ExitCode>
             seed,
             format,
         } => cpm_bench(tasks, runs.max(1), seed, format, out),
+        Workload::Simulate {
+            tasks,
+            iterations,
+            runs,
+            threads,
+            seed,
+            format,
+        } => simulate_bench(tasks, iterations, runs.max(1), threads, seed, format, out),
         Workload::Psplib {
             dir,
             solutions,
@@ -329,6 +361,99 @@ fn psplib_bench(
     } else {
         ExitCode::from(1)
     })
+}
+
+fn simulate_bench(
+    tasks: usize,
+    iterations: usize,
+    runs: usize,
+    threads: usize,
+    seed: u64,
+    format: BenchFormat,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    let plan = random_plan(&NetworkShape::benchmark(tasks, seed));
+    let model = random_risk_model(&plan, seed);
+    let options = SimulationOptions {
+        iterations,
+        seed,
+        threads,
+        ..SimulationOptions::default()
+    };
+    let mut timings = Vec::with_capacity(runs);
+    let mut last = None;
+    for _ in 0..runs {
+        let started = std::time::Instant::now();
+        let simulation =
+            simulate(&plan, &model, &options).map_err(|error| anyhow::anyhow!("{error}"))?;
+        timings.push(started.elapsed().as_secs_f64() * 1000.0);
+        last = Some(simulation);
+    }
+    let simulation = last.ok_or_else(|| anyhow::anyhow!("no run"))?;
+    let first_ms = timings[0];
+    timings.sort_by(f64::total_cmp);
+    let (median, min, max) = (
+        timings[timings.len() / 2],
+        timings[0],
+        timings[timings.len() - 1],
+    );
+    let threads_used = if threads == 0 {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    } else {
+        threads
+    };
+    let per_second = iterations as f64 / (median / 1000.0);
+    match format {
+        BenchFormat::Json => {
+            let document = json!({
+                "tasks": plan.tasks.len(),
+                "links": plan.links.len(),
+                "estimates": model.estimates.len(),
+                "risks": model.risks.len(),
+                "iterations": iterations,
+                "runs": runs,
+                "threads": threads_used,
+                "median_ms": median,
+                "min_ms": min,
+                "max_ms": max,
+                "first_run_ms": first_ms,
+                "iterations_per_second": per_second,
+                "planned_finish": simulation.planned_finish.to_string(),
+                "p50_finish": simulation.finish.p50.to_string(),
+                "p90_finish": simulation.finish.p90.to_string(),
+            });
+            serde_json::to_writer_pretty(&mut *out, &document)?;
+            writeln!(out)?;
+        }
+        BenchFormat::Table => {
+            writeln!(
+                out,
+                "| tasks | links | estimates | risks | iterations | threads | runs | median ms | min ms | max ms | iterations/s | P50 finish | P90 finish |"
+            )?;
+            writeln!(
+                out,
+                "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
+            )?;
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.0} | {} | {} |",
+                plan.tasks.len(),
+                plan.links.len(),
+                model.estimates.len(),
+                model.risks.len(),
+                iterations,
+                threads_used,
+                runs,
+                median,
+                min,
+                max,
+                per_second,
+                simulation.finish.p50,
+                simulation.finish.p90,
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn cpm_bench(

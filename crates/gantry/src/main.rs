@@ -8,6 +8,7 @@ mod interop;
 mod render;
 mod resources;
 mod serve;
+mod simulate;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -122,6 +123,10 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Monte Carlo schedule and cost risk: draw the three-point estimates and risk events many
+    /// times and print the finish-date percentiles (P10/P50/P80/P90), the chance of meeting the
+    /// deadline, each task's criticality index and the durations that drive the finish.
+    Simulate(simulate::SimulateArgs),
     /// Read an MS Project XML (MSPDI) file and write it as a plan file.
     Import {
         /// The MSPDI file.
@@ -257,6 +262,7 @@ fn run() -> anyhow::Result<ExitCode> {
             format,
             output,
         } => resources::level(&files, format, output.as_deref(), &mut out)?,
+        Command::Simulate(args) => simulate::run(args, &mut out)?,
         Command::Import { file, output } => interop::import(&file, output.as_deref(), &mut out)?,
         Command::Export {
             file,

@@ -63,6 +63,7 @@ pub fn days(minutes: i64, durations: &DurationSettings) -> String {
     }
 }
 
+/// An instant as ISO 8601 without seconds ("2026-01-05T08:00").
 pub(crate) fn iso(instant: Instant) -> String {
     let datetime = instant.to_civil();
     format!(

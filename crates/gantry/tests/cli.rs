@@ -614,3 +614,139 @@ fn report_writes_the_gantt_chart_of_every_example() {
         assert!(text.contains(r#"data-critical="true""#), "{example}");
     }
 }
+
+fn json_of(output: &Output) -> serde_json::Value {
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON output")
+}
+
+/// `gantry simulate` on the risk example: the same figures on one thread and on two, percentiles
+/// in order around the planned finish `gantry schedule` gives, and the tasks every path crosses
+/// critical in every iteration.
+#[test]
+fn simulate_gives_percentiles_criticality_and_sensitivity() {
+    let plan = examples().join("erp-upgrade-risk.toml");
+    let plan = plan.to_str().unwrap();
+    let run = |threads: &str| {
+        gantry(&[
+            "simulate",
+            plan,
+            "--iterations",
+            "2000",
+            "--seed",
+            "7",
+            "--threads",
+            threads,
+            "--deadline",
+            "2026-06-30",
+            "--format",
+            "json",
+        ])
+    };
+    let (one, two) = (run("1"), run("2"));
+    assert_eq!(one.stdout, two.stdout, "the thread count changes nothing");
+    let result = json_of(&one);
+    let scheduled = json_of(&gantry(&["schedule", plan, "--format", "json"]));
+    assert_eq!(result["planned_finish"], scheduled["project_finish"]);
+    assert_eq!(result["iterations"], 2000);
+    assert_eq!(result["deadline"], "2026-07-01T00:00");
+    let finish = &result["finish"];
+    let percentiles: Vec<&str> = ["min", "p10", "p50", "p80", "p90", "max"]
+        .iter()
+        .map(|key| finish[key].as_str().expect("a date"))
+        .collect();
+    assert!(
+        percentiles.windows(2).all(|pair| pair[0] <= pair[1]),
+        "{percentiles:?}"
+    );
+    // Every estimate's most likely value is the planned duration and the risks only add: the
+    // planned finish is optimistic.
+    assert!(percentiles[4] > result["planned_finish"].as_str().unwrap());
+    let probability = result["deadline_probability"].as_f64().expect("a number");
+    assert!((0.0..=1.0).contains(&probability));
+    let criticality = result["criticality"].as_array().expect("a list");
+    let index_of = |id: &str| {
+        criticality
+            .iter()
+            .find(|entry| entry["id"] == id)
+            .and_then(|entry| entry["index"].as_f64())
+            .unwrap_or_else(|| panic!("no criticality for {id}"))
+    };
+    // System test, acceptance test and the cut-over follow everything else.
+    for id in ["system-test", "uat", "final-migration", "hypercare"] {
+        assert_eq!(index_of(id), 1.0, "{id}");
+    }
+    assert!(index_of("sandbox") < 0.5);
+    let sensitivity = result["sensitivity"].as_array().expect("a list");
+    assert_eq!(sensitivity.len(), 9, "every task with an estimate varies");
+    assert!(sensitivity[0]["correlation"].as_f64().unwrap() > 0.2);
+    let cost = &result["cost"];
+    assert!(cost["p90"].as_f64().unwrap() > cost["planned"].as_f64().unwrap());
+    let counted: u64 = result["histogram"]
+        .as_array()
+        .expect("bins")
+        .iter()
+        .map(|bin| bin["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, 2000);
+
+    let table = gantry(&["simulate", plan, "--iterations", "500"]);
+    assert_eq!(table.status.code(), Some(0));
+    let text = String::from_utf8(table.stdout).unwrap();
+    for expected in [
+        "P50",
+        "P90",
+        "chance to finish by the planned finish 2026-05-26 17:00",
+        "criticality index",
+        "sensitivity",
+        "custom-code",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn simulate_refuses_a_bad_risk_with_its_position() {
+    let folder = tempfile::tempdir().unwrap();
+    let plan = write_plan(
+        folder.path(),
+        "risky.toml",
+        &format!(
+            "{HEADER}[[task]]\nid = \"build\"\nduration = \"5d\"\n\n[[risk]]\nid = \"late\"\nprobability = 1.5\ntasks = [\"build\"]\ndelay = \"2d\"\n"
+        ),
+    );
+    let output = gantry(&["simulate", plan.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains(
+            "risky.toml:11:15: risk \"late\": probability must be between 0 and 1, got 1.5"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bench_simulate_reports_its_timing_as_json() {
+    let result = json_of(&gantry(&[
+        "bench",
+        "simulate",
+        "--tasks",
+        "60",
+        "--iterations",
+        "200",
+        "--runs",
+        "1",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(result["tasks"], 60);
+    assert_eq!(result["iterations"], 200);
+    assert!(result["median_ms"].as_f64().is_some());
+    assert!(result["estimates"].as_u64().unwrap() > 0);
+}

@@ -12,9 +12,13 @@ use gantry_core::model::{
 use jiff::civil::{Date, DateTime, Time};
 use toml::Spanned;
 
+use gantry_core::risk::{
+    CorrelationGroup, Delay, Distribution, Estimate, RiskEvent, RiskModel, ThreePoint,
+};
+
 use super::raw::{
-    DAY_TABLE_KEYS, DateValue, DayEntry, DayTable, RawCalendar, RawPlan, RawTask, StringList,
-    UnitsValue,
+    DAY_TABLE_KEYS, DateValue, DayEntry, DayTable, DelayValue, RawCalendar, RawPlan, RawTask,
+    RawThreePoint, StringList, UnitsValue,
 };
 use super::values::{
     closest, end_of, format_number, parse_date_and_time, parse_duration, parse_lag, parse_shift,
@@ -148,6 +152,7 @@ impl<'a> Builder<'a> {
             &durations,
         );
 
+        let risk = self.risk_model(raw, &tasks, &durations);
         let plan = Plan {
             name: project.name.get_ref().clone(),
             start: start?,
@@ -174,7 +179,265 @@ impl<'a> Builder<'a> {
             tasks: task_positions,
             links: link_positions,
         };
-        Some(PlanFile { plan, source })
+        Some(PlanFile { plan, source, risk })
+    }
+
+    // ----- risk -----
+
+    /// Three-point estimates on tasks, `[[risk]]` and `[[correlation]]` tables.
+    fn risk_model(
+        &mut self,
+        raw: &RawPlan,
+        tasks: &[Task],
+        durations: &DurationSettings,
+    ) -> RiskModel {
+        let mut model = RiskModel::default();
+        let task_of: HashMap<&str, TaskId> = tasks
+            .iter()
+            .enumerate()
+            .map(|(index, task)| (task.key.as_str(), TaskId(index as u32)))
+            .collect();
+        let keys: Vec<&str> = task_of.keys().copied().collect();
+        let mut is_summary = vec![false; tasks.len()];
+        for task in tasks {
+            if let Some(parent) = task.parent
+                && let Some(flag) = is_summary.get_mut(parent.index())
+            {
+                *flag = true;
+            }
+        }
+        let mut entries: Vec<TaskEntry<'_>> = Vec::new();
+        flatten(&raw.tasks, None, &mut entries);
+        let mut estimated = vec![false; tasks.len()];
+        for entry in &entries {
+            let (Some(estimate), Some(&task)) = (
+                &entry.raw.estimate,
+                task_of.get(entry.raw.id.get_ref().as_str()),
+            ) else {
+                continue;
+            };
+            let item = format!("the estimate of \"{}\"", entry.raw.id.get_ref());
+            if is_summary[task.index()] {
+                self.error(
+                    &estimate.span(),
+                    format!(
+                        "{item}: \"{}\" is a summary task; its duration rolls up from its subtasks, so estimate them instead",
+                        entry.raw.id.get_ref()
+                    ),
+                );
+                continue;
+            }
+            // Marked even when the estimate is wrong: its own error says what is wrong with it.
+            estimated[task.index()] = true;
+            if let Some(duration) = self.three_point(estimate, &item, durations) {
+                model.estimates.push(Estimate { task, duration });
+            }
+        }
+        let mut risk_lines: HashMap<&str, u32> = HashMap::new();
+        for risk in &raw.risks {
+            let risk_span = risk.span();
+            let risk = risk.get_ref();
+            let id = risk.id.get_ref();
+            let item = format!("risk \"{id}\"");
+            if let Some(&line) = risk_lines.get(id.as_str()) {
+                self.error(
+                    &risk.id.span(),
+                    format!("duplicate risk id \"{id}\": already used on line {line}"),
+                );
+            } else {
+                risk_lines.insert(id, self.lines.start_of(&risk.id.span()).line);
+            }
+            let probability = risk.probability.get_ref().0;
+            if !(0.0..=1.0).contains(&probability) {
+                self.error(
+                    &risk.probability.span(),
+                    format!(
+                        "{item}: probability must be between 0 and 1, got {probability} (write 0.25 for 25%)"
+                    ),
+                );
+            }
+            let delay = match &risk.delay {
+                None => Some(Delay::Fixed(0)),
+                Some(value) => match value.get_ref() {
+                    DelayValue::Fixed(text) => {
+                        let text = Spanned::new(value.span(), text.clone());
+                        self.duration(&text, durations)
+                            .map(|duration| Delay::Fixed(duration.minutes))
+                    }
+                    DelayValue::ThreePoint(three_point) => {
+                        let table = Spanned::new(value.span(), three_point);
+                        self.three_point_table(&table, &item, durations)
+                            .map(Delay::Uncertain)
+                    }
+                },
+            };
+            let cost = risk.cost.as_ref().map_or(0.0, |cost| cost.get_ref().0);
+            let mut risk_tasks = Vec::new();
+            if let Some(list) = &risk.tasks {
+                for key in string_list(list) {
+                    match task_of.get(key.get_ref().as_str()) {
+                        Some(&task)
+                            if is_summary[task.index()] && delay != Some(Delay::Fixed(0)) =>
+                        {
+                            self.error(
+                                &key.span(),
+                                format!(
+                                    "{item}: \"{}\" is a summary task; a delay acts on the tasks that do the work, so name its subtasks",
+                                    key.get_ref()
+                                ),
+                            );
+                        }
+                        Some(&task) => risk_tasks.push(task),
+                        None => {
+                            let message = unknown_task_message("task", key.get_ref(), &keys);
+                            self.error(&key.span(), format!("{item}: {message}"));
+                        }
+                    }
+                }
+            } else if delay.is_some_and(|delay| delay != Delay::Fixed(0)) {
+                self.error(
+                    &risk_span,
+                    format!("{item} has a delay but no `tasks` to delay"),
+                );
+            }
+            if let Some(delay) = delay {
+                model.risks.push(RiskEvent {
+                    id: id.clone(),
+                    name: risk
+                        .name
+                        .as_ref()
+                        .map_or_else(|| id.clone(), |name| name.get_ref().clone()),
+                    probability,
+                    tasks: risk_tasks,
+                    delay,
+                    cost,
+                });
+            }
+        }
+        let mut grouped: HashMap<TaskId, u32> = HashMap::new();
+        for (index, group) in raw.correlations.iter().enumerate() {
+            let group = group.get_ref();
+            let name = group.name.as_ref().map_or_else(
+                || format!("correlation {}", index + 1),
+                |name| name.get_ref().clone(),
+            );
+            let item = format!("correlation group \"{name}\"");
+            let coefficient = group.coefficient.get_ref().0;
+            if !(0.0..=1.0).contains(&coefficient) {
+                self.error(
+                    &group.coefficient.span(),
+                    format!("{item}: coefficient must be between 0 and 1, got {coefficient}"),
+                );
+            }
+            let mut members = Vec::new();
+            for key in string_list(&group.tasks) {
+                let Some(&task) = task_of.get(key.get_ref().as_str()) else {
+                    let message = unknown_task_message("task", key.get_ref(), &keys);
+                    self.error(&key.span(), format!("{item}: {message}"));
+                    continue;
+                };
+                if !estimated[task.index()] {
+                    self.error(
+                        &key.span(),
+                        format!(
+                            "{item}: \"{}\" has no `estimate` to correlate",
+                            key.get_ref()
+                        ),
+                    );
+                    continue;
+                }
+                let line = self.lines.start_of(&key.span()).line;
+                if let Some(first) = grouped.insert(task, line) {
+                    self.error(
+                        &key.span(),
+                        format!(
+                            "{item}: \"{}\" is already in a correlation group on line {first}; a task belongs to one group at most",
+                            key.get_ref()
+                        ),
+                    );
+                    continue;
+                }
+                members.push(task);
+            }
+            model.correlations.push(CorrelationGroup {
+                name,
+                tasks: members,
+                coefficient,
+            });
+        }
+        model
+    }
+
+    fn three_point(
+        &mut self,
+        value: &Spanned<RawThreePoint>,
+        item: &str,
+        durations: &DurationSettings,
+    ) -> Option<ThreePoint> {
+        self.three_point_table(
+            &Spanned::new(value.span(), value.get_ref()),
+            item,
+            durations,
+        )
+    }
+
+    /// A three-point table's durations, in order, and its distribution.
+    fn three_point_table(
+        &mut self,
+        value: &Spanned<&RawThreePoint>,
+        item: &str,
+        durations: &DurationSettings,
+    ) -> Option<ThreePoint> {
+        let table = *value.get_ref();
+        let min = self.duration(&table.min, durations);
+        let likely = self.duration(&table.likely, durations);
+        let max = self.duration(&table.max, durations);
+        let distribution = match &table.distribution {
+            None => Some(Distribution::default()),
+            Some(name) => {
+                let found = Distribution::from_code(name.get_ref());
+                if found.is_none() {
+                    self.error(
+                        &name.span(),
+                        format!(
+                            "unknown distribution \"{}\": write \"triangular\" or \"pert\"",
+                            name.get_ref()
+                        ),
+                    );
+                }
+                found
+            }
+        };
+        let (min, likely, max) = (min?, likely?, max?);
+        if min.minutes > likely.minutes || likely.minutes > max.minutes {
+            let (span, message) = if min.minutes > likely.minutes {
+                (
+                    table.min.span(),
+                    format!(
+                        "{item}: min \"{}\" is more than likely \"{}\"; a three-point estimate needs min ≤ likely ≤ max",
+                        table.min.get_ref(),
+                        table.likely.get_ref()
+                    ),
+                )
+            } else {
+                (
+                    table.max.span(),
+                    format!(
+                        "{item}: max \"{}\" is less than likely \"{}\"; a three-point estimate needs min ≤ likely ≤ max",
+                        table.max.get_ref(),
+                        table.likely.get_ref()
+                    ),
+                )
+            };
+            self.error(&span, message);
+            return None;
+        }
+        Some(ThreePoint {
+            min: min.minutes,
+            likely: likely.minutes,
+            max: max.minutes,
+            distribution: distribution?,
+        })
     }
 
     // ----- values -----
@@ -1357,6 +1620,14 @@ fn is_ancestor(parents: &[Option<TaskId>], ancestor: TaskId, task: TaskId) -> bo
         current = parents[parent.index()];
     }
     false
+}
+
+/// The entries of a one-or-many list of strings, each with its position.
+fn string_list(list: &Spanned<StringList>) -> Vec<Spanned<String>> {
+    match list.get_ref() {
+        StringList::One(text) => vec![Spanned::new(list.span(), text.clone())],
+        StringList::Many(items) => items.clone(),
+    }
 }
 
 fn unknown_task_message(role: &str, key: &str, keys: &[&str]) -> String {

@@ -27,6 +27,73 @@ pub(super) struct RawPlan {
     pub expenses: Vec<Spanned<RawExpense>>,
     #[serde(default, rename = "task")]
     pub tasks: Vec<Spanned<RawTask>>,
+    #[serde(default, rename = "risk")]
+    pub risks: Vec<Spanned<RawRisk>>,
+    #[serde(default, rename = "correlation")]
+    pub correlations: Vec<Spanned<RawCorrelation>>,
+}
+
+/// A three-point estimate: `{ min = "4d", likely = "5d", max = "9d", distribution = "pert" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawThreePoint {
+    pub min: Spanned<String>,
+    pub likely: Spanned<String>,
+    pub max: Spanned<String>,
+    pub distribution: Option<Spanned<String>>,
+}
+
+/// `[[risk]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRisk {
+    pub id: Spanned<String>,
+    pub name: Option<Spanned<String>>,
+    pub probability: Spanned<Number>,
+    pub tasks: Option<Spanned<StringList>>,
+    pub delay: Option<Spanned<DelayValue>>,
+    pub cost: Option<Spanned<Number>>,
+}
+
+/// `[[correlation]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawCorrelation {
+    pub name: Option<Spanned<String>>,
+    pub tasks: Spanned<StringList>,
+    pub coefficient: Spanned<Number>,
+}
+
+/// A risk's delay: a duration (`"3d"`) or a three-point table.
+#[derive(Debug)]
+pub(super) enum DelayValue {
+    Fixed(String),
+    ThreePoint(RawThreePoint),
+}
+
+impl<'de> Deserialize<'de> for DelayValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<DelayValue, D::Error> {
+        struct DelayVisitor;
+        impl<'de> Visitor<'de> for DelayVisitor {
+            type Value = DelayValue;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str(
+                    "a duration like \"3d\" or a table like { min = \"1d\", likely = \"3d\", max = \"10d\" }",
+                )
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<DelayValue, E> {
+                Ok(DelayValue::Fixed(value.to_string()))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<DelayValue, A::Error> {
+                RawThreePoint::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(DelayValue::ThreePoint)
+            }
+        }
+        deserializer.deserialize_any(DelayVisitor)
+    }
 }
 
 /// `[resources.<id>]`.
@@ -170,6 +237,7 @@ pub(super) struct RawTask {
     pub fixed_cost: Option<Spanned<Number>>,
     pub fixed_cost_accrual: Option<Spanned<String>>,
     pub costs: Option<Spanned<KeyedTables<Number>>>,
+    pub estimate: Option<Spanned<RawThreePoint>>,
     #[serde(default, rename = "task")]
     pub subtasks: Vec<Spanned<RawTask>>,
 }

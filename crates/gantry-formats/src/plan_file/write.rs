@@ -7,6 +7,7 @@ use gantry_core::model::{
     Assignment, CalendarDef, CalendarException, Constraint, Link, Plan, Resource, ResourceKind,
     Shift, Task, TaskType,
 };
+use gantry_core::risk::{Delay, Distribution, RiskModel, ThreePoint};
 use jiff::civil::{DateTime, Time};
 
 mod control;
@@ -25,6 +26,14 @@ use super::values::{
 /// ("Night shift" → `night-shift`); a plan whose only calendar is the built-in standard one is
 /// written without a `[calendars]` section.
 pub fn write_plan(plan: &Plan) -> String {
+    write_plan_file(plan, &RiskModel::default())
+}
+
+/// Writes a plan with its risk model: the estimates on their tasks, then the `[[risk]]` and
+/// `[[correlation]]` tables. `parse_plan(write_plan_file(plan, risk))` gives back the plan and
+/// the risk model wherever [`write_plan`] gives back the plan, for the risk models the format
+/// can express (estimates on leaf tasks, delays in whole minutes).
+pub fn write_plan_file(plan: &Plan, risk: &RiskModel) -> String {
     let mut out = String::new();
     let calendar_ids = calendar_ids(plan);
     let only_standard = plan.calendars.len() == 1 && plan.calendars[0] == CalendarDef::standard();
@@ -100,8 +109,15 @@ pub fn write_plan(plan: &Plan) -> String {
             list.push(assignment);
         }
     }
+    let mut estimate_of: Vec<Option<&ThreePoint>> = vec![None; plan.tasks.len()];
+    for estimate in &risk.estimates {
+        if let Some(slot) = estimate_of.get_mut(estimate.task.index()) {
+            *slot = Some(&estimate.duration);
+        }
+    }
     let writer = TaskWriter {
         plan,
+        estimate_of: &estimate_of,
         children: &children,
         links_of: &links_of,
         assignments_of: &assignments_of,
@@ -111,11 +127,80 @@ pub fn write_plan(plan: &Plan) -> String {
         writer.write(&mut out, root, 0);
     }
     control::write_control(&mut out, plan);
+    write_risks(&mut out, plan, risk);
     out
+}
+
+/// A three-point table: `{ min = "4d", likely = "5d", max = "9d", distribution = "pert" }`.
+fn three_point_text(three_point: &ThreePoint, plan: &Plan) -> String {
+    let duration = |minutes| {
+        quote(&format_duration(
+            gantry_core::model::Duration::working(minutes),
+            &plan.durations,
+        ))
+    };
+    let distribution = match three_point.distribution {
+        Distribution::Triangular => String::new(),
+        other => format!(", distribution = {}", quote(other.code())),
+    };
+    format!(
+        "{{ min = {}, likely = {}, max = {}{distribution} }}",
+        duration(three_point.min),
+        duration(three_point.likely),
+        duration(three_point.max)
+    )
+}
+
+fn task_keys(plan: &Plan, tasks: &[gantry_core::model::TaskId]) -> String {
+    let keys: Vec<String> = tasks
+        .iter()
+        .filter_map(|task| plan.tasks.get(task.index()))
+        .map(|task| quote(&task.key))
+        .collect();
+    format!("[{}]", keys.join(", "))
+}
+
+fn write_risks(out: &mut String, plan: &Plan, risk: &RiskModel) {
+    for event in &risk.risks {
+        out.push_str("\n[[risk]]\n");
+        line(out, 0, "id", &quote(&event.id));
+        if event.name != event.id {
+            line(out, 0, "name", &quote(&event.name));
+        }
+        line(out, 0, "probability", &format_number(event.probability));
+        if !event.tasks.is_empty() {
+            line(out, 0, "tasks", &task_keys(plan, &event.tasks));
+        }
+        match event.delay {
+            Delay::Fixed(0) => {}
+            Delay::Fixed(minutes) => line(
+                out,
+                0,
+                "delay",
+                &quote(&format_duration(
+                    gantry_core::model::Duration::working(minutes),
+                    &plan.durations,
+                )),
+            ),
+            Delay::Uncertain(three_point) => {
+                line(out, 0, "delay", &three_point_text(&three_point, plan));
+            }
+        }
+        if event.cost != 0.0 {
+            line(out, 0, "cost", &format_number(event.cost));
+        }
+    }
+    for group in &risk.correlations {
+        out.push_str("\n[[correlation]]\n");
+        line(out, 0, "name", &quote(&group.name));
+        line(out, 0, "tasks", &task_keys(plan, &group.tasks));
+        line(out, 0, "coefficient", &format_number(group.coefficient));
+    }
 }
 
 struct TaskWriter<'p> {
     plan: &'p Plan,
+    estimate_of: &'p [Option<&'p ThreePoint>],
     children: &'p [Vec<usize>],
     links_of: &'p [Vec<&'p Link>],
     assignments_of: &'p [Vec<&'p Assignment>],
@@ -272,6 +357,14 @@ impl TaskWriter<'_> {
             line(out, depth, "resume", &start_value(*resume));
         }
         control::write_task_costs(out, self.plan, index, depth);
+        if let Some(Some(estimate)) = self.estimate_of.get(index) {
+            line(
+                out,
+                depth,
+                "estimate",
+                &three_point_text(estimate, self.plan),
+            );
+        }
         for &child in &self.children[index] {
             self.write(out, child, depth + 1);
         }
