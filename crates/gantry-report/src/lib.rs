@@ -218,6 +218,8 @@ struct Chart<'p> {
     rows: Range<usize>,
     today: Option<Instant>,
     editing: Option<Editing<'p>>,
+    /// The baseline drawn under the bars: the plan's first (Baseline before Baseline1…).
+    baseline: Option<&'p gantry_core::baseline::Baseline>,
 }
 
 impl<'p> Chart<'p> {
@@ -225,8 +227,19 @@ impl<'p> Chart<'p> {
         let task_count = plan.tasks.len();
         let rows = options.rows.clone().unwrap_or(0..task_count);
         let rows = rows.start.min(task_count)..rows.end.min(task_count);
-        let first = first_day(schedule.project_start, options.scale);
-        let last = last_day(schedule.project_finish, options.scale);
+        let baseline = plan.baselines.first();
+        // The chart spans the baseline's dates too, so that a bar that slipped shows where it
+        // was planned.
+        let (mut start, mut finish) = (schedule.project_start, schedule.project_finish);
+        for saved in baseline
+            .iter()
+            .flat_map(|baseline| baseline.tasks.iter().flatten())
+        {
+            start = start.min(Instant::from_civil(saved.start));
+            finish = finish.max(Instant::from_civil(saved.finish));
+        }
+        let first = first_day(start, options.scale);
+        let last = last_day(finish, options.scale);
         Chart {
             plan,
             schedule,
@@ -241,6 +254,7 @@ impl<'p> Chart<'p> {
             rows,
             today: options.today,
             editing: options.editing,
+            baseline,
         }
     }
 
@@ -409,8 +423,16 @@ impl<'p> Chart<'p> {
             r##"<line class="float" x1="92" y1="31" x2="108" y2="31"/><text x="112" y="36">Total float</text>"##,
             r##"<line class="today" x1="16" y1="46" x2="16" y2="58"/><text x="28" y="57">Today</text>"##,
             r##"<line class="status" x1="76" y1="46" x2="76" y2="58"/><text x="88" y="57">Status date</text>"##,
-            "</g></g>"
+            "</g>"
         ));
+        if let Some(baseline) = self.baseline {
+            let _ = write!(
+                svg,
+                r##"<g class="legend"><rect class="baseline" fill="#9aa5b1" x="160" y="50" width="16" height="4"/><text x="180" y="57">{}</text></g>"##,
+                escape(&gantry_core::baseline::baseline_name(baseline.number))
+            );
+        }
+        svg.push_str("</g>");
     }
 
     /// The rows, their grid and weekends, the links with an end among them, and the today and
@@ -654,6 +676,40 @@ impl<'p> Chart<'p> {
                     ph = BAR_HEIGHT / 3.0,
                 );
             }
+        }
+        // The baseline: a thin bar under the task's bar, where the task was planned.
+        if let Some(saved) = self
+            .baseline
+            .and_then(|baseline| baseline.task(gantry_core::model::TaskId(index as u32)))
+        {
+            let (start, finish) = (
+                Instant::from_civil(saved.start),
+                Instant::from_civil(saved.finish),
+            );
+            let (bx1, bx2) = (timeline.x(start), timeline.x(finish));
+            let _ = write!(
+                svg,
+                r##"<rect class="baseline" fill="#9aa5b1" data-baseline-start="{}" data-baseline-finish="{}" x="{x:.1}" y="{by:.1}" width="{bw:.1}" height="3" pointer-events="none"><title>{}</title></rect>"##,
+                date_of(start),
+                date_of(finish),
+                escape(&format!(
+                    "{}: {} to {}",
+                    gantry_core::baseline::baseline_name(self.baseline.map_or(0, |b| b.number)),
+                    saved.start,
+                    saved.finish
+                )),
+                x = if computed.is_milestone {
+                    bx1 - 3.0
+                } else {
+                    bx1
+                },
+                by = bar_y + BAR_HEIGHT + 1.5,
+                bw = if computed.is_milestone {
+                    6.0
+                } else {
+                    (bx2 - bx1).max(2.0)
+                },
+            );
         }
         // Total float: how far the task may slip, drawn from its finish to its late finish.
         if !computed.is_summary

@@ -201,3 +201,47 @@ fn an_editable_chart_has_handles_and_task_ids_and_a_read_only_one_has_none() {
     // The bars carry their dates for the page's script.
     assert!(editable.contains(r#"data-start="2026-03-02" data-finish="2026-03-06""#));
 }
+
+#[test]
+fn a_plan_with_a_baseline_draws_it_under_the_bars() {
+    let mut plan = gantry_formats::parse_plan("release.toml", PLAN)
+        .expect("plan")
+        .plan;
+    let agreed = schedule(&plan, &ScheduleOptions::default()).expect("schedule");
+    let saved = jiff::civil::date(2026, 2, 27).at(17, 0, 0, 0);
+    gantry_core::baseline::save_baseline(&mut plan, &agreed, 0, saved).expect("baseline");
+    // The screens take two days longer than agreed: they, the tests and the release slip.
+    let ui = plan
+        .tasks
+        .iter()
+        .position(|task| task.key == "ui")
+        .expect("ui");
+    plan.tasks[ui].duration = gantry_core::model::Duration::working(4 * 480);
+    let computed = schedule(&plan, &ScheduleOptions::default()).expect("schedule");
+    let svg = gantt_svg(&plan, &computed, &GanttOptions::default());
+    // One baseline bar per task, and the legend names the baseline.
+    assert_eq!(
+        svg.matches(r##"<rect class="baseline" fill="#9aa5b1" data-baseline"##)
+            .count(),
+        5
+    );
+    assert!(svg.contains(">Baseline</text>"), "the legend");
+    let row = |key: &str| {
+        svg.split(r#"<g class="row""#)
+            .find(|row| row.contains(&format!(r#"data-task="{key}""#)))
+            .expect("row")
+            .to_string()
+    };
+    // The release was agreed for the end of 10 March; it now falls on 12 March.
+    assert!(
+        row("release").contains(r#"data-baseline-start="2026-03-10""#),
+        "{}",
+        row("release")
+    );
+    assert!(
+        row("release").contains(r#"data-finish="2026-03-12""#),
+        "{}",
+        row("release")
+    );
+    insta::assert_snapshot!(lines(&svg));
+}

@@ -7,6 +7,7 @@
 //! every change goes through `gantry_store::Store::edit`.
 
 mod auth;
+mod control;
 mod error;
 mod projects;
 mod setup;
@@ -182,10 +183,15 @@ impl AppState {
         projects::list_assignments, projects::create_assignment,
         projects::update_assignment, projects::delete_assignment,
         transfer::import_project, transfer::export_project,
+        control::list_baselines, control::save_baseline, control::clear_baseline, control::get_evm,
+        control::list_time_entries, control::create_time_entry, control::delete_time_entry,
+        control::list_expenses, control::create_expense, control::delete_expense,
+        control::put_fixed_cost,
     ),
     tags(
         (name = "auth", description = "Login, sessions and API tokens"),
         (name = "projects", description = "Projects, their plans, schedules, members and history"),
+        (name = "control", description = "Baselines, earned value, time entries, expenses and fixed costs"),
     )
 )]
 pub struct ApiDoc;
@@ -283,6 +289,36 @@ pub fn router(state: AppState) -> Router {
             "/projects/{project}/comments",
             get(projects::list_comments).post(projects::create_comment),
         )
+        // control
+        .route(
+            "/projects/{project}/baselines",
+            get(control::list_baselines),
+        )
+        .route(
+            "/projects/{project}/baselines/{number}",
+            post(control::save_baseline).delete(control::clear_baseline),
+        )
+        .route("/projects/{project}/evm", get(control::get_evm))
+        .route(
+            "/projects/{project}/time-entries",
+            get(control::list_time_entries).post(control::create_time_entry),
+        )
+        .route(
+            "/projects/{project}/time-entries/{entry}",
+            delete(control::delete_time_entry),
+        )
+        .route(
+            "/projects/{project}/expenses",
+            get(control::list_expenses).post(control::create_expense),
+        )
+        .route(
+            "/projects/{project}/expenses/{expense}",
+            delete(control::delete_expense),
+        )
+        .route(
+            "/projects/{project}/tasks/{task}/fixed-cost",
+            axum::routing::put(control::put_fixed_cost),
+        )
         .route("/openapi.json", get(openapi))
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) });
     Router::new()
@@ -363,6 +399,16 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/projects/{project}/tasks/{task}/actions",
             post(web::tasks::row_action),
+        )
+        // budget
+        .route("/projects/{project}/budget", get(web::budget::budget_page))
+        .route(
+            "/projects/{project}/budget/baselines",
+            post(web::budget::save_baseline),
+        )
+        .route(
+            "/projects/{project}/budget/time-entries",
+            post(web::budget::log_time),
         )
         .route("/static/{file}", get(web::assets::asset))
         .nest("/api/v1", api)

@@ -1616,3 +1616,350 @@ async fn the_pages_log_in_list_the_portfolio_and_draw_the_gantt() {
         server.finish().await;
     }
 }
+
+/// The row id of the task or resource with `key` in a list of wire objects.
+fn id_of(items: &Value, key_field: &str, key: &str) -> i64 {
+    items
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|item| item[key_field] == key)
+        .unwrap_or_else(|| panic!("no {key} in {items}"))["id"]
+        .as_i64()
+        .expect("an id")
+}
+
+#[tokio::test]
+async fn baselines_earned_value_time_and_costs_follow_the_roles() {
+    use gantry_store::{Edit, ResourceChanges, SetupEdit};
+    for server in servers("control").await {
+        let name = server.name;
+        let api = Api::new(&server.base);
+        let store = &server.store;
+        let owner = add_user(store, "owner", false).await;
+        let mut users = Vec::new();
+        for (username, role) in [
+            ("manager", Some(Role::Manager)),
+            ("member", Some(Role::Member)),
+            ("viewer", Some(Role::Viewer)),
+            ("outsider", None),
+        ] {
+            users.push((username, role, add_user(store, username, false).await));
+        }
+        add_user(store, "admin", true).await;
+        let stored = store
+            .create_project(&example("erp-upgrade-evm.toml"), owner)
+            .await
+            .expect("project");
+        let project = stored.project_id;
+        for (_, role, id) in &users {
+            if let Some(role) = role {
+                store
+                    .set_member(project, *id, *role, Some(owner))
+                    .await
+                    .unwrap();
+            }
+        }
+        // The user "member" is also a resource of the project (its key is their username), on
+        // the sandbox upgrade.
+        let created = store
+            .edit(
+                project,
+                Some(owner),
+                Edit::Setup(SetupEdit::CreateResource {
+                    key: "member".into(),
+                    name: "Mia Member".into(),
+                    changes: ResourceChanges {
+                        standard_rate: Some(80.0),
+                        ..ResourceChanges::default()
+                    },
+                }),
+            )
+            .await
+            .expect("resource")
+            .created
+            .expect("its id");
+        let sandbox_index = stored
+            .plan
+            .tasks
+            .iter()
+            .position(|t| t.key == "sandbox")
+            .unwrap();
+        let sandbox = stored.task_ids[sandbox_index];
+        store
+            .edit(
+                project,
+                Some(owner),
+                Edit::Assign {
+                    task: sandbox,
+                    resource: created,
+                    units: 0.5,
+                },
+            )
+            .await
+            .expect("assigned");
+        let mut callers = vec![("anonymous", Caller::default())];
+        for username in ["owner", "manager", "member", "viewer", "outsider", "admin"] {
+            callers.push((
+                username,
+                api.login(username, &format!("{username}-password")).await,
+            ));
+        }
+        let owner_caller = callers[1].1.clone();
+        let p = format!("/projects/{project}");
+        let (_, resources) = api.get(&owner_caller, &format!("{p}/resources")).await;
+        let dev = id_of(&resources, "key", "dev");
+        let travel = id_of(&resources, "key", "travel");
+        let pm = id_of(&resources, "key", "pm");
+
+        // Callers: anonymous, owner, manager, member, viewer, outsider, admin.
+        use StatusCode as S;
+        let read = [
+            S::UNAUTHORIZED,
+            S::OK,
+            S::OK,
+            S::OK,
+            S::OK,
+            S::NOT_FOUND,
+            S::OK,
+        ];
+        for path in [
+            format!("{p}/baselines"),
+            format!("{p}/evm"),
+            format!("{p}/evm?baseline=0&status_date=2026-02-13"),
+            format!("{p}/time-entries"),
+            format!("{p}/expenses"),
+        ] {
+            for ((who, caller), expected) in callers.iter().zip(read) {
+                let (status, body) = api.get(caller, &path).await;
+                assert_eq!(status, expected, "{name}: GET {path} as {who}: {body}");
+            }
+        }
+        let manager_only = |done| {
+            [
+                S::UNAUTHORIZED,
+                done,
+                done,
+                S::FORBIDDEN,
+                S::FORBIDDEN,
+                S::NOT_FOUND,
+                done,
+            ]
+        };
+        for ((who, caller), expected) in callers.iter().zip(manager_only(S::OK)) {
+            let (status, body) = api
+                .post(caller, &format!("{p}/baselines/1"), json!({}))
+                .await;
+            assert_eq!(status, expected, "{name}: save a baseline as {who}: {body}");
+        }
+        for ((who, caller), expected) in callers.iter().zip(manager_only(S::CREATED)) {
+            let (status, body) = api
+                .post(
+                    caller,
+                    &format!("{p}/expenses"),
+                    json!({"task_id": sandbox, "date": "2026-02-11", "amount": 40.0, "description": format!("Taxi for {who}")}),
+                )
+                .await;
+            assert_eq!(status, expected, "{name}: an expense as {who}: {body}");
+        }
+        for ((who, caller), expected) in callers.iter().zip(manager_only(S::OK)) {
+            let (_, schedule) = api.get(&owner_caller, &format!("{p}/schedule")).await;
+            let task = schedule["tasks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|task| task["id"] == sandbox)
+                .unwrap()
+                .clone();
+            let (status, body) = api
+                .call(
+                    caller,
+                    reqwest::Method::PUT,
+                    &format!("{p}/tasks/{sandbox}/fixed-cost"),
+                    Some(json!({"version": task["version"], "amount": 2500.0, "accrual": "end"})),
+                )
+                .await;
+            assert_eq!(status, expected, "{name}: a fixed cost as {who}: {body}");
+        }
+        // Time: a member logs their own, a manager anyone's.
+        let log = |resource: Option<i64>, hours: f64| {
+            let mut body = json!({"task_id": sandbox, "date": "2026-02-12", "hours": hours});
+            if let Some(resource) = resource {
+                body["resource_id"] = json!(resource);
+            }
+            body
+        };
+        let own = [
+            S::UNAUTHORIZED,
+            S::CREATED,
+            S::CREATED,
+            S::CREATED,
+            S::FORBIDDEN,
+            S::NOT_FOUND,
+            S::CREATED,
+        ];
+        let mut own_entry = None;
+        for ((who, caller), expected) in callers.iter().zip(own) {
+            let (status, body) = api
+                .post(
+                    caller,
+                    &format!("{p}/time-entries"),
+                    log(Some(created), 2.0),
+                )
+                .await;
+            assert_eq!(status, expected, "{name}: own time as {who}: {body}");
+            if *who == "member" {
+                own_entry = body["time_entry"]["id"].as_i64();
+            }
+        }
+        let (status, body) = api
+            .post(&callers[3].1, &format!("{p}/time-entries"), log(None, 1.5))
+            .await;
+        assert_eq!(
+            status,
+            S::CREATED,
+            "{name}: a member's own resource by default: {body}"
+        );
+        assert_eq!(body["time_entry"]["resource_key"], "member", "{name}");
+        let mut dev_entry = None;
+        for ((who, caller), expected) in callers.iter().zip(manager_only(S::CREATED)) {
+            let (status, body) = api
+                .post(caller, &format!("{p}/time-entries"), log(Some(dev), 3.0))
+                .await;
+            assert_eq!(
+                status, expected,
+                "{name}: the developer's time as {who}: {body}"
+            );
+            if status == S::FORBIDDEN && *who == "member" {
+                let message = body["error"]["message"].as_str().unwrap_or_default();
+                assert!(message.contains("\"dev\""), "{name}: {message}");
+            }
+            dev_entry = dev_entry.or(body["time_entry"]["id"].as_i64());
+        }
+        let (_, entries) = api.get(&owner_caller, &format!("{p}/time-entries")).await;
+        let logged = entries["time_entries"].as_array().unwrap().len();
+        assert_eq!(logged, 7 + 4 + 1 + 3, "{name}: {entries}");
+
+        // Refusals: a resource not on the task, negative hours, a bad date; nothing stored.
+        let version = |detail: &Value| detail["version"].as_i64();
+        let (_, before) = api.get(&owner_caller, &p).await;
+        for (body, field, words) in [
+            (
+                json!({"task_id": sandbox, "resource_id": pm, "date": "2026-02-12", "hours": 1.0}),
+                "resource",
+                vec!["\"pm\"", "\"sandbox\"", "not assigned"],
+            ),
+            (
+                json!({"task_id": sandbox, "resource_id": dev, "date": "2026-02-12", "hours": -2.0}),
+                "hours",
+                vec!["negative"],
+            ),
+            (
+                json!({"task_id": sandbox, "resource_id": travel, "date": "2026-02-12", "hours": 1.0}),
+                "resource",
+                vec!["travel", "cost"],
+            ),
+            (
+                json!({"task_id": sandbox, "resource_id": dev, "date": "12/02/2026", "hours": 1.0}),
+                "date",
+                vec!["12/02/2026"],
+            ),
+        ] {
+            let (status, answer) = api
+                .post(&owner_caller, &format!("{p}/time-entries"), body.clone())
+                .await;
+            assert_eq!(status, S::UNPROCESSABLE_ENTITY, "{name}: {body}: {answer}");
+            assert_eq!(
+                answer["error"]["details"]["field"], field,
+                "{name}: {answer}"
+            );
+            let message = answer["error"]["message"].as_str().unwrap_or_default();
+            for word in words {
+                assert!(message.contains(word), "{name}: \"{message}\" names {word}");
+            }
+        }
+        let (status, answer) = api
+            .post(&owner_caller, &format!("{p}/baselines/11"), json!({}))
+            .await;
+        assert_eq!(status, S::UNPROCESSABLE_ENTITY, "{name}: {answer}");
+        let (_, after) = api.get(&owner_caller, &p).await;
+        assert_eq!(version(&after), version(&before), "{name}: nothing stored");
+
+        // Deleting time: a member their own only.
+        let (own_entry, dev_entry) = (own_entry.unwrap(), dev_entry.unwrap());
+        let member = &callers[3].1;
+        let (status, _) = api
+            .delete(member, &format!("{p}/time-entries/{dev_entry}"))
+            .await;
+        assert_eq!(status, S::FORBIDDEN, "{name}");
+        let (status, _) = api
+            .delete(&callers[4].1, &format!("{p}/time-entries/{own_entry}"))
+            .await;
+        assert_eq!(status, S::FORBIDDEN, "{name}: a viewer");
+        let (status, _) = api
+            .delete(member, &format!("{p}/time-entries/{own_entry}"))
+            .await;
+        assert_eq!(status, S::NO_CONTENT, "{name}");
+        let (status, _) = api
+            .delete(&callers[2].1, &format!("{p}/time-entries/{dev_entry}"))
+            .await;
+        assert_eq!(status, S::NO_CONTENT, "{name}: a manager deletes anyone's");
+        let (status, _) = api
+            .delete(member, &format!("{p}/time-entries/{own_entry}"))
+            .await;
+        assert_eq!(status, S::NOT_FOUND, "{name}: gone");
+
+        // Earned value: the figures of the example at its status date (checked by hand in
+        // gantry-core's tests), with the hours and costs logged above on top.
+        let (_, evm) = api.get(&owner_caller, &format!("{p}/evm?baseline=0")).await;
+        assert_eq!(evm["baseline_name"], "Baseline", "{name}");
+        assert_eq!(evm["status_date"], "2026-02-21T00:00:00", "{name}");
+        let figures = &evm["figures"];
+        let number = |field: &str| figures[field].as_f64().unwrap_or(f64::NAN);
+        // BAC: the baseline's top-level costs, 14,200 + 26,300 + 0.
+        assert_eq!(number("bac"), 40_500.0, "{name}");
+        assert!(
+            (number("cv") - (number("ev") - number("ac"))).abs() < 1e-6,
+            "{name}"
+        );
+        assert!(
+            (number("sv") - (number("ev") - number("pv"))).abs() < 1e-6,
+            "{name}"
+        );
+        let customisations = evm["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|task| task["key"] == "customisations")
+            .unwrap();
+        assert_eq!(
+            customisations["status"]["behind_plan"], true,
+            "{name}: {customisations}"
+        );
+        assert!(
+            evm["s_curve"]
+                .as_array()
+                .is_some_and(|points| points.len() > 3),
+            "{name}"
+        );
+        let (status, answer) = api.get(&owner_caller, &format!("{p}/evm?baseline=4")).await;
+        assert_eq!(status, S::UNPROCESSABLE_ENTITY, "{name}: {answer}");
+        let message = answer["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("Baseline4"), "{name}: {message}");
+
+        for ((who, caller), expected) in callers.iter().zip(manager_only(S::NO_CONTENT)) {
+            let (status, body) = api.delete(caller, &format!("{p}/baselines/1")).await;
+            let expected = if *who == "manager" || *who == "admin" {
+                // The owner cleared it already.
+                S::UNPROCESSABLE_ENTITY
+            } else {
+                expected
+            };
+            assert_eq!(
+                status, expected,
+                "{name}: clear a baseline as {who}: {body}"
+            );
+        }
+        server.finish().await;
+    }
+}

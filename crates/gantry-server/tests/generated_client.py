@@ -15,6 +15,19 @@ from http import HTTPStatus
 import gantry_api_client.api as api_package
 from gantry_api_client import AuthenticatedClient, Client
 from gantry_api_client.api.auth import create_token, list_tokens, login, logout, me, revoke_token
+from gantry_api_client.api.control import (
+    clear_baseline,
+    create_expense,
+    create_time_entry,
+    delete_expense,
+    delete_time_entry,
+    get_evm,
+    list_baselines,
+    list_expenses,
+    list_time_entries,
+    put_fixed_cost,
+    save_baseline,
+)
 from gantry_api_client.api.projects import (
     apply_leveling,
     create_assignment,
@@ -65,6 +78,8 @@ from gantry_api_client.models import (
     CreateProject,
     CreateTokenRequest,
     ExceptionInput,
+    ExpenseInput,
+    FixedCostInput,
     LevelInput,
     LinkInput,
     LoginRequest,
@@ -73,6 +88,7 @@ from gantry_api_client.models import (
     ProjectInput,
     ResourceInput,
     TaskInput,
+    TimeEntryInput,
 )
 from gantry_api_client.types import File
 
@@ -227,6 +243,55 @@ def main():
         version=changed.assignment.version,
     )
     call(delete_resource, HTTPStatus.NO_CONTENT, p, dana.id, client=client, version=dana.version)
+
+    # Baselines, earned value, time entries, expenses and fixed costs.
+    saved = call(save_baseline, HTTPStatus.OK, p, 0, client=client)
+    assert [b.number for b in saved.baselines] == [0], saved
+    listed = call(list_baselines, HTTPStatus.OK, p, client=client)
+    assert [b.name for b in listed.baselines] == ["Baseline"], listed
+    staffed = call(list_assignments, HTTPStatus.OK, p, client=client)[0]
+    entry = call(
+        create_time_entry,
+        HTTPStatus.CREATED,
+        p,
+        client=client,
+        body=TimeEntryInput(
+            task_id=staffed.task_id, resource_id=staffed.resource_id, date="2026-01-06", hours=6.0
+        ),
+    ).time_entry
+    assert entry.hours == 6.0 and entry.resource_id == staffed.resource_id, entry
+    entries = call(list_time_entries, HTTPStatus.OK, p, client=client).time_entries
+    assert any(e.id == entry.id for e in entries), entries
+    expense = call(
+        create_expense,
+        HTTPStatus.CREATED,
+        p,
+        client=client,
+        body=ExpenseInput(
+            task_id=staffed.task_id, date="2026-01-07", amount=250.0, description="Workshop room"
+        ),
+    ).expense
+    expenses = call(list_expenses, HTTPStatus.OK, p, client=client).expenses
+    assert [e.description for e in expenses] == ["Workshop room"], expenses
+    staffed_task = next(
+        t for t in call(get_schedule, HTTPStatus.OK, p, client=client).tasks
+        if t.id == staffed.task_id
+    )
+    fixed = call(
+        put_fixed_cost,
+        HTTPStatus.OK,
+        p,
+        staffed.task_id,
+        client=client,
+        body=FixedCostInput(version=staffed_task.version, amount=1200.0, accrual="start"),
+    )
+    assert fixed.amount == 1200.0 and fixed.accrual == "start", fixed
+    evm = call(get_evm, HTTPStatus.OK, p, client=client, baseline=0, status_date="2026-02-13")
+    assert evm.baseline_name == "Baseline" and evm.figures.bac > 0, evm.figures
+    assert evm.figures.ac > 0 and evm.s_curve, evm.figures
+    call(delete_time_entry, HTTPStatus.NO_CONTENT, p, entry.id, client=client)
+    call(delete_expense, HTTPStatus.NO_CONTENT, p, expense.id, client=client)
+    call(clear_baseline, HTTPStatus.NO_CONTENT, p, 0, client=client)
 
     # Calendars and their exceptions.
     calendars = call(list_calendars, HTTPStatus.OK, p, client=client)

@@ -21,6 +21,7 @@
 mod accounts;
 mod board;
 mod comments;
+mod control;
 mod error;
 mod history;
 mod plan_rows;
@@ -31,6 +32,7 @@ mod store;
 pub use accounts::{ApiToken, NewUser, Session, User};
 pub use board::{Board, BoardColumn, BoardColumnError, MAX_BOARD_COLUMNS, check_board_columns};
 pub use comments::Comment;
+pub use control::{ControlEdit, ControlRows};
 pub use error::{Result, StoreError};
 pub use history::{FieldChange, HistoryEntry};
 pub use plan_rows::{StoredPlan, TaskChanges};

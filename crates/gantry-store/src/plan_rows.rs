@@ -53,6 +53,8 @@ pub struct StoredPlan {
     pub assignment_ids: Vec<i64>,
     /// Version of each assignment row.
     pub assignment_versions: Vec<i64>,
+    /// Row ids of the time entries and expenses.
+    pub control: crate::control::ControlRows,
 }
 
 impl StoredPlan {
@@ -634,6 +636,7 @@ pub(crate) async fn insert_plan(
         resource_versions: vec![1; plan.resources.len()],
         assignment_ids: Vec::with_capacity(plan.assignments.len()),
         assignment_versions: vec![1; plan.assignments.len()],
+        control: Default::default(),
     };
     let fixed = [("project_id", project_id)];
     for index in 0..plan.calendars.len() {
@@ -714,6 +717,7 @@ pub(crate) async fn insert_plan(
         .await?;
         stored.assignment_ids.push(id);
     }
+    crate::control::insert(connection, &mut stored).await?;
     Ok(stored)
 }
 
@@ -1014,15 +1018,16 @@ pub(crate) async fn load_plan(
         assignment_versions.push(row.try_get("version")?);
     }
 
+    let control =
+        crate::control::load(connection, project_id, &task_index, &resource_index).await?;
     let start: String = project.try_get("start_at")?;
-    let plan = Plan {
+    let mut plan = Plan {
         name: project.try_get("name")?,
         start: parse_datetime(&start)?,
         status_date: optional_datetime(&project, "status_date")?,
-        // Baselines, costs and tracking are not stored yet (the store's part of issue 7).
-        baselines: Vec::new(),
-        costs: Default::default(),
-        tracking: Default::default(),
+        baselines: control.baselines,
+        costs: control.costs,
+        tracking: control.tracking,
         time_zone: project.try_get("time_zone")?,
         calendar: calendar_of(project.try_get("calendar_id")?)?
             .ok_or_else(|| StoreError::Corrupt(format!("project {project_id} has no calendar")))?,
@@ -1037,6 +1042,7 @@ pub(crate) async fn load_plan(
         resources,
         assignments,
     };
+    crate::control::normalize(&mut plan);
     Ok(StoredPlan {
         project_id,
         version: project.try_get("version")?,
@@ -1052,5 +1058,6 @@ pub(crate) async fn load_plan(
         resource_versions,
         assignment_ids,
         assignment_versions,
+        control: control.rows,
     })
 }

@@ -174,6 +174,8 @@ pub enum Edit {
     },
     /// Changes the project's setup: its own fields, calendars, resources, or levels it.
     Setup(SetupEdit),
+    /// Changes the project's baselines, costs or tracking.
+    Control(crate::control::ControlEdit),
 }
 
 /// What an edit left: the plan and its schedule at the new project version.
@@ -499,6 +501,7 @@ impl Store {
             touched,
             leveling,
         } = apply(&mut after, &edit)?;
+        crate::control::drop_unassigned_amounts(&mut after.plan);
         validate(&after.plan)?;
         let schedule = schedule(&after.plan, &ScheduleOptions::default())
             .map_err(|failure| schedule_error(&after.plan, failure))?;
@@ -567,6 +570,8 @@ pub(crate) enum Created {
     /// Calendar index, exception position.
     Exception(usize, usize),
     Resource(usize),
+    TimeEntry(usize),
+    Expense(usize),
 }
 
 /// Which existing rows an edit may have changed, so that only those are compared (new and
@@ -845,6 +850,7 @@ fn apply(stored: &mut StoredPlan, edit: &Edit) -> Result<Applied> {
             ))
         }
         Edit::Setup(setup_edit) => setup::apply(stored, setup_edit),
+        Edit::Control(control_edit) => crate::control::apply(stored, control_edit),
         Edit::Unassign {
             assignment,
             version,
@@ -977,6 +983,7 @@ fn insert_task(stored: &mut StoredPlan, index: usize, task: Task) {
     plan.tasks.insert(index, task);
     stored.task_ids.insert(index, NEW_ROW);
     stored.task_versions.insert(index, 1);
+    crate::control::renumber_tasks(stored, |id| Some(shift(id)));
 }
 
 /// Removes the tasks in `range` (a whole subtree) with their links and assignments,
@@ -1023,6 +1030,7 @@ fn remove_tasks(stored: &mut StoredPlan, range: std::ops::Range<usize>) {
     for assignment in &mut plan.assignments {
         assignment.task = shift(assignment.task);
     }
+    crate::control::renumber_tasks(stored, |id| (!gone(id)).then(|| shift(id)));
 }
 
 /// Moves task `index` and its subtree under `parent` (plan indexes, before the move), before
@@ -1104,6 +1112,7 @@ fn move_task(
     for assignment in &mut stored.plan.assignments {
         assignment.task = renumber(assignment.task);
     }
+    crate::control::renumber_tasks(stored, |id| Some(renumber(id)));
     // A link between a task and a summary task above it means nothing in MS Project's terms.
     let plan = &stored.plan;
     if let Some(link) = plan.links.iter().find(|link| {
@@ -1229,6 +1238,8 @@ fn apply_task_changes(plan: &mut Plan, index: usize, changes: &TaskChanges) -> R
 /// Checks what the engine takes for granted, and what the tables hold unique.
 fn validate(plan: &Plan) -> Result<()> {
     plan.validate_structure()
+        .map_err(|error| StoreError::invalid(None, error.to_string()))?;
+    gantry_core::cost::validate(plan)
         .map_err(|error| StoreError::invalid(None, error.to_string()))?;
     let mut pairs: Vec<(u32, u32)> = plan
         .links
@@ -1471,6 +1482,8 @@ async fn persist(
         &mut records,
     )
     .await?;
+    // Baselines, costs and tracking, which name the tasks and resources by their row ids.
+    crate::control::persist(connection, before, after, &mut records).await?;
 
     let created = created.map(|created| match created {
         Created::Task(index) => after.task_ids[index],
@@ -1479,6 +1492,8 @@ async fn persist(
         Created::Calendar(index) => after.calendar_ids[index],
         Created::Exception(calendar, position) => after.exception_ids[calendar][position],
         Created::Resource(index) => after.resource_ids[index],
+        Created::TimeEntry(index) => after.control.time_entry_ids[index],
+        Created::Expense(index) => after.control.expense_ids[index],
     });
     Ok((records, created))
 }

@@ -634,6 +634,7 @@ fn delete_resource(stored: &mut StoredPlan, index: usize) -> Result<Vec<usize>> 
         stored.assignment_ids.remove(assignment);
         stored.assignment_versions.remove(assignment);
     }
+    crate::control::remove_resource(stored, index);
     stored.plan.resources.remove(index);
     stored.resource_ids.remove(index);
     stored.resource_versions.remove(index);

@@ -1340,3 +1340,522 @@ async fn a_board_keeps_its_own_columns_and_refuses_stale_or_bad_ones() {
         backend.drop_schema().await;
     }
 }
+
+// ---- Baselines, costs and tracking (issue 7) ----
+
+/// The row id of the resource with `key`.
+fn resource_id(stored: &gantry_store::StoredPlan, key: &str) -> i64 {
+    let index = stored
+        .plan
+        .resources
+        .iter()
+        .position(|resource| resource.key == key)
+        .unwrap_or_else(|| panic!("no resource {key}"));
+    stored.resource_ids[index]
+}
+
+/// Checks that `store` holds exactly `expected` for its project (a fresh read of the tables).
+async fn assert_stored(store: &Store, expected: &gantry_store::StoredPlan, what: &str) {
+    let fresh = store
+        .plan_from_tables(expected.project_id)
+        .await
+        .expect("read back");
+    assert_eq!(
+        &fresh, expected,
+        "{what}: the tables hold what the edit returned"
+    );
+}
+
+/// Applies `edit`, expecting a refusal whose message contains every word of `words`; checks
+/// that nothing was stored.
+async fn assert_refused(
+    store: &Store,
+    project: i64,
+    edit: Edit,
+    words: &[&str],
+    what: &str,
+) -> StoreError {
+    let before = store.plan_from_tables(project).await.expect("read");
+    let history = store.history(project, None, 1000).await.expect("history");
+    let error = store
+        .edit(project, None, edit)
+        .await
+        .expect_err(&format!("{what}: refused"));
+    let message = error.to_string();
+    for word in words {
+        assert!(message.contains(word), "{what}: \"{message}\" names {word}");
+    }
+    let after = store.plan_from_tables(project).await.expect("read");
+    assert_eq!(after, before, "{what}: nothing stored");
+    assert_eq!(
+        store
+            .history(project, None, 1000)
+            .await
+            .expect("history")
+            .len(),
+        history.len(),
+        "{what}: no history"
+    );
+    error
+}
+
+#[tokio::test]
+async fn baselines_costs_and_tracking_come_back_as_stored() {
+    for backend in backends("control_round_trip").await {
+        let store = &backend.store;
+        let name = backend.name;
+        let owner = user(store, "owner", false).await;
+        let plan = load("examples/erp-upgrade-evm.toml");
+        // The example holds every kind of control record, so the round trip covers them all.
+        assert_eq!(plan.baselines.len(), 1);
+        assert!(plan.baselines[0].tasks.iter().all(Option::is_some));
+        assert_eq!(plan.costs.fixed.len(), 1);
+        assert_eq!(plan.costs.amounts.len(), 1);
+        assert_eq!(plan.tracking.time_entries.len(), 7);
+        assert_eq!(plan.tracking.expenses.len(), 1);
+        let stored = store.create_project(&plan, owner).await.expect("create");
+        assert_eq!(stored.plan, plan, "{name}: as written");
+        assert_eq!(stored.control.time_entry_ids.len(), 7, "{name}");
+        assert_eq!(stored.control.expense_ids.len(), 1, "{name}");
+        let again = store
+            .plan_from_tables(stored.project_id)
+            .await
+            .expect("load");
+        assert_eq!(again.plan, plan, "{name}: read back");
+        assert_eq!(again, stored, "{name}: with the same row ids");
+
+        // A baseline saved without a date (as MS Project files hold them), and several numbers.
+        let mut plan = plan;
+        let mut second = plan.baselines[0].clone();
+        second.number = 3;
+        second.saved = None;
+        second.tasks[2] = None;
+        plan.baselines.push(second);
+        let stored = store.create_project(&plan, owner).await.expect("create");
+        let again = store
+            .plan_from_tables(stored.project_id)
+            .await
+            .expect("load");
+        assert_eq!(again.plan, plan, "{name}: two baselines read back");
+        backend.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn baselines_are_saved_again_and_cleared_with_history() {
+    for backend in backends("control_baselines").await {
+        let store = &backend.store;
+        let name = backend.name;
+        let owner = user(store, "owner", false).await;
+        let stored = store
+            .create_project(&load("examples/erp-upgrade-evm.toml"), owner)
+            .await
+            .expect("create");
+        let project = stored.project_id;
+        let save = |number| Edit::Control(gantry_store::ControlEdit::SaveBaseline { number });
+
+        let outcome = store
+            .edit(project, Some(owner), save(1))
+            .await
+            .expect("save 1");
+        let saved = outcome.plan.plan.baseline(1).expect("baseline 1").clone();
+        assert_eq!(saved.tasks.len(), outcome.plan.plan.tasks.len(), "{name}");
+        let (uat, uat_version) = task_id(&outcome.plan, "uat");
+        let uat_index = outcome.plan.task_index(uat).expect("uat");
+        let uat_finish = outcome.schedule.tasks[uat_index].finish.to_civil();
+        assert_eq!(
+            saved.tasks[uat_index].as_ref().expect("uat").finish,
+            uat_finish
+        );
+        assert_stored(store, &outcome.plan, name).await;
+        let history = store.history(project, None, 10).await.expect("history");
+        assert_eq!(
+            (
+                history[0].entity.as_str(),
+                history[0].action.as_str(),
+                history[0].label.as_str()
+            ),
+            ("baseline", "create", "Baseline1"),
+            "{name}"
+        );
+
+        // Longer UAT, saved again over baseline 1: the new finish, recorded as an update.
+        let outcome = store
+            .edit(
+                project,
+                Some(owner),
+                Edit::UpdateTask {
+                    task: uat,
+                    version: uat_version,
+                    changes: TaskChanges {
+                        duration: Some(Duration::working(10 * 480)),
+                        ..TaskChanges::default()
+                    },
+                },
+            )
+            .await
+            .expect("longer uat");
+        assert_eq!(
+            outcome.plan.plan.baseline(1).expect("kept").tasks[uat_index]
+                .as_ref()
+                .expect("uat")
+                .finish,
+            uat_finish,
+            "{name}: a baseline does not follow the schedule"
+        );
+        let outcome = store
+            .edit(project, Some(owner), save(1))
+            .await
+            .expect("save again");
+        let later = outcome.plan.plan.baseline(1).expect("baseline 1");
+        assert!(
+            later.tasks[uat_index].as_ref().expect("uat").finish > uat_finish,
+            "{name}: saved again from the new schedule"
+        );
+        assert_stored(store, &outcome.plan, name).await;
+        let history = store.history(project, None, 10).await.expect("history");
+        assert_eq!(
+            (history[0].entity.as_str(), history[0].action.as_str()),
+            ("baseline", "update"),
+            "{name}"
+        );
+
+        // Refusals store nothing.
+        assert_refused(store, project, save(11), &["baseline 11", "0", "10"], name).await;
+        let clear = |number| Edit::Control(gantry_store::ControlEdit::ClearBaseline { number });
+        assert_refused(
+            store,
+            project,
+            clear(5),
+            &["Baseline5", "not been saved"],
+            name,
+        )
+        .await;
+
+        let outcome = store
+            .edit(project, Some(owner), clear(1))
+            .await
+            .expect("clear");
+        assert!(outcome.plan.plan.baseline(1).is_none(), "{name}");
+        assert!(
+            outcome.plan.plan.baseline(0).is_some(),
+            "{name}: the others stay"
+        );
+        assert_stored(store, &outcome.plan, name).await;
+        let history = store.history(project, None, 10).await.expect("history");
+        assert_eq!(
+            (history[0].entity.as_str(), history[0].action.as_str()),
+            ("baseline", "delete"),
+            "{name}"
+        );
+        backend.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn fixed_costs_time_entries_and_expenses_are_edited_and_checked() {
+    use gantry_store::ControlEdit;
+    for backend in backends("control_tracking").await {
+        let store = &backend.store;
+        let name = backend.name;
+        let owner = user(store, "owner", false).await;
+        let stored = store
+            .create_project(&load("examples/erp-upgrade-evm.toml"), owner)
+            .await
+            .expect("create");
+        let project = stored.project_id;
+
+        // A fixed cost: set, versioned with its task, stale and bad ones refused.
+        let (uat, version) = task_id(&stored, "uat");
+        let fixed = |version, amount| {
+            Edit::Control(ControlEdit::SetFixedCost {
+                task: uat,
+                version,
+                amount,
+                accrual: gantry_core::cost::Accrual::End,
+            })
+        };
+        let outcome = store
+            .edit(project, Some(owner), fixed(version, Some(900.0)))
+            .await
+            .expect("fixed cost");
+        let index = outcome.plan.task_index(uat).expect("uat");
+        assert!(
+            outcome
+                .plan
+                .plan
+                .costs
+                .fixed
+                .iter()
+                .any(|cost| cost.task.index() == index && cost.amount == 900.0),
+            "{name}"
+        );
+        assert_eq!(outcome.plan.task_versions[index], version + 1, "{name}");
+        assert_stored(store, &outcome.plan, name).await;
+        let error =
+            assert_refused(store, project, fixed(version, Some(1.0)), &["task"], name).await;
+        assert!(
+            matches!(error, StoreError::Conflict { .. }),
+            "{name}: {error}"
+        );
+        assert_refused(
+            store,
+            project,
+            fixed(version + 1, Some(-5.0)),
+            &["negative", "uat"],
+            name,
+        )
+        .await;
+        let (prep, prep_version) = task_id(&outcome.plan, "prep");
+        assert_refused(
+            store,
+            project,
+            Edit::Control(ControlEdit::SetFixedCost {
+                task: prep,
+                version: prep_version,
+                amount: Some(10.0),
+                accrual: gantry_core::cost::Accrual::Start,
+            }),
+            &["prep", "summary"],
+            name,
+        )
+        .await;
+        let outcome = store
+            .edit(project, Some(owner), fixed(version + 1, None))
+            .await
+            .expect("removed");
+        assert!(
+            !outcome
+                .plan
+                .plan
+                .costs
+                .fixed
+                .iter()
+                .any(|cost| cost.task.index() == index),
+            "{name}"
+        );
+        assert_stored(store, &outcome.plan, name).await;
+
+        // Time entries: only by a resource on the task, hours not negative.
+        let (assess, _) = task_id(&stored, "assess");
+        let (sandbox, _) = task_id(&stored, "sandbox");
+        let pm = resource_id(&stored, "pm");
+        let entry = |task, resource, hours| {
+            Edit::Control(ControlEdit::AddTimeEntry {
+                task,
+                resource,
+                date: jiff::civil::date(2026, 2, 19),
+                hours,
+                overtime_hours: 0.0,
+            })
+        };
+        let entries = outcome.plan.plan.tracking.time_entries.len();
+        let outcome = store
+            .edit(project, Some(owner), entry(assess, pm, 3.5))
+            .await
+            .expect("time entry");
+        let entry_id = outcome.created.expect("its id");
+        assert_eq!(outcome.plan.plan.tracking.time_entries.len(), entries + 1);
+        assert_eq!(
+            outcome.plan.control.time_entry_ids.last(),
+            Some(&entry_id),
+            "{name}"
+        );
+        assert_stored(store, &outcome.plan, name).await;
+        let history = store.history(project, None, 1).await.expect("history");
+        assert_eq!(
+            (history[0].entity.as_str(), history[0].action.as_str()),
+            ("time entry", "create"),
+            "{name}"
+        );
+        assert_refused(
+            store,
+            project,
+            entry(sandbox, pm, 2.0),
+            &["\"pm\"", "\"sandbox\"", "not assigned"],
+            name,
+        )
+        .await;
+        assert_refused(store, project, entry(assess, pm, -1.0), &["negative"], name).await;
+        let travel = resource_id(&stored, "travel");
+        let (uat_task, _) = task_id(&stored, "uat");
+        assert_refused(
+            store,
+            project,
+            entry(uat_task, travel, 1.0),
+            &["travel", "cost"],
+            name,
+        )
+        .await;
+        let outcome = store
+            .edit(
+                project,
+                Some(owner),
+                Edit::Control(ControlEdit::DeleteTimeEntry { entry: entry_id }),
+            )
+            .await
+            .expect("delete entry");
+        assert_eq!(outcome.plan.plan.tracking.time_entries.len(), entries);
+        assert_stored(store, &outcome.plan, name).await;
+        assert_refused(
+            store,
+            project,
+            Edit::Control(ControlEdit::DeleteTimeEntry { entry: entry_id }),
+            &["time entry"],
+            name,
+        )
+        .await;
+
+        // Expenses.
+        let expense = |amount, description: &str| {
+            Edit::Control(ControlEdit::AddExpense {
+                task: sandbox,
+                date: jiff::civil::date(2026, 2, 12),
+                amount,
+                description: description.to_string(),
+            })
+        };
+        let outcome = store
+            .edit(project, Some(owner), expense(120.0, "Cloud credits"))
+            .await
+            .expect("expense");
+        let expense_id = outcome.created.expect("its id");
+        assert_stored(store, &outcome.plan, name).await;
+        assert_refused(store, project, expense(-3.0, "Refund"), &["negative"], name).await;
+        assert_refused(store, project, expense(3.0, "  "), &["description"], name).await;
+        let outcome = store
+            .edit(
+                project,
+                Some(owner),
+                Edit::Control(ControlEdit::DeleteExpense {
+                    expense: expense_id,
+                }),
+            )
+            .await
+            .expect("delete expense");
+        assert!(
+            !outcome.plan.control.expense_ids.contains(&expense_id),
+            "{name}"
+        );
+        assert_stored(store, &outcome.plan, name).await;
+
+        // The records follow their tasks: a new task before them, a move, a deletion.
+        let outcome = store
+            .edit(
+                project,
+                Some(owner),
+                Edit::CreateTask {
+                    parent: Some(task_id(&outcome.plan, "prep").0),
+                    key: Some("kickoff".into()),
+                    name: "Kick-off".into(),
+                    changes: TaskChanges::default(),
+                },
+            )
+            .await
+            .expect("new task");
+        assert_stored(store, &outcome.plan, name).await;
+        let (upgrade, upgrade_version) = task_id(&outcome.plan, "upgrade");
+        let outcome = store
+            .edit(
+                project,
+                Some(owner),
+                Edit::MoveTask {
+                    task: upgrade,
+                    version: upgrade_version,
+                    parent: None,
+                    position: Some(0),
+                },
+            )
+            .await
+            .expect("move");
+        assert_stored(store, &outcome.plan, name).await;
+        let plan = &outcome.plan.plan;
+        let sandbox_index = outcome.plan.task_index(sandbox).expect("sandbox");
+        assert!(
+            plan.tracking
+                .time_entries
+                .iter()
+                .any(|entry| entry.task.index() == sandbox_index),
+            "{name}: the sandbox's hours moved with it"
+        );
+        assert!(
+            plan.baseline(0).expect("baseline").tasks[sandbox_index].is_some(),
+            "{name}: so did its baseline"
+        );
+        let (assess, assess_version) = task_id(&outcome.plan, "assess");
+        let entries = plan.tracking.time_entries.len();
+        let outcome = store
+            .edit(
+                project,
+                Some(owner),
+                Edit::DeleteTask {
+                    task: assess,
+                    version: assess_version,
+                },
+            )
+            .await
+            .expect("delete assess");
+        assert_eq!(
+            outcome.plan.plan.tracking.time_entries.len(),
+            entries - 4,
+            "{name}: its four time entries went with it"
+        );
+        assert!(outcome.plan.plan.tracking.expenses.is_empty(), "{name}");
+        assert_stored(store, &outcome.plan, name).await;
+
+        // Taking a resource off a task it logged time on is refused, naming both.
+        let dev_on_sandbox = outcome
+            .plan
+            .plan
+            .assignments
+            .iter()
+            .position(|assignment| {
+                assignment.task.index() == outcome.plan.task_index(sandbox).expect("sandbox")
+            })
+            .expect("dev on sandbox");
+        assert_refused(
+            store,
+            project,
+            Edit::Unassign {
+                assignment: outcome.plan.assignment_ids[dev_on_sandbox],
+                version: outcome.plan.assignment_versions[dev_on_sandbox],
+            },
+            &["\"dev\"", "\"sandbox\""],
+            name,
+        )
+        .await;
+        backend.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn baselines_imported_from_ms_project_xml_are_kept() {
+    use gantry_formats::mspdi::{MspdiProject, read_mspdi, write_mspdi};
+    for backend in backends("control_mspdi").await {
+        let store = &backend.store;
+        let name = backend.name;
+        let owner = user(store, "owner", false).await;
+        let plan = load("examples/erp-upgrade-evm.toml");
+        let computed = schedule(&plan, &ScheduleOptions::default()).expect("schedule");
+        let xml = write_mspdi(&MspdiProject::from_plan(plan), Some(&computed));
+        let imported = read_mspdi("erp.xml", &xml).expect("read").scheduling_plan();
+        assert!(
+            imported
+                .baseline(0)
+                .is_some_and(|baseline| baseline.tasks.iter().flatten().count() > 0),
+            "MS Project XML holds the baseline"
+        );
+        let stored = store
+            .create_project(&imported, owner)
+            .await
+            .expect("create");
+        let again = store
+            .plan_from_tables(stored.project_id)
+            .await
+            .expect("load");
+        assert_eq!(again.plan.baselines, imported.baselines, "{name}");
+        assert_eq!(again.plan.costs, imported.costs, "{name}");
+        assert_eq!(again.plan.tracking, imported.tracking, "{name}");
+        backend.drop_schema().await;
+    }
+}

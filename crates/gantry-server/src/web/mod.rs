@@ -25,6 +25,7 @@ pub mod board;
 pub mod gantt;
 // web: pages (overview, history, task detail, settings, API tokens)
 pub mod account;
+pub mod budget;
 pub mod history;
 pub mod overview;
 pub mod settings;

@@ -267,7 +267,7 @@ fn server_failed(error: &StoreError) -> Response {
 }
 
 /// A store refusal in words, with the field it names: the same wording as the JSON API.
-fn refusal(error: StoreError) -> (Option<String>, String) {
+pub(crate) fn refusal(error: StoreError) -> (Option<String>, String) {
     match ApiError::from(error) {
         ApiError::InvalidField { field, message } => {
             (Some(field), format!("{}.", capitalised(&message)))
@@ -304,7 +304,7 @@ pub async fn settings(
 
 /// The role and schedule of a page write's project once the CSRF token and the role are
 /// checked, or the refusal.
-async fn writer(
+pub(crate) async fn writer(
     state: &AppState,
     session: &Session,
     headers: &HeaderMap,

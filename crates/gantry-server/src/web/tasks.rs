@@ -1084,6 +1084,7 @@ constraint = "SNET 2026-03-09"
             resource_versions: vec![1; plan.resources.len()],
             assignment_ids: (1..=plan.assignments.len() as i64).collect(),
             assignment_versions: vec![1; plan.assignments.len()],
+            control: Default::default(),
             plan,
         };
         Scheduled::new(stored, schedule)

@@ -6,6 +6,7 @@
 
 mod accessibility;
 mod board;
+mod budget;
 mod gantt;
 #[allow(dead_code)] // each test uses part of the harness
 mod harness;
