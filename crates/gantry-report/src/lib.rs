@@ -16,13 +16,24 @@
 //!
 //! [`s_curve_svg`] draws the earned-value S-curve (PV, EV and AC over time) that
 //! `gantry report FILE --s-curve out.svg` writes.
+//!
+//! [`status_report`] gathers a one-page status report for stakeholders (RAG status and why, key
+//! dates, milestones, critical path, over-allocation, approved changes, earned value), written
+//! as HTML by [`status_report_html`] (the web page) or [`status_report_document`] and as
+//! Markdown by [`status_report_markdown`] (`gantry report FILE --status`).
 
 use std::fmt::Write as _;
 use std::ops::Range;
 
 mod s_curve;
+mod status;
 
 pub use s_curve::s_curve_svg;
+pub use status::{
+    ChangeNote, DatedItem, EvmSummary, OverAllocationItem, Rag, STATUS_REPORT_CSS, StatusExtras,
+    StatusReport, rag_status, status_report, status_report_document, status_report_html,
+    status_report_markdown,
+};
 
 use gantry_core::cpm::Schedule;
 use gantry_core::model::{LinkType, Plan};

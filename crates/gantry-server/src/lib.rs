@@ -7,6 +7,7 @@
 //! every change goes through `gantry_store::Store::edit`.
 
 mod auth;
+mod changes;
 mod control;
 mod error;
 mod projects;
@@ -187,11 +188,14 @@ impl AppState {
         control::list_time_entries, control::create_time_entry, control::delete_time_entry,
         control::list_expenses, control::create_expense, control::delete_expense,
         control::put_fixed_cost,
+        changes::list_changes, changes::create_change, changes::get_change, changes::change_impact,
+        changes::approve_change, changes::reject_change,
     ),
     tags(
         (name = "auth", description = "Login, sessions and API tokens"),
         (name = "projects", description = "Projects, their plans, schedules, members and history"),
         (name = "control", description = "Baselines, earned value, time entries, expenses and fixed costs"),
+        (name = "changes", description = "Change requests: proposed, their impact, approved or rejected"),
     )
 )]
 pub struct ApiDoc;
@@ -319,6 +323,27 @@ pub fn router(state: AppState) -> Router {
             "/projects/{project}/tasks/{task}/fixed-cost",
             axum::routing::put(control::put_fixed_cost),
         )
+        // changes
+        .route(
+            "/projects/{project}/changes",
+            get(changes::list_changes).post(changes::create_change),
+        )
+        .route(
+            "/projects/{project}/changes/{change}",
+            get(changes::get_change),
+        )
+        .route(
+            "/projects/{project}/changes/{change}/impact",
+            get(changes::change_impact),
+        )
+        .route(
+            "/projects/{project}/changes/{change}/approve",
+            post(changes::approve_change),
+        )
+        .route(
+            "/projects/{project}/changes/{change}/reject",
+            post(changes::reject_change),
+        )
         .route("/openapi.json", get(openapi))
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) });
     Router::new()
@@ -377,6 +402,20 @@ pub fn router(state: AppState) -> Router {
             "/account/tokens/{id}/revoke",
             post(web::account::revoke_token),
         )
+        // web: changes
+        .route(
+            "/projects/{project}/changes",
+            get(web::changes::changes).post(web::changes::propose),
+        )
+        .route(
+            "/projects/{project}/changes/{change}/approve",
+            post(web::changes::approve),
+        )
+        .route(
+            "/projects/{project}/changes/{change}/reject",
+            post(web::changes::reject),
+        )
+        .route("/projects/{project}/report", get(web::changes::report))
         // web: board
         .route("/projects/{project}/board", get(web::board::board))
         .route(

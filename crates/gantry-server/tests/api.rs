@@ -512,6 +512,100 @@ async fn every_role_can_do_what_it_may_and_nothing_more() {
                 store.remove_member(project, outsider, None).await.unwrap();
             }
         }
+        // Change requests: everyone in the project reads them, members propose, managers
+        // approve and reject.
+        let propose_codes = [
+            S::UNAUTHORIZED,
+            S::CREATED,
+            S::CREATED,
+            S::CREATED,
+            S::FORBIDDEN,
+            S::NOT_FOUND,
+            S::CREATED,
+        ];
+        let mut proposed = Vec::new();
+        for ((who, caller), expected) in callers.iter().zip(propose_codes) {
+            let (status, answer) = api
+                .post(
+                    caller,
+                    &format!("{p}/changes"),
+                    json!({"title": format!("Change by {who}"), "reason": "Scope",
+                        "items": [{"kind": "add_task", "name": format!("Extra by {who}"), "duration_minutes": 480}]}),
+                )
+                .await;
+            assert_eq!(
+                status, expected,
+                "{name}: propose a change as {who}: {answer}"
+            );
+            if status == S::CREATED {
+                proposed.push(answer["id"].as_i64().unwrap());
+            }
+        }
+        for _ in 0..2 {
+            let (status, answer) = api
+                .post(
+                    &owner_caller,
+                    &format!("{p}/changes"),
+                    json!({"title": "More", "reason": "Scope",
+                        "items": [{"kind": "add_task", "name": "More", "duration_minutes": 480}]}),
+                )
+                .await;
+            assert_eq!(status, S::CREATED, "{name}: {answer}");
+            proposed.push(answer["id"].as_i64().unwrap());
+        }
+        for path in [
+            format!("{p}/changes"),
+            format!("{p}/changes/{}", proposed[0]),
+            format!("{p}/changes/{}/impact", proposed[0]),
+        ] {
+            for ((who, caller), expected) in callers.iter().zip(read) {
+                let (status, body) = api.get(caller, &path).await;
+                assert_eq!(status, expected, "{name}: GET {path} as {who}: {body}");
+            }
+        }
+        let decide_codes = [
+            S::UNAUTHORIZED,
+            OK,
+            OK,
+            S::FORBIDDEN,
+            S::FORBIDDEN,
+            S::NOT_FOUND,
+            OK,
+        ];
+        for (action, body, mut changes) in [
+            ("approve", json!({}), proposed[..3].iter()),
+            ("reject", json!({"reason": "Not now"}), proposed[3..].iter()),
+        ] {
+            let mut change = changes.next().copied();
+            for ((who, caller), expected) in callers.iter().zip(decide_codes) {
+                let id = change.expect("a change left to decide");
+                let (status, answer) = api
+                    .post(caller, &format!("{p}/changes/{id}/{action}"), body.clone())
+                    .await;
+                assert_eq!(
+                    status, expected,
+                    "{name}: {action} a change as {who}: {answer}"
+                );
+                if status == OK {
+                    change = changes.next().copied();
+                }
+            }
+        }
+        let (_, listed) = api.get(&owner_caller, &format!("{p}/changes")).await;
+        let statuses: Vec<&str> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .filter_map(|change| change["status"].as_str())
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                "approved", "approved", "approved", "rejected", "rejected", "rejected"
+            ],
+            "{name}"
+        );
         // Only the owner (or an administrator) deletes a project.
         for (who, caller) in &callers[2..5] {
             let (status, _) = api.delete(caller, &p).await;
@@ -1960,6 +2054,117 @@ async fn baselines_earned_value_time_and_costs_follow_the_roles() {
                 "{name}: clear a baseline as {who}: {body}"
             );
         }
+        server.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_change_request_shows_its_impact_and_a_stale_one_is_refused_whole() {
+    for server in servers("changes").await {
+        let name = server.name;
+        let api = Api::new(&server.base);
+        let owner = add_user(&server.store, "owner", false).await;
+        let project = server
+            .store
+            .create_project(&example("network-refresh.toml"), owner)
+            .await
+            .expect("project")
+            .project_id;
+        let caller = api.login("owner", "owner-password").await;
+        let p = format!("/projects/{project}");
+        let (_, before) = api.get(&caller, &format!("{p}/schedule")).await;
+        let (task, version) = first_leaf(&before);
+
+        // Bad input: no edits, an unknown kind; nothing recorded.
+        let (status, body) = api
+            .post(
+                &caller,
+                &format!("{p}/changes"),
+                json!({"title": "Empty", "reason": "None", "items": []}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {body}");
+        assert_eq!(body["error"]["details"]["field"], "items", "{name}");
+        let (status, body) = api
+            .post(
+                &caller,
+                &format!("{p}/changes"),
+                json!({"title": "Odd", "reason": "None", "items": [{"kind": "teleport", "task": task}]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {body}");
+        assert_eq!(
+            api.get(&caller, &format!("{p}/changes")).await.1,
+            json!([]),
+            "{name}"
+        );
+
+        // Two edits, the second on a task that is then changed by someone else.
+        let (status, change) = api
+            .post(
+                &caller,
+                &format!("{p}/changes"),
+                json!({"title": "Longer", "reason": "Supplier late", "items": [
+                    {"kind": "add_task", "name": "Extra checks", "duration_minutes": 960, "after": task},
+                    {"kind": "set_duration", "task": task, "version": version, "duration_minutes": 4800},
+                ]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{name}: {change}");
+        let id = change["id"].as_i64().unwrap();
+        let (status, impact) = api.get(&caller, &format!("{p}/changes/{id}/impact")).await;
+        assert_eq!(status, StatusCode::OK, "{name}: {impact}");
+        assert_eq!(impact["added"][0]["name"], "Extra checks", "{name}");
+        assert_eq!(
+            api.get(&caller, &format!("{p}/schedule")).await.1,
+            before,
+            "{name}: the impact is a what-if"
+        );
+        let (status, _) = api
+            .patch(
+                &caller,
+                &format!("{p}/tasks/{task}"),
+                json!({"version": version, "name": "Renamed meanwhile"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        let (_, changed) = api.get(&caller, &format!("{p}/schedule")).await;
+        let (status, body) = api
+            .post(&caller, &format!("{p}/changes/{id}/approve"), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{name}: {body}");
+        assert_eq!(body["error"]["details"]["id"], task, "{name}");
+        assert_eq!(
+            api.get(&caller, &format!("{p}/schedule")).await.1,
+            changed,
+            "{name}: nothing applied, not even the new task"
+        );
+        let (_, still) = api.get(&caller, &format!("{p}/changes/{id}")).await;
+        assert_eq!(still["status"], "proposed", "{name}");
+        // Rejected without a reason: refused; with one: recorded.
+        let (status, body) = api
+            .post(
+                &caller,
+                &format!("{p}/changes/{id}/reject"),
+                json!({"reason": ""}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {body}");
+        let (status, body) = api
+            .post(
+                &caller,
+                &format!("{p}/changes/{id}/reject"),
+                json!({"reason": "Overtaken by events"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{name}: {body}");
+        assert_eq!(body["status"], "rejected", "{name}");
+        assert_eq!(body["decided_by"], "owner", "{name}");
+        assert_eq!(
+            body["impact"],
+            Value::Null,
+            "{name}: a change that no longer applies has no impact"
+        );
         server.finish().await;
     }
 }

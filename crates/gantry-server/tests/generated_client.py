@@ -28,6 +28,14 @@ from gantry_api_client.api.control import (
     put_fixed_cost,
     save_baseline,
 )
+from gantry_api_client.api.changes import (
+    approve_change,
+    change_impact,
+    create_change,
+    get_change,
+    list_changes,
+    reject_change,
+)
 from gantry_api_client.api.projects import (
     apply_leveling,
     create_assignment,
@@ -70,7 +78,9 @@ from gantry_api_client.api.projects import (
     workload,
 )
 from gantry_api_client.models import (
+    ApproveInput,
     AssignmentChanges,
+    ChangeInput,
     AssignmentInput,
     CalendarInput,
     CalendarInputWeekType0,
@@ -83,6 +93,7 @@ from gantry_api_client.models import (
     LevelInput,
     LinkInput,
     LoginRequest,
+    RejectInput,
     MemberInput,
     MoveInput,
     ProjectInput,
@@ -360,6 +371,59 @@ def main():
     comments = call(list_comments, HTTPStatus.OK, p, client=client, task_id=task.id)
     assert [c.body for c in comments] == ["Design reviewed"]
     assert len(call(history, HTTPStatus.OK, p, client=client, limit=5)) == 5
+
+    # Change requests: one proposed, its impact, approved; another rejected.
+    schedule = call(get_schedule, HTTPStatus.OK, p, client=client)
+    task = next(t for t in schedule.tasks if t.id == task.id)
+    change = call(
+        create_change,
+        HTTPStatus.CREATED,
+        p,
+        client=client,
+        body=ChangeInput.from_dict(
+            {
+                "title": "Longer design",
+                "reason": "Review findings",
+                "items": [
+                    {
+                        "kind": "set_duration",
+                        "task": task.id,
+                        "version": task.version,
+                        "duration_minutes": task.duration_minutes + 5 * 480,
+                    }
+                ],
+            }
+        ),
+    )
+    assert change.status == "proposed", change
+    impact = call(change_impact, HTTPStatus.OK, p, change.id, client=client)
+    assert impact.finish_after >= impact.finish_before, impact
+    assert call(get_change, HTTPStatus.OK, p, change.id, client=client).title == "Longer design"
+    approved = call(
+        approve_change, HTTPStatus.OK, p, change.id, client=client, body=ApproveInput(note="Agreed")
+    )
+    assert approved.status == "approved" and approved.impact is not None, approved
+    other = call(
+        create_change,
+        HTTPStatus.CREATED,
+        p,
+        client=client,
+        body=ChangeInput.from_dict(
+            {
+                "title": "Extra task",
+                "reason": "Scope",
+                "items": [{"kind": "add_task", "name": "Extra", "duration_minutes": 480}],
+            }
+        ),
+    )
+    rejected = call(
+        reject_change, HTTPStatus.OK, p, other.id, client=client, body=RejectInput(reason="Not now")
+    )
+    assert rejected.status == "rejected" and rejected.decision_note == "Not now", rejected
+    assert [c.status for c in call(list_changes, HTTPStatus.OK, p, client=client)] == [
+        "rejected",
+        "approved",
+    ]
 
     # Workload, leveling, export, deletes.
     loads = call(workload, HTTPStatus.OK, p, client=client, period="week")

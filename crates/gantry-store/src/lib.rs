@@ -4,12 +4,13 @@
 //!
 //! The store holds users, sessions, API tokens, projects, memberships with roles, each project's
 //! plan (tasks in their WBS tree, links, calendars and exceptions, resources and availability,
-//! assignments, progress), comments and a history of every change. It is the only crate that
-//! knows SQL. It is not the HTTP layer: it neither hashes passwords nor checks roles; it stores
-//! what the server decided.
+//! assignments, progress), change requests with their impact and decision, comments and a
+//! history of every change. It is the only crate that knows SQL. It is not the HTTP layer: it
+//! neither hashes passwords nor checks roles; it stores what the server decided.
 //!
 //! Invariants:
-//! - Every change to a plan goes through [`Store::edit`]: one transaction that locks the project,
+//! - Every change to a plan goes through [`Store::edit`] (or [`Store::edit_all`], several edits
+//!   as one, as an approved change request applies them): one transaction that locks the project,
 //!   applies the edit to the plan in memory, schedules it with `gantry-core` (a dependency loop
 //!   is refused with the tasks named, and nothing is stored), writes the rows that changed and
 //!   records who changed what.
@@ -20,6 +21,7 @@
 
 mod accounts;
 mod board;
+mod changes;
 mod comments;
 mod control;
 mod error;
@@ -31,6 +33,10 @@ mod store;
 
 pub use accounts::{ApiToken, NewUser, Session, User};
 pub use board::{Board, BoardColumn, BoardColumnError, MAX_BOARD_COLUMNS, check_board_columns};
+pub use changes::{
+    ChangeItem, ChangeRequest, ChangeStatus, Impact, MAX_CHANGE_ITEMS, MovedTask, NewChange,
+    TaskRef, change_edits, impact, plan_cost,
+};
 pub use comments::Comment;
 pub use control::{ControlEdit, ControlRows};
 pub use error::{Result, StoreError};

@@ -10,6 +10,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::{AnyConnection, Row};
 
 use crate::accounts::is_unique_violation;
+use crate::changes;
 use crate::error::{Result, StoreError};
 use crate::history::{self, FieldChange, Record};
 use crate::plan_rows::{
@@ -483,6 +484,52 @@ impl Store {
         user_id: Option<i64>,
         edit: Edit,
     ) -> Result<EditOutcome> {
+        self.write_plan(project_id, user_id, |after| apply(after, &edit), None)
+            .await
+    }
+
+    /// Applies several changes to a project's plan as one: in one transaction, each edit is
+    /// applied in turn to the plan in memory (as [`Store::edit`] would), the result is scheduled
+    /// once and written once. If any edit fails (a conflict, a loop, a missing task) nothing is
+    /// stored. A task created by the batch is named in later edits by a negative id: `-1` for
+    /// the first task it creates, `-2` for the second, … (so a new task can be linked after an
+    /// existing one). The outcome's `created` is the id of the last row created.
+    pub async fn edit_all(
+        &self,
+        project_id: i64,
+        user_id: Option<i64>,
+        edits: Vec<Edit>,
+    ) -> Result<EditOutcome> {
+        self.write_plan(project_id, user_id, |after| apply_all(after, &edits), None)
+            .await
+    }
+
+    /// The plan as `edits` would leave it, with its schedule, without writing anything (a
+    /// what-if on a copy of the plan, as [`Store::edit_all`] would apply it).
+    pub async fn preview_edits(
+        &self,
+        project_id: i64,
+        edits: &[Edit],
+    ) -> Result<(StoredPlan, Schedule)> {
+        let mut after = self.plan(project_id).await?;
+        apply_all(&mut after, edits)?;
+        crate::control::drop_unassigned_amounts(&mut after.plan);
+        validate(&after.plan)?;
+        let schedule = schedule(&after.plan, &ScheduleOptions::default())
+            .map_err(|failure| schedule_error(&after.plan, failure))?;
+        Ok((after, schedule))
+    }
+
+    /// The one transaction of every plan change: locks the project, applies `change` to the
+    /// plan in memory, validates and schedules it, writes what differs and records the history
+    /// (and, for an approved change request, the decision, in the same transaction).
+    pub(crate) async fn write_plan(
+        &self,
+        project_id: i64,
+        user_id: Option<i64>,
+        change: impl FnOnce(&mut StoredPlan) -> Result<Applied>,
+        decision: Option<&changes::Approval>,
+    ) -> Result<EditOutcome> {
         let _turn = self.project_turn(project_id).await;
         let mut transaction = self.pool.begin().await?;
         let version = lock_project(&mut transaction, project_id).await?;
@@ -500,7 +547,7 @@ impl Store {
             created,
             touched,
             leveling,
-        } = apply(&mut after, &edit)?;
+        } = change(&mut after)?;
         crate::control::drop_unassigned_amounts(&mut after.plan);
         validate(&after.plan)?;
         let schedule = schedule(&after.plan, &ScheduleOptions::default())
@@ -508,6 +555,9 @@ impl Store {
         let (records, created) =
             persist(&mut transaction, &before, &mut after, created, touched).await?;
         history::write(&mut transaction, project_id, user_id, &records).await?;
+        if let Some(decision) = decision {
+            changes::record_approval(&mut transaction, project_id, decision).await?;
+        }
         transaction.commit().await?;
         self.cache_plan(Arc::new(after.clone()));
         Ok(EditOutcome {
@@ -517,6 +567,44 @@ impl Store {
             leveling,
         })
     }
+}
+
+/// Applies `edits` in turn to the plan in memory. Tasks they create get placeholder ids (`-1`,
+/// `-2`, …) that later edits may name; these are turned back into new rows at the end. Every
+/// row may have changed, so all of them are compared when written.
+pub(crate) fn apply_all(stored: &mut StoredPlan, edits: &[Edit]) -> Result<Applied> {
+    let mut placeholder = 0;
+    let mut last = None;
+    let mut leveling = None;
+    for edit in edits {
+        let applied = apply(stored, edit)?;
+        if let Some(Created::Task(index)) = applied.created {
+            placeholder -= 1;
+            stored.task_ids[index] = placeholder;
+        }
+        last = applied.created.or(last);
+        leveling = applied.leveling.or(leveling);
+    }
+    // A task index recorded by an earlier edit may have moved since; the written rows are found
+    // by their placeholder ids instead.
+    let created = match last {
+        Some(Created::Task(_)) => stored.task_index(placeholder).map(Created::Task),
+        other => other,
+    };
+    for id in &mut stored.task_ids {
+        if *id < 0 {
+            *id = NEW_ROW;
+        }
+    }
+    Ok(Applied {
+        created,
+        touched: Touched {
+            tasks: None,
+            links: true,
+            setup: true,
+        },
+        leveling,
+    })
 }
 
 /// Raises the project's version and takes its write lock for the rest of the transaction: the
@@ -1236,7 +1324,7 @@ fn apply_task_changes(plan: &mut Plan, index: usize, changes: &TaskChanges) -> R
 }
 
 /// Checks what the engine takes for granted, and what the tables hold unique.
-fn validate(plan: &Plan) -> Result<()> {
+pub(crate) fn validate(plan: &Plan) -> Result<()> {
     plan.validate_structure()
         .map_err(|error| StoreError::invalid(None, error.to_string()))?;
     gantry_core::cost::validate(plan)

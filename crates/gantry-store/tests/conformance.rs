@@ -1859,3 +1859,393 @@ async fn baselines_imported_from_ms_project_xml_are_kept() {
         backend.drop_schema().await;
     }
 }
+
+/// A small plan for change requests: design (3d) → build (2d) → test (1d), and docs (1d) after
+/// design, off the critical path.
+fn change_plan() -> Plan {
+    use gantry_core::model::{Link, Task};
+    let mut plan = Plan::new("changes", "2026-03-02T08:00".parse().expect("date"));
+    let add = |plan: &mut Plan, key: &str, days: i64| {
+        let mut task = Task::new(key, key.to_uppercase());
+        task.duration = Duration::working(days * 480);
+        plan.add_task(task)
+    };
+    let design = add(&mut plan, "design", 3);
+    let build = add(&mut plan, "build", 2);
+    let test = add(&mut plan, "test", 1);
+    let docs = add(&mut plan, "docs", 1);
+    for (predecessor, successor) in [(design, build), (build, test), (design, docs)] {
+        plan.add_link(Link {
+            predecessor,
+            successor,
+            kind: LinkType::FinishToStart,
+            lag: Lag::None,
+        });
+    }
+    plan
+}
+
+#[tokio::test]
+async fn a_change_request_shows_its_impact_then_applies_in_one_transaction() {
+    use gantry_store::{ChangeItem, ChangeStatus, NewChange};
+    for backend in backends("changes").await {
+        let store = &backend.store;
+        let name = backend.name;
+        let owner = user(store, "carla", false).await;
+        let member = user(store, "mo", false).await;
+        let stored = store.create_project(&change_plan(), owner).await.unwrap();
+        let project = stored.project_id;
+        let (design, _) = task_id(&stored, "design");
+        let (build, build_version) = task_id(&stored, "build");
+
+        // Proposed: build takes 5 days instead of 2, and a security review follows design.
+        let change = store
+            .propose_change(
+                project,
+                member,
+                NewChange {
+                    title: "Longer build".into(),
+                    reason: "The vendor needs three more days".into(),
+                    items: vec![
+                        ChangeItem::SetDuration {
+                            task: build,
+                            version: build_version,
+                            duration_minutes: 5 * 480,
+                        },
+                        ChangeItem::AddTask {
+                            name: "Security review".into(),
+                            duration_minutes: 2 * 480,
+                            parent: None,
+                            after: Some(design),
+                        },
+                    ],
+                },
+            )
+            .await
+            .expect("proposed");
+        assert_eq!(change.status, ChangeStatus::Proposed, "{name}");
+        assert_eq!(change.requested_by_name, "mo", "{name}");
+        assert_eq!(change.project_version, stored.version, "{name}");
+        assert_eq!(
+            store.plan_from_tables(project).await.unwrap().plan,
+            stored.plan,
+            "{name}: proposing writes nothing to the plan"
+        );
+
+        // The impact, on a copy: test moves from Monday 9 March to Thursday 12 March.
+        let impact = store
+            .change_impact(project, change.id)
+            .await
+            .expect("impact");
+        assert_eq!(impact.finish_before, "2026-03-09T17:00:00", "{name}");
+        assert_eq!(impact.finish_after, "2026-03-12T17:00:00", "{name}");
+        assert_eq!(impact.finish_days, 3.0, "{name}");
+        let keys = |tasks: &[gantry_store::TaskRef]| {
+            tasks
+                .iter()
+                .map(|task| task.key.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            keys(&impact.critical_before),
+            ["design", "build", "test"],
+            "{name}"
+        );
+        assert_eq!(
+            keys(&impact.critical_after),
+            ["design", "build", "test"],
+            "{name}"
+        );
+        assert!(impact.entering_critical.is_empty(), "{name}");
+        assert_eq!(impact.added.len(), 1, "{name}");
+        assert_eq!(impact.added[0].name, "Security review", "{name}");
+        let moved: Vec<&str> = impact.moved.iter().map(|task| task.key.as_str()).collect();
+        assert_eq!(moved, ["build", "test"], "{name}");
+        assert_eq!(
+            impact.moved[1].finish_after, "2026-03-12T17:00:00",
+            "{name}"
+        );
+
+        // Approved: both edits applied, the decision and its impact recorded.
+        let (approved, outcome) = store
+            .approve_change(project, change.id, owner, Some("Agreed with the sponsor"))
+            .await
+            .expect("approved");
+        assert_eq!(approved.status, ChangeStatus::Approved, "{name}");
+        assert_eq!(approved.decided_by, Some(owner), "{name}");
+        assert_eq!(approved.decided_by_name.as_deref(), Some("carla"), "{name}");
+        assert!(approved.decided_at.is_some(), "{name}");
+        assert_eq!(approved.impact.as_ref(), Some(&impact), "{name}");
+        assert_eq!(
+            outcome.plan.version,
+            stored.version + 1,
+            "{name}: one transaction"
+        );
+        let reloaded = store.plan_from_tables(project).await.unwrap();
+        assert_eq!(
+            reloaded.plan, outcome.plan.plan,
+            "{name}: stored as applied"
+        );
+        let review = reloaded
+            .plan
+            .tasks
+            .iter()
+            .position(|task| task.name == "Security review")
+            .expect("new task stored");
+        assert!(
+            reloaded
+                .plan
+                .links
+                .iter()
+                .any(|link| link.predecessor.index() == 0 && link.successor.index() == review),
+            "{name}: the new task follows design"
+        );
+        let build_index = reloaded.task_index(build).unwrap();
+        assert_eq!(
+            reloaded.plan.tasks[build_index].duration,
+            Duration::working(5 * 480),
+            "{name}"
+        );
+        assert_eq!(
+            civil(outcome.schedule.project_finish),
+            "2026-03-12T17:00:00",
+            "{name}"
+        );
+        // A decided change is not decided again, and keeps the impact of its decision.
+        assert!(matches!(
+            store.approve_change(project, change.id, owner, None).await,
+            Err(StoreError::Invalid { .. })
+        ));
+        assert_eq!(
+            store.change_impact(project, change.id).await.unwrap(),
+            impact,
+            "{name}"
+        );
+        backend.drop_schema().await;
+    }
+}
+
+fn civil(instant: gantry_core::Instant) -> String {
+    instant.to_civil().to_string()
+}
+
+#[tokio::test]
+async fn a_conflicting_change_applies_nothing_and_a_rejected_one_is_recorded() {
+    use gantry_store::{ChangeItem, ChangeStatus, NewChange};
+    for backend in backends("change_conflicts").await {
+        let store = &backend.store;
+        let name = backend.name;
+        let owner = user(store, "carla", false).await;
+        let stored = store.create_project(&change_plan(), owner).await.unwrap();
+        let project = stored.project_id;
+        let (docs, docs_version) = task_id(&stored, "docs");
+        let (test, test_version) = task_id(&stored, "test");
+        let items = vec![
+            ChangeItem::SetDuration {
+                task: docs,
+                version: docs_version,
+                duration_minutes: 4 * 480,
+            },
+            ChangeItem::SetDuration {
+                task: test,
+                version: test_version,
+                duration_minutes: 3 * 480,
+            },
+        ];
+        let change = store
+            .propose_change(
+                project,
+                owner,
+                NewChange {
+                    title: "More testing".into(),
+                    reason: "Audit findings".into(),
+                    items: items.clone(),
+                },
+            )
+            .await
+            .unwrap();
+        // Someone changes the test task after the proposal.
+        store
+            .edit(
+                project,
+                Some(owner),
+                Edit::UpdateTask {
+                    task: test,
+                    version: test_version,
+                    changes: TaskChanges {
+                        name: Some("Acceptance test".into()),
+                        ..TaskChanges::default()
+                    },
+                },
+            )
+            .await
+            .unwrap();
+        let before = store.plan_from_tables(project).await.unwrap();
+        let refused = store.approve_change(project, change.id, owner, None).await;
+        assert!(
+            matches!(refused, Err(StoreError::Conflict { entity: "task", id, .. }) if id == test),
+            "{name}: {refused:?}"
+        );
+        let after = store.plan_from_tables(project).await.unwrap();
+        assert_eq!(
+            after.plan, before.plan,
+            "{name}: not even the docs edit applied"
+        );
+        assert_eq!(
+            store.project_version(project).await.unwrap(),
+            before.version,
+            "{name}"
+        );
+        assert_eq!(
+            store.change(project, change.id).await.unwrap().status,
+            ChangeStatus::Proposed,
+            "{name}: still waiting for a decision"
+        );
+
+        // Rejected with a reason: recorded, the plan untouched.
+        assert!(matches!(
+            store.reject_change(project, change.id, owner, "  ").await,
+            Err(StoreError::Invalid {
+                field: Some("reason"),
+                ..
+            })
+        ));
+        let rejected = store
+            .reject_change(project, change.id, owner, "Not in this release")
+            .await
+            .unwrap();
+        assert_eq!(rejected.status, ChangeStatus::Rejected, "{name}");
+        assert_eq!(
+            rejected.decision_note.as_deref(),
+            Some("Not in this release"),
+            "{name}"
+        );
+        assert_eq!(rejected.decided_by, Some(owner), "{name}");
+        assert_eq!(
+            store.plan_from_tables(project).await.unwrap().plan,
+            before.plan,
+            "{name}"
+        );
+        assert!(
+            store
+                .approve_change(project, change.id, owner, None)
+                .await
+                .is_err()
+        );
+        let listed = store.changes(project).await.unwrap();
+        assert_eq!(listed, vec![rejected], "{name}");
+
+        // A change that cannot apply is refused when proposed (a loop), nothing recorded.
+        let (design, _) = task_id(&after, "design");
+        let looped = store
+            .propose_change(
+                project,
+                owner,
+                NewChange {
+                    title: "Loop".into(),
+                    reason: "A mistake".into(),
+                    items: vec![ChangeItem::AddLink {
+                        predecessor: test,
+                        successor: design,
+                    }],
+                },
+            )
+            .await;
+        assert!(
+            matches!(looped, Err(StoreError::Invalid { .. })),
+            "{name}: {looped:?}"
+        );
+        assert_eq!(store.changes(project).await.unwrap().len(), 1, "{name}");
+        backend.drop_schema().await;
+    }
+}
+
+#[tokio::test]
+async fn several_edits_apply_as_one_or_not_at_all() {
+    for backend in backends("edit_all").await {
+        let store = &backend.store;
+        let name = backend.name;
+        let owner = user(store, "carla", false).await;
+        let stored = store.create_project(&change_plan(), owner).await.unwrap();
+        let project = stored.project_id;
+        let (test, test_version) = task_id(&stored, "test");
+        let new_task = |name: &str| Edit::CreateTask {
+            parent: None,
+            key: Some(name.to_lowercase()),
+            name: name.into(),
+            changes: TaskChanges {
+                duration: Some(Duration::working(480)),
+                ..TaskChanges::default()
+            },
+        };
+        // Two new tasks, the second after the first (named by its placeholder, -1) and before
+        // test: one transaction, one version.
+        let outcome = store
+            .edit_all(
+                project,
+                Some(owner),
+                vec![
+                    new_task("Pilot"),
+                    new_task("Rollout"),
+                    Edit::CreateLink {
+                        predecessor: -1,
+                        successor: -2,
+                        kind: LinkType::FinishToStart,
+                        lag: Lag::None,
+                    },
+                ],
+            )
+            .await
+            .expect("applied");
+        assert_eq!(outcome.plan.version, stored.version + 1, "{name}");
+        let reloaded = store.plan_from_tables(project).await.unwrap();
+        assert_eq!(reloaded.plan, outcome.plan.plan, "{name}");
+        let (rollout, _) = task_id(&reloaded, "rollout");
+        let pilot = reloaded.plan.tasks.iter().position(|t| t.key == "pilot");
+        let rollout_index = reloaded.task_index(rollout);
+        let link = reloaded
+            .plan
+            .links
+            .iter()
+            .position(|link| {
+                Some(link.predecessor.index()) == pilot
+                    && Some(link.successor.index()) == rollout_index
+            })
+            .expect("the placeholder link joins the two new tasks");
+        assert_eq!(
+            outcome.created,
+            Some(reloaded.link_ids[link]),
+            "{name}: the last row created, the link"
+        );
+        // A batch whose last edit is stale stores none of it.
+        let refused = store
+            .edit_all(
+                project,
+                Some(owner),
+                vec![
+                    new_task("Training"),
+                    Edit::UpdateTask {
+                        task: test,
+                        version: test_version - 1,
+                        changes: TaskChanges {
+                            name: Some("Stale".into()),
+                            ..TaskChanges::default()
+                        },
+                    },
+                ],
+            )
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::Conflict { .. })),
+            "{name}: {refused:?}"
+        );
+        let after = store.plan_from_tables(project).await.unwrap();
+        assert_eq!(after.plan, reloaded.plan, "{name}: nothing stored");
+        assert_eq!(
+            store.project_version(project).await.unwrap(),
+            outcome.plan.version,
+            "{name}"
+        );
+        backend.drop_schema().await;
+    }
+}

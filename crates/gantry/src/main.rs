@@ -9,6 +9,7 @@ mod render;
 mod resources;
 mod serve;
 mod simulate;
+mod status;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -46,12 +47,13 @@ enum Command {
         status_date: Option<String>,
     },
     /// Draw a plan's schedule: `--gantt out.svg` writes the Gantt chart (the one the web app
-    /// shows), `--s-curve out.svg` the earned-value S-curve (PV, EV and AC week by week).
+    /// shows), `--s-curve out.svg` the earned-value S-curve (PV, EV and AC week by week),
+    /// `--status out.html` the one-page status report for stakeholders.
     Report {
         /// The plan file (TOML).
         file: PathBuf,
         /// Write the Gantt chart as SVG to this file.
-        #[arg(long, required_unless_present = "s_curve")]
+        #[arg(long, required_unless_present_any = ["s_curve", "status"])]
         gantt: Option<PathBuf>,
         /// Timescale of the chart.
         #[arg(long, value_enum, default_value_t = ScaleArg::Week)]
@@ -63,6 +65,13 @@ enum Command {
         /// The baseline the S-curve measures against (0 to 10).
         #[arg(long, default_value_t = 0)]
         baseline: u32,
+        /// Write the status report (RAG status and why, key dates, milestones, critical path,
+        /// over-allocation, earned value) to this file; `-` for standard output.
+        #[arg(long)]
+        status: Option<PathBuf>,
+        /// The status report's format.
+        #[arg(long, value_enum, default_value_t = status::StatusFormat::Html)]
+        format: status::StatusFormat,
     },
     /// Earned value at the status date against a baseline: BAC, PV, EV, AC, SV, CV, SPI, CPI,
     /// EAC (three ways), ETC, VAC and TCPI for the project and every WBS node; tasks behind plan
@@ -228,6 +237,8 @@ fn run() -> anyhow::Result<ExitCode> {
             scale,
             s_curve,
             baseline,
+            status,
+            format,
         } => {
             let mut code = ExitCode::SUCCESS;
             if let Some(gantt) = gantt {
@@ -237,6 +248,11 @@ fn run() -> anyhow::Result<ExitCode> {
                 && code == ExitCode::SUCCESS
             {
                 code = control::write_s_curve(&file, baseline, None, &path)?;
+            }
+            if let Some(path) = status
+                && code == ExitCode::SUCCESS
+            {
+                code = status::write_status_report(&file, &path, format)?;
             }
             code
         }

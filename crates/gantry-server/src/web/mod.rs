@@ -10,7 +10,7 @@ use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use gantry_core::cpm::{DiagnosticKind, Schedule};
+use gantry_core::cpm::Schedule;
 use gantry_core::model::Plan;
 use gantry_core::usage::{Period, resource_usage};
 use gantry_store::{Role, Session};
@@ -22,6 +22,8 @@ use crate::error::ApiError;
 
 pub mod assets;
 pub mod board;
+// web: changes (change requests, status report)
+pub mod changes;
 pub mod gantt;
 // web: pages (overview, history, task detail, settings, API tokens)
 pub mod account;
@@ -246,35 +248,11 @@ pub(crate) fn percent_complete(plan: &Plan, schedule: &Schedule) -> f64 {
 }
 
 /// Red when a deadline is missed or a constraint forces negative float, amber when a resource
-/// is booked twice, green otherwise; with the reason in words.
+/// is booked twice, green otherwise; with the reason in words (`gantry-report`'s rule, which
+/// the status report uses too).
 fn status(plan: &Plan, schedule: &Schedule, over_allocated: &[String]) -> (&'static str, String) {
-    let count = |kind: DiagnosticKind| {
-        schedule
-            .diagnostics
-            .iter()
-            .filter(|diagnostic| diagnostic.kind == kind)
-            .count()
-    };
-    let missed = count(DiagnosticKind::MissedDeadline);
-    let negative = schedule
-        .tasks
-        .iter()
-        .zip(&plan.tasks)
-        .filter(|(computed, _)| !computed.is_summary && computed.total_float < 0)
-        .count();
-    if missed > 0 || negative > 0 {
-        (
-            "red",
-            format!("{missed} missed deadlines, {negative} tasks with negative float"),
-        )
-    } else if !over_allocated.is_empty() {
-        (
-            "amber",
-            format!("over-allocated: {}", over_allocated.join(", ")),
-        )
-    } else {
-        ("green", "on schedule, no one booked twice".to_string())
-    }
+    let (rag, reason) = gantry_report::rag_status(plan, schedule, over_allocated);
+    (rag.code(), reason)
 }
 
 /// `GET /`: every project the user can see, with its status, and the "New project" form.

@@ -7,6 +7,7 @@
 mod accessibility;
 mod board;
 mod budget;
+mod changes;
 mod gantt;
 #[allow(dead_code)] // each test uses part of the harness
 mod harness;
