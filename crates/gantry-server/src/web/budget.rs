@@ -14,7 +14,8 @@ use gantry_core::model::ResourceKind;
 use gantry_store::{ControlEdit, Edit, Role, Session};
 use serde::Deserialize;
 
-use super::settings::{refusal, writer};
+use super::settings::refusal;
+use super::writer;
 use super::{PageSession, day, project_for, redirect, render};
 use crate::control::{budget, own_resources, parse_date, resource_for_entry, status_date_of};
 use crate::error::ApiError;

@@ -12,7 +12,7 @@ use gantry_core::model::Constraint;
 use gantry_store::{ChangeItem, ChangeRequest, ChangeStatus, Impact, NewChange, Role, StoreError};
 use serde::Deserialize;
 
-use super::{PageSession, csrf_refusal, error_page, project_for, redirect, render};
+use super::{PageSession, error_page, project_for, redirect, render, writer};
 use crate::error::ApiError;
 use crate::{AppState, Scheduled};
 
@@ -434,33 +434,6 @@ pub async fn changes(
         }
         Err(response) => response,
     }
-}
-
-/// The role and schedule of a page write once the CSRF token and the role are checked.
-async fn writer(
-    state: &AppState,
-    session: &gantry_store::Session,
-    headers: &HeaderMap,
-    csrf_token: Option<&str>,
-    project: i64,
-    needed: Role,
-    action: &str,
-) -> Result<(Role, std::sync::Arc<Scheduled>), Response> {
-    if let Some(response) = csrf_refusal(session, headers, csrf_token) {
-        return Err(response);
-    }
-    let (role, scheduled) = project_for(state, session, project).await?;
-    if role < needed {
-        return Err(error_page(
-            StatusCode::FORBIDDEN,
-            &format!(
-                "{action} needs the {} role in this project; you are {}.",
-                needed.code(),
-                role.code()
-            ),
-        ));
-    }
-    Ok((role, scheduled))
 }
 
 fn field_error(field: &str, message: impl Into<String>) -> FormError {

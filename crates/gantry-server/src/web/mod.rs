@@ -97,6 +97,34 @@ pub(crate) fn csrf_refusal(
     })
 }
 
+/// The role and schedule of a page write's project once the CSRF token and the role are
+/// checked, or the refusal.
+pub(crate) async fn writer(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    csrf_token: Option<&str>,
+    project: i64,
+    needed: Role,
+    action: &str,
+) -> Result<(Role, std::sync::Arc<crate::Scheduled>), Response> {
+    if let Some(response) = csrf_refusal(session, headers, csrf_token) {
+        return Err(response);
+    }
+    let (role, scheduled) = project_for(state, session, project).await?;
+    if role < needed {
+        return Err(error_page(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "{action} needs the {} role in this project; you are {}.",
+                needed.code(),
+                role.code()
+            ),
+        ));
+    }
+    Ok((role, scheduled))
+}
+
 /// The session of a page's request; a request without one is sent to `/login`.
 pub struct PageSession(pub Session);
 
