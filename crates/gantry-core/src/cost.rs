@@ -16,11 +16,18 @@
 //! (as `usage` uses quantities at the start); cost-resource amounts are prorated over the task;
 //! fixed costs follow their accrual.
 //!
-//! What was spent ([`actual_costs`]) comes from the [`Tracking`] inputs: time entries (hours and
-//! overtime hours × the resource's standard and overtime rates, plus its cost per use from its
-//! first entry on the task), expenses, and — for what has no time of its own — the progress
-//! reported: fixed costs by their accrual and the task's percent complete, materials and cost
-//! amounts by percent complete. Labour shows up in the actual cost only through time entries.
+//! What was spent ([`actual_costs`]) comes from the [`Tracking`] inputs and the progress reported,
+//! following Microsoft Project's rule (actual cost = actual work × rates, unless actuals come
+//! from timesheets):
+//! - labour, per assignment of a work resource: when the assignment has time entries dated
+//!   before the status date, from them alone (hours and overtime hours × the resource's standard
+//!   and overtime rates, plus its cost per use from its first entry on the task); otherwise from
+//!   the task's percent complete (actual work = percent complete × the assignment's work, at the
+//!   standard rate, plus the cost per use once the task has started), so a project tracked by
+//!   percent complete without timesheets still shows what its progress cost;
+//! - expenses on their day;
+//! - fixed costs by their accrual and the task's percent complete, materials and cost amounts by
+//!   percent complete.
 
 use jiff::civil::Date;
 
@@ -575,7 +582,9 @@ pub fn planned_cost_by_period(
 pub struct ActualCost {
     /// Hours logged, overtime included.
     pub hours: f64,
-    /// Cost of the hours logged (and the resources' costs per use).
+    /// Labour: the cost of the hours logged (and the resources' costs per use) on assignments
+    /// with time entries, plus the percent-complete share of the work of the other assignments
+    /// ([`labour_by_progress`]).
     pub labour: f64,
     /// Expenses booked.
     pub expenses: f64,
@@ -592,8 +601,9 @@ pub(crate) fn entry_cost(plan: &Plan, entry: &TimeEntry) -> f64 {
 }
 
 /// Each task's actual cost at `status` (summaries rolled up): time entries and expenses dated
-/// before `status` (a day counts when it starts before it), and the non-labour costs accrued by
-/// the progress in `schedule`. Fails on records [`validate`] refuses.
+/// before `status` (a day counts when it starts before it), the labour of the assignments
+/// without such entries by percent complete ([`labour_by_progress`]), and the non-labour costs
+/// accrued by the progress in `schedule`. Fails on records [`validate`] refuses.
 pub fn actual_costs(
     plan: &Plan,
     schedule: &Schedule,
@@ -620,7 +630,9 @@ pub fn actual_costs(
         }
     }
     for (index, cost) in actual.iter_mut().enumerate() {
-        cost.by_progress = accrued_by_progress(plan, schedule, TaskId(index as u32));
+        let task = TaskId(index as u32);
+        cost.labour += labour_by_progress(plan, schedule, task, status);
+        cost.by_progress = accrued_by_progress(plan, schedule, task);
     }
     for index in (0..plan.tasks.len()).rev() {
         let cost = &mut actual[index];
@@ -637,6 +649,48 @@ pub fn actual_costs(
         }
     }
     Ok(actual)
+}
+
+/// Whether the assignment of `resource` to `task` is tracked by timesheet at `status`: it has a
+/// time entry dated before `status`.
+fn has_time_entries(plan: &Plan, task: TaskId, resource: ResourceId, status: Instant) -> bool {
+    plan.tracking.time_entries.iter().any(|entry| {
+        entry.task == task && entry.resource == resource && Instant::from_date(entry.date) < status
+    })
+}
+
+/// The labour cost of a task's work assignments that have no time entries before `status`,
+/// from its reported progress: actual work = percent complete × the assignment's work, at the
+/// resource's standard rate, plus its cost per use once the task has started (a percent
+/// complete above 0 or an actual start). Assignments with time entries are costed from them
+/// instead ([`actual_costs`]); summary tasks get 0 (their subtasks hold the work).
+pub fn labour_by_progress(plan: &Plan, schedule: &Schedule, task: TaskId, status: Instant) -> f64 {
+    let dates = schedule.task(task);
+    if dates.is_summary {
+        return 0.0;
+    }
+    let done = (dates.percent_complete / 100.0).clamp(0.0, 1.0);
+    let started = done > 0.0 || plan.task(task).progress.actual_start.is_some();
+    let mut total = 0.0;
+    for (index, assignment) in plan.assignments.iter().enumerate() {
+        if assignment.task != task {
+            continue;
+        }
+        let Some(resource) = plan.resources.get(assignment.resource.index()) else {
+            continue;
+        };
+        if resource.kind != ResourceKind::Work
+            || has_time_entries(plan, task, assignment.resource, status)
+        {
+            continue;
+        }
+        let work_hours = plan.assignment_work(index) as f64 / 60.0;
+        total += done * work_hours * resource.standard_rate;
+        if started {
+            total += resource.cost_per_use;
+        }
+    }
+    total
 }
 
 /// A task's fixed cost, materials and cost amounts accrued by its reported progress.
@@ -789,5 +843,43 @@ mod tests {
         // A day later Tuesday's 8 h + 2 h overtime add 8 × 50 + 2 × 75 = 550.
         let later = actual_costs(&plan, &computed, status.plus_minutes(24 * 60)).expect("ok");
         assert_eq!(later[0].labour, 1050.0);
+    }
+
+    #[test]
+    fn without_time_entries_labour_follows_percent_complete() {
+        let mut plan = plan();
+        let status = Instant::from_civil("2026-03-04T00:00".parse().expect("date"));
+        // Not started: nothing spent, not even Ana's cost per use.
+        let computed = schedule(&plan, &ScheduleOptions::default()).expect("schedules");
+        let actual = actual_costs(&plan, &computed, status).expect("actuals");
+        assert_eq!(actual[0].labour, 0.0);
+        assert_eq!(actual[0].total, 0.0);
+        // Started but 0% done: the cost per use (100) is due, no work yet.
+        plan.tasks[0].progress.actual_start = Some("2026-03-02T08:00".parse().expect("date"));
+        let computed = schedule(&plan, &ScheduleOptions::default()).expect("schedules");
+        let actual = actual_costs(&plan, &computed, status).expect("actuals");
+        assert_eq!(actual[0].labour, 100.0);
+        // 25% done: 25% of 40 h = 10 h × 50 = 500, + 100 per use = 600; no hours logged.
+        // With the fixed cost at the start (1,000) and 25% of the licences (150): 1,750.
+        plan.tasks[0].progress.percent_complete = 25.0;
+        let computed = schedule(&plan, &ScheduleOptions::default()).expect("schedules");
+        let actual = actual_costs(&plan, &computed, status).expect("actuals");
+        assert_eq!(actual[0].hours, 0.0);
+        assert_eq!(actual[0].labour, 600.0);
+        assert_eq!(actual[0].by_progress, 1150.0);
+        assert_eq!(actual[0].total, 1750.0);
+        // A time entry after the status date does not count yet, so progress still does.
+        plan.tracking.time_entries.push(TimeEntry {
+            resource: ResourceId(0),
+            task: TaskId(0),
+            date: "2026-03-04".parse().expect("date"),
+            hours: 8.0,
+            overtime_hours: 0.0,
+        });
+        let actual = actual_costs(&plan, &computed, status).expect("actuals");
+        assert_eq!(actual[0].labour, 600.0);
+        // From the next day on it does, and replaces the progress: 8 × 50 + 100 = 500.
+        let later = actual_costs(&plan, &computed, status.plus_minutes(24 * 60)).expect("ok");
+        assert_eq!(later[0].labour, 500.0);
     }
 }

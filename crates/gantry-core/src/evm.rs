@@ -7,7 +7,10 @@
 //!   calendar (a baseline stores a cost per task, not per day, so costs that fall due at once are
 //!   spread too; a zero-length task falls due at its baseline finish);
 //! - **EV** (earned value, BCWP): baseline cost × percent complete;
-//! - **AC** (actual cost, ACWP): what was spent by the status date ([`crate::cost::actual_costs`]);
+//! - **AC** (actual cost, ACWP): what was spent by the status date ([`crate::cost::actual_costs`]):
+//!   each assignment's labour from its time entries when it has some, else from the task's
+//!   percent complete (actual work = percent complete × work, at the standard rate, plus the
+//!   cost per use once started), with expenses and the costs accrued by progress;
 //! - SV = EV − PV, CV = EV − AC, SPI = EV / PV, CPI = EV / AC;
 //! - EAC three ways: BAC / CPI (the cost performance so far goes on), AC + (BAC − EV) (the rest
 //!   goes to plan), AC + (BAC − EV) / (CPI × SPI) (cost and schedule performance both weigh);
@@ -22,10 +25,13 @@
 //! EV and AC is not recorded; it is rebuilt from what was: a task's earned value grows with its
 //! logged hours (its share of the hours logged by the status date), or, without time entries,
 //! evenly over the working time from its start to the status date (or its finish); expenses and
-//! time entries count on their day; costs accrued by progress grow with the earned value.
+//! time entries count on their day; costs accrued by progress (labour of assignments without
+//! time entries included) grow with the earned value.
 
 use crate::baseline::{BaselineError, check_number};
-use crate::cost::{Calendars, CostError, accrued_by_progress, actual_costs, entry_cost};
+use crate::cost::{
+    Calendars, CostError, accrued_by_progress, actual_costs, entry_cost, labour_by_progress,
+};
 use crate::cpm::Schedule;
 use crate::model::{Plan, TaskId};
 use crate::time::{Instant, MINUTES_PER_DAY};
@@ -364,8 +370,14 @@ pub fn s_curve(plan: &Plan, schedule: &Schedule, options: &EvmOptions) -> Result
         .iter()
         .map(|logged| logged.iter().map(|(_, hours)| hours).sum())
         .collect();
+    // Costs that grow with progress: fixed costs, materials and cost amounts, and the labour of
+    // assignments without time entries.
     let by_progress: Vec<f64> = (0..plan.tasks.len())
-        .map(|index| accrued_by_progress(plan, schedule, TaskId(index as u32)))
+        .map(|index| {
+            let task = TaskId(index as u32);
+            accrued_by_progress(plan, schedule, task)
+                + labour_by_progress(plan, schedule, task, status)
+        })
         .collect();
     let progress_share = |index: usize, at: Instant| -> f64 {
         if at >= status {

@@ -1,7 +1,9 @@
 //! Earned value: the figures of a small plan checked by hand, and invariants on random plans.
 
 use gantry_core::baseline::save_baseline;
-use gantry_core::cost::{Accrual, FixedCost, TimeEntry, planned_cost_by_period, task_costs};
+use gantry_core::cost::{
+    Accrual, FixedCost, TimeEntry, actual_costs, planned_cost_by_period, task_costs,
+};
 use gantry_core::cpm::{ScheduleOptions, schedule};
 use gantry_core::evm::{EvmError, EvmOptions, earned_value, s_curve};
 use gantry_core::generate::{NetworkShape, random_plan};
@@ -183,6 +185,84 @@ fn figures_of_a_small_plan_checked_by_hand() {
 }
 
 #[test]
+fn without_time_entries_labour_is_costed_by_percent_complete() {
+    let mut plan = small_plan();
+    // The same progress, tracked by percent complete only: no timesheets.
+    plan.tracking.time_entries.clear();
+    let (computed, options) = options(&plan);
+    let earned = earned_value(&plan, &computed, &options).expect("earned value");
+    // Design: 100% of Ana's 32 h × 100 = 3,200. Build: 20% of Ben's 32 h × 50 = 320 (the
+    // €400 fixed cost accrues at build's end, not reached). AC = 3,520.
+    assert_close!(earned.tasks[1].ac, 3200.0);
+    assert_close!(earned.tasks[2].ac, 320.0);
+    let project = earned.project;
+    assert_close!(project.ac, 3520.0);
+    // EV is unchanged, 3,200 + 2,000 × 20% = 3,600: CV = 3,600 − 3,520 = 80 and
+    // CPI = 3,600 / 3,520 = 1.022727 (the labour cost what it earned; build's fixed cost is
+    // earned by percent complete but not yet spent).
+    assert_close!(project.ev, 3600.0);
+    assert_close!(project.cv, 80.0);
+    assert!((project.cpi.expect("CPI") - 1.022727).abs() < 1e-6);
+    // The hours column counts logged hours only: none.
+    let status = options.status_date;
+    let actual = actual_costs(&plan, &computed, status).expect("actuals");
+    assert_eq!(actual[0].hours, 0.0);
+    assert_close!(actual[0].labour, 3520.0);
+    // The S-curve's AC at the status date is the same figure.
+    let curve = s_curve(&plan, &computed, &options).expect("curve");
+    let at_status = curve
+        .points
+        .iter()
+        .find(|point| point.at == status)
+        .expect("a point at the status date");
+    assert_close!(at_status.ac.expect("AC"), 3520.0);
+    // Before anything started nothing was spent.
+    assert_eq!(curve.points[0].ac, Some(0.0));
+}
+
+#[test]
+fn time_entries_replace_progress_for_their_assignment_only() {
+    let mut plan = small_plan();
+    // Cleo (€80/h, €60 per use) joins build at 100% after the baseline and logs no hours;
+    // Ben keeps his 10 h of timesheets.
+    let mut cleo = Resource::new("cleo", "Cleo");
+    cleo.standard_rate = 80.0;
+    cleo.cost_per_use = 60.0;
+    let cleo = plan.add_resource(cleo);
+    plan.assignments.push(Assignment {
+        task: TaskId(2),
+        resource: cleo,
+        units: 1.0,
+        work: Some(4 * 480),
+    });
+    let (computed, options) = options(&plan);
+    let actual = actual_costs(&plan, &computed, options.status_date).expect("actuals");
+    // Build: Ben from his timesheet, 10 h × 50 = 500 (not 20% × 32 h × 50 = 320); Cleo by
+    // progress, 20% × 32 h × 80 = 512, plus her 60 per use as build has started: 572.
+    // Labour = 500 + 572 = 1,072; only Ben's 10 h are logged hours.
+    assert_close!(actual[2].labour, 1072.0);
+    assert_close!(actual[2].hours, 10.0);
+    assert_close!(actual[2].total, 1072.0);
+    let earned = earned_value(&plan, &computed, &options).expect("earned value");
+    assert_close!(earned.tasks[2].ac, 1072.0);
+    // Design keeps Ana's timesheet: 36 h × 100 = 3,600. AC = 3,600 + 1,072 = 4,672.
+    assert_close!(earned.tasks[1].ac, 3600.0);
+    assert_close!(earned.project.ac, 4672.0);
+    // Once Cleo logs hours (4 h on Friday), her timesheet replaces her progress:
+    // build = 500 + 4 × 80 + 60 per use = 880; AC = 3,600 + 880 = 4,480.
+    plan.tracking.time_entries.push(TimeEntry {
+        resource: cleo,
+        task: TaskId(2),
+        date: "2026-03-06".parse().expect("date"),
+        hours: 4.0,
+        overtime_hours: 0.0,
+    });
+    let earned = earned_value(&plan, &computed, &options).expect("earned value");
+    assert_close!(earned.tasks[2].ac, 880.0);
+    assert_close!(earned.project.ac, 4480.0);
+}
+
+#[test]
 fn a_late_finish_is_flagged_in_working_days() {
     let mut plan = small_plan();
     // Design needed a day more: it finished on Friday, and build starts on Monday 9 March.
@@ -358,9 +438,19 @@ proptest! {
                 prop_assert!(value.is_finite());
             }
         }
+        // Tracked by percent complete only (no timesheets, no expenses, the plan unchanged
+        // since its baseline, no costs per use): a subtask without a fixed cost spends what it
+        // earns, its AC is its EV.
+        let summary = plan.summary_flags();
+        for task in (0..plan.tasks.len()).filter(|&task| !summary[task]) {
+            if plan.costs.fixed.iter().all(|fixed| fixed.task.index() != task) {
+                let figures = &earned.tasks[task];
+                prop_assert!(close(figures.ac, figures.ev), "task {task}: AC {} ≠ EV {}", figures.ac, figures.ev);
+            }
+        }
+
         // The project's BAC is the sum of the baseline costs of the subtasks.
         let baseline = plan.baseline(0).expect("baseline");
-        let summary = plan.summary_flags();
         let leaf_costs: f64 = (0..plan.tasks.len())
             .filter(|&task| !summary[task])
             .filter_map(|task| baseline.task(TaskId(task as u32)))
@@ -379,6 +469,9 @@ proptest! {
         for pair in curve.points.windows(2) {
             prop_assert!(pair[0].at < pair[1].at);
             prop_assert!(pair[1].pv + 1e-6 >= pair[0].pv, "PV falls from {} to {}", pair[0].pv, pair[1].pv);
+        }
+        if let Some(at_status) = curve.points.iter().find(|point| point.at == status) {
+            prop_assert!(close(at_status.ac.expect("AC by the status date"), earned.project.ac));
         }
         let last = curve.points.last().expect("points");
         prop_assert!(close(last.pv, earned.project.bac), "PV at the finish {} ≠ BAC {}", last.pv, earned.project.bac);

@@ -366,6 +366,12 @@ pub struct ApproveInput {
     /// A note on the decision.
     #[serde(default)]
     pub note: Option<String>,
+    /// Also save the plan after the change as this baseline (0 to 10, replacing the one saved
+    /// under that number), in the same transaction as the approval: if the approval is refused,
+    /// no baseline is saved. Absent or null: the baselines are left as they are.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 10)]
+    pub rebaseline: Option<u8>,
 }
 
 /// `POST …/changes/{change}/reject`.
@@ -454,10 +460,11 @@ pub async fn change_impact(
 }
 
 /// Approves a proposed change (manager): all its edits apply in one transaction with the
-/// decision; if the plan moved so that one no longer applies, nothing is applied.
+/// decision (and, with `rebaseline`, a baseline saved from the plan after the change); if the
+/// plan moved so that one no longer applies, nothing is applied.
 #[utoipa::path(post, path = "/api/v1/projects/{project}/changes/{change}/approve", tag = "changes",
     params(("project" = i64, Path, description = "Project id"), ("change" = i64, Path, description = "Change request id")), request_body = ApproveInput,
-    responses((status = 200, description = "Approved and applied", body = ChangeWire), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project, change request or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "A row the change edits changed since it was proposed: nothing applied", body = ErrorBody), (status = 422, description = "Already decided, or the change no longer applies: nothing applied", body = ErrorBody)))]
+    responses((status = 200, description = "Approved and applied", body = ChangeWire), (status = 401, description = "Not logged in", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (or a cookie write without its CSRF token)", body = ErrorBody), (status = 404, description = "No such project, change request or row, or not visible to the caller", body = ErrorBody), (status = 409, description = "A row the change edits changed since it was proposed: nothing applied", body = ErrorBody), (status = 422, description = "Already decided, the change no longer applies, or `rebaseline` is not 0 to 10: nothing applied", body = ErrorBody)))]
 pub async fn approve_change(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -475,7 +482,13 @@ pub async fn approve_change(
     .await?;
     let (change, outcome) = state
         .store()
-        .approve_change(project, change, current.user.id, input.note.as_deref())
+        .approve_change(
+            project,
+            change,
+            current.user.id,
+            input.note.as_deref(),
+            input.rebaseline,
+        )
         .await?;
     state.remember(
         project,

@@ -573,7 +573,8 @@ async fn every_role_can_do_what_it_may_and_nothing_more() {
             OK,
         ];
         for (action, body, mut changes) in [
-            ("approve", json!({}), proposed[..3].iter()),
+            // Each approval also saves baseline 2 from the plan after its change.
+            ("approve", json!({"rebaseline": 2}), proposed[..3].iter()),
             ("reject", json!({"reason": "Not now"}), proposed[3..].iter()),
         ] {
             let mut change = changes.next().copied();
@@ -604,6 +605,27 @@ async fn every_role_can_do_what_it_may_and_nothing_more() {
             [
                 "approved", "approved", "approved", "rejected", "rejected", "rejected"
             ],
+            "{name}"
+        );
+        // Baseline 2 holds the plan after the last approved change: every task, the three added
+        // by the approved changes included.
+        let (_, schedule) = api.get(&owner_caller, &format!("{p}/schedule")).await;
+        let (status, baselines) = api.get(&owner_caller, &format!("{p}/baselines")).await;
+        assert_eq!(status, S::OK, "{name}: {baselines}");
+        let saved: Vec<(i64, usize)> = baselines["baselines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|baseline| {
+                (
+                    baseline["number"].as_i64().unwrap(),
+                    baseline["tasks"].as_u64().unwrap() as usize,
+                )
+            })
+            .collect();
+        assert_eq!(
+            saved,
+            [(2, schedule["tasks"].as_array().unwrap().len())],
             "{name}"
         );
         // Only the owner (or an administrator) deletes a project.
@@ -2129,10 +2151,20 @@ async fn a_change_request_shows_its_impact_and_a_stale_one_is_refused_whole() {
             .await;
         assert_eq!(status, StatusCode::OK, "{name}");
         let (_, changed) = api.get(&caller, &format!("{p}/schedule")).await;
+        let (_, baselines) = api.get(&caller, &format!("{p}/baselines")).await;
         let (status, body) = api
-            .post(&caller, &format!("{p}/changes/{id}/approve"), json!({}))
+            .post(
+                &caller,
+                &format!("{p}/changes/{id}/approve"),
+                json!({"rebaseline": 0}),
+            )
             .await;
         assert_eq!(status, StatusCode::CONFLICT, "{name}: {body}");
+        assert_eq!(
+            api.get(&caller, &format!("{p}/baselines")).await.1,
+            baselines,
+            "{name}: a refused approval saves no baseline"
+        );
         assert_eq!(body["error"]["details"]["id"], task, "{name}");
         assert_eq!(
             api.get(&caller, &format!("{p}/schedule")).await.1,

@@ -1,12 +1,14 @@
 //! Change requests: a change to a project's plan, proposed as a list of edits with a title, a
 //! reason and who asked; its impact (finish date, critical path, cost, the tasks that move)
 //! computed on a copy of the plan before anyone decides; approved by a manager (all its edits in
-//! one transaction, with the decision) or rejected with a reason. Every request stays on record
+//! one transaction, with the decision, and optionally a baseline saved from the plan after the
+//! change in that same transaction) or rejected with a reason. Every request stays on record
 //! with its status, who decided and when, and the impact at decision time.
 
 use std::collections::{HashMap, HashSet};
 
 use gantry_core::WorkingCalendar;
+use gantry_core::baseline::check_number;
 use gantry_core::cost::task_costs;
 use gantry_core::cpm::{Schedule, ScheduleOptions, schedule};
 use gantry_core::model::{Constraint, Duration, Lag, LinkType, Plan};
@@ -15,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
+use crate::control::ControlEdit;
 use crate::error::{Result, StoreError};
 use crate::plan_rows::TaskChanges;
 use crate::projects::{Edit, EditOutcome, schedule_error};
@@ -644,19 +647,34 @@ impl Store {
     /// (and its impact at this moment). If the plan moved since the proposal so that an edit no
     /// longer applies (a task changed, deleted, a loop), nothing is applied and the error says
     /// why.
+    ///
+    /// With `rebaseline`, the plan after the change is also saved as that baseline (0 to 10,
+    /// replacing one saved before under the number) in the same transaction: a refused approval
+    /// saves no baseline either.
     pub async fn approve_change(
         &self,
         project_id: i64,
         change_id: i64,
         user_id: i64,
         note: Option<&str>,
+        rebaseline: Option<u8>,
     ) -> Result<(ChangeRequest, EditOutcome)> {
         let change = self.change(project_id, change_id).await?;
         if change.status != ChangeStatus::Proposed {
             return Err(already_decided(change_id));
         }
+        if let Some(number) = rebaseline {
+            check_number(u32::from(number))
+                .map_err(|error| StoreError::invalid(Some("rebaseline"), error.to_string()))?;
+        }
         let impact = self.change_items_impact(project_id, &change.items).await?;
-        let edits = change_edits(&change.items)?;
+        let mut edits = change_edits(&change.items)?;
+        // Applied last, so the baseline is the schedule after the change's edits.
+        if let Some(number) = rebaseline {
+            edits.push(Edit::Control(ControlEdit::SaveBaseline {
+                number: u32::from(number),
+            }));
+        }
         let approval = Approval {
             change_id,
             user_id,

@@ -1966,9 +1966,36 @@ async fn a_change_request_shows_its_impact_then_applies_in_one_transaction() {
             "{name}"
         );
 
-        // Approved: both edits applied, the decision and its impact recorded.
+        // A baseline number out of range refuses the approval: nothing applied, nothing saved.
+        assert!(
+            matches!(
+                store
+                    .approve_change(project, change.id, owner, None, Some(11))
+                    .await,
+                Err(StoreError::Invalid {
+                    field: Some("rebaseline"),
+                    ..
+                })
+            ),
+            "{name}"
+        );
+        assert_eq!(
+            store.plan_from_tables(project).await.unwrap().plan,
+            stored.plan,
+            "{name}: a refused approval writes nothing"
+        );
+
+        // Approved and re-baselined: both edits applied, the decision and its impact recorded,
+        // and baseline 0 saved from the plan after the change.
+        assert!(stored.plan.baseline(0).is_none(), "{name}: no baseline yet");
         let (approved, outcome) = store
-            .approve_change(project, change.id, owner, Some("Agreed with the sponsor"))
+            .approve_change(
+                project,
+                change.id,
+                owner,
+                Some("Agreed with the sponsor"),
+                Some(0),
+            )
             .await
             .expect("approved");
         assert_eq!(approved.status, ChangeStatus::Approved, "{name}");
@@ -2011,9 +2038,43 @@ async fn a_change_request_shows_its_impact_then_applies_in_one_transaction() {
             "2026-03-12T17:00:00",
             "{name}"
         );
+        // The baseline is the new schedule (test finishing on Thursday 12 March), task by task.
+        let baseline = reloaded.plan.baseline(0).expect("baseline 0 saved");
+        assert_eq!(
+            baseline.tasks.len(),
+            reloaded.plan.tasks.len(),
+            "{name}: every task, the new one included"
+        );
+        let costs = gantry_core::cost::task_costs(&reloaded.plan);
+        for (index, saved) in baseline.tasks.iter().enumerate() {
+            let saved = saved.as_ref().expect("every task in the baseline");
+            let dates = &outcome.schedule.tasks[index];
+            assert_eq!(saved.start, dates.start.to_civil(), "{name}: task {index}");
+            assert_eq!(
+                saved.finish,
+                dates.finish.to_civil(),
+                "{name}: task {index}"
+            );
+            assert_eq!(saved.cost, costs[index].total, "{name}: task {index}");
+        }
+        let test_index = reloaded
+            .plan
+            .tasks
+            .iter()
+            .position(|task| task.key == "test")
+            .expect("test");
+        assert_eq!(
+            baseline.tasks[test_index]
+                .as_ref()
+                .map(|saved| saved.finish.to_string()),
+            Some("2026-03-12T17:00:00".to_string()),
+            "{name}"
+        );
         // A decided change is not decided again, and keeps the impact of its decision.
         assert!(matches!(
-            store.approve_change(project, change.id, owner, None).await,
+            store
+                .approve_change(project, change.id, owner, None, None)
+                .await,
             Err(StoreError::Invalid { .. })
         ));
         assert_eq!(
@@ -2081,7 +2142,10 @@ async fn a_conflicting_change_applies_nothing_and_a_rejected_one_is_recorded() {
             .await
             .unwrap();
         let before = store.plan_from_tables(project).await.unwrap();
-        let refused = store.approve_change(project, change.id, owner, None).await;
+        // Refused even with a re-baseline asked: the baseline is not saved either.
+        let refused = store
+            .approve_change(project, change.id, owner, None, Some(0))
+            .await;
         assert!(
             matches!(refused, Err(StoreError::Conflict { entity: "task", id, .. }) if id == test),
             "{name}: {refused:?}"
@@ -2090,6 +2154,10 @@ async fn a_conflicting_change_applies_nothing_and_a_rejected_one_is_recorded() {
         assert_eq!(
             after.plan, before.plan,
             "{name}: not even the docs edit applied"
+        );
+        assert!(
+            after.plan.baselines.is_empty(),
+            "{name}: no baseline saved by a refused approval"
         );
         assert_eq!(
             store.project_version(project).await.unwrap(),
@@ -2128,7 +2196,7 @@ async fn a_conflicting_change_applies_nothing_and_a_rejected_one_is_recorded() {
         );
         assert!(
             store
-                .approve_change(project, change.id, owner, None)
+                .approve_change(project, change.id, owner, None, None)
                 .await
                 .is_err()
         );

@@ -624,6 +624,10 @@ pub struct DecisionForm {
     csrf_token: Option<String>,
     #[serde(default)]
     note: String,
+    /// The approve form's "Save as baseline 0 after applying" box: the baseline number when
+    /// ticked, absent otherwise.
+    #[serde(default)]
+    rebaseline: Option<u8>,
 }
 
 /// `POST /projects/{id}/changes/{c}/approve` (manager): applies the change in one transaction.
@@ -678,7 +682,13 @@ async fn decide(
     let result = if approve {
         state
             .store()
-            .approve_change(project, change, session.user.id, Some(&form.note))
+            .approve_change(
+                project,
+                change,
+                session.user.id,
+                Some(&form.note),
+                form.rebaseline,
+            )
             .await
             .map(|(_, outcome)| {
                 state.remember(

@@ -122,17 +122,33 @@ async fn a_manager_saves_a_baseline_sees_a_slip_and_logs_time_and_a_viewer_only_
     );
 
     // Log time: first for someone not on the task (refused next to the field, what was typed
-    // kept), then for someone on it; the actual cost goes up by the hours × the rate.
-    let assignment = stored
+    // kept), then for someone on it. The assignment is on a task with progress and no
+    // timesheet, so its labour was costed by percent complete; the time entry replaces that:
+    // the actual cost loses the percent-complete share and gains the hours × the rate.
+    let index = stored
         .plan
         .assignments
         .iter()
-        .find(|assignment| {
+        .position(|assignment| {
             !summaries[assignment.task.index()]
+                && stored.plan.tasks[assignment.task.index()]
+                    .progress
+                    .percent_complete
+                    > 0.0
                 && stored.plan.resources[assignment.resource.index()].kind
                     == gantry_core::model::ResourceKind::Work
         })
-        .expect("an assignment");
+        .expect("an assignment on a task in progress");
+    let assignment = &stored.plan.assignments[index];
+    assert!(
+        !stored
+            .plan
+            .tracking
+            .time_entries
+            .iter()
+            .any(|entry| entry.task == assignment.task && entry.resource == assignment.resource),
+        "the example tracks by percent complete"
+    );
     let task_id = stored.task_ids[assignment.task.index()].to_string();
     let resource = &stored.plan.resources[assignment.resource.index()];
     let resource_id = stored.resource_ids[assignment.resource.index()].to_string();
@@ -191,12 +207,19 @@ async fn a_manager_saves_a_baseline_sees_a_slip_and_logs_time_and_a_viewer_only_
         .wait_until(
             "the actual cost moves",
             &format!(
-                "document.querySelector('[data-figure=\"ac\"] dd') && Number(document.querySelector('[data-figure=\"ac\"] dd').textContent.replace(/,/g, '')) > {ac}"
+                "document.querySelector('[data-figure=\"ac\"] dd') && Number(document.querySelector('[data-figure=\"ac\"] dd').textContent.replace(/,/g, '')) !== {ac}"
             ),
         )
         .await;
     let after = figure(&browser, "ac").await;
-    let expected = ac + 6.0 * resource.standard_rate + resource.cost_per_use;
+    let done = stored.plan.tasks[assignment.task.index()]
+        .progress
+        .percent_complete
+        / 100.0;
+    let by_progress = done * stored.plan.assignment_work(index) as f64 / 60.0
+        * resource.standard_rate
+        + resource.cost_per_use;
+    let expected = ac - by_progress + 6.0 * resource.standard_rate + resource.cost_per_use;
     assert!(
         (after - expected).abs() <= 1.0,
         "AC {ac} → {after}, expected {expected}"

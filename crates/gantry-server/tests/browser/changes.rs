@@ -1,6 +1,7 @@
 //! Change requests and the status report: a member proposes a longer duration for a critical
-//! task, a manager sees its impact (the finish moves) and approves it, the plan changes; a
-//! viewer reads but finds no form; the status report lists the approved change.
+//! task, a manager sees its impact (the finish moves) and approves it with "Save as baseline 0",
+//! the plan changes and baseline 0 is its new schedule; a viewer reads but finds no form; the
+//! status report lists the approved change.
 
 use gantry_core::cpm::{ScheduleOptions, schedule};
 use gantry_server::hash_password;
@@ -137,6 +138,23 @@ async fn a_member_proposes_a_manager_sees_the_impact_and_approves_a_viewer_reads
         .await
         .expect("scroll");
     browser.screenshot("change-impact").await;
+    // Approved with "Save as baseline 0 after applying" ticked.
+    assert!(
+        server
+            .store
+            .plan(project)
+            .await
+            .expect("plan")
+            .plan
+            .baseline(0)
+            .is_none(),
+        "no baseline before the approval"
+    );
+    click(
+        &browser,
+        By::Id(format!("approve-rebaseline-{}", change.id)),
+    )
+    .await;
     click(
         &browser,
         By::Css(format!("#change-{} form.approve-form button", change.id)),
@@ -151,6 +169,13 @@ async fn a_member_proposes_a_manager_sees_the_impact_and_approves_a_viewer_reads
         after.project_finish.to_civil().to_string(),
         impact.finish_after
     );
+    // Baseline 0 is the plan after the change: the longer task's new dates.
+    let baseline = stored.plan.baseline(0).expect("baseline 0 saved");
+    let saved = baseline
+        .task(gantry_core::model::TaskId(index as u32))
+        .expect("the task in the baseline");
+    assert_eq!(saved.start, after.tasks[index].start.to_civil());
+    assert_eq!(saved.finish, after.tasks[index].finish.to_civil());
     // The overview shows the new finish.
     browser.goto(&format!("/projects/{project}")).await;
     let expected = after
