@@ -17,6 +17,9 @@
 //! [`s_curve_svg`] draws the earned-value S-curve (PV, EV and AC over time) that
 //! `gantry report FILE --s-curve out.svg` writes.
 //!
+//! [`simulation_svg`] draws a Monte Carlo simulation's finish histogram and cumulative
+//! S-curve (the risks page's panel).
+//!
 //! [`status_report`] gathers a one-page status report for stakeholders (RAG status and why, key
 //! dates, milestones, critical path, over-allocation, approved changes, earned value), written
 //! as HTML by [`status_report_html`] (the web page) or [`status_report_document`] and as
@@ -26,9 +29,11 @@ use std::fmt::Write as _;
 use std::ops::Range;
 
 mod s_curve;
+mod simulation;
 mod status;
 
 pub use s_curve::s_curve_svg;
+pub use simulation::simulation_svg;
 pub use status::{
     ChangeNote, DatedItem, EvmSummary, OverAllocationItem, Rag, STATUS_REPORT_CSS, StatusExtras,
     StatusReport, rag_status, status_report, status_report_document, status_report_html,

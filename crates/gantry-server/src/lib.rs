@@ -11,6 +11,7 @@ mod changes;
 mod control;
 mod error;
 mod projects;
+mod risks;
 mod setup;
 mod transfer;
 mod web;
@@ -190,12 +191,16 @@ impl AppState {
         control::put_fixed_cost,
         changes::list_changes, changes::create_change, changes::get_change, changes::change_impact,
         changes::approve_change, changes::reject_change,
+        risks::list_risks, risks::create_risk, risks::get_risk, risks::update_risk,
+        risks::delete_risk, risks::list_estimates, risks::put_estimate, risks::delete_estimate,
+        risks::simulate,
     ),
     tags(
         (name = "auth", description = "Login, sessions and API tokens"),
         (name = "projects", description = "Projects, their plans, schedules, members and history"),
         (name = "control", description = "Baselines, earned value, time entries, expenses and fixed costs"),
         (name = "changes", description = "Change requests: proposed, their impact, approved or rejected"),
+        (name = "risks", description = "The risk register, three-point estimates and the Monte Carlo simulation"),
     )
 )]
 pub struct ApiDoc;
@@ -344,6 +349,23 @@ pub fn router(state: AppState) -> Router {
             "/projects/{project}/changes/{change}/reject",
             post(changes::reject_change),
         )
+        // risks
+        .route(
+            "/projects/{project}/risks",
+            get(risks::list_risks).post(risks::create_risk),
+        )
+        .route(
+            "/projects/{project}/risks/{risk}",
+            get(risks::get_risk)
+                .put(risks::update_risk)
+                .delete(risks::delete_risk),
+        )
+        .route("/projects/{project}/estimates", get(risks::list_estimates))
+        .route(
+            "/projects/{project}/tasks/{task}/estimate",
+            axum::routing::put(risks::put_estimate).delete(risks::delete_estimate),
+        )
+        .route("/projects/{project}/simulate", post(risks::simulate))
         .route("/openapi.json", get(openapi))
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) });
     Router::new()
@@ -416,6 +438,23 @@ pub fn router(state: AppState) -> Router {
             post(web::changes::reject),
         )
         .route("/projects/{project}/report", get(web::changes::report))
+        // web: risks
+        .route(
+            "/projects/{project}/risks",
+            get(web::risks::risks).post(web::risks::add_risk),
+        )
+        .route(
+            "/projects/{project}/risks/simulate",
+            post(web::risks::simulate),
+        )
+        .route(
+            "/projects/{project}/risks/{risk}",
+            post(web::risks::edit_risk),
+        )
+        .route(
+            "/projects/{project}/risks/{risk}/delete",
+            post(web::risks::delete_risk),
+        )
         // web: board
         .route("/projects/{project}/board", get(web::board::board))
         .route(

@@ -67,18 +67,22 @@ pub async fn import_project(
         "application/octet-stream" => "application/toml",
         other => other,
     };
-    let plan = match content_type {
+    let (plan, risk) = match content_type {
         "application/xml" | "text/xml" => {
             let name = query.name.as_deref().unwrap_or("upload.xml");
             let project = mspdi::read_mspdi(name, text)
                 .map_err(|error| ApiError::field("file", error.to_string()))?;
-            project.scheduling_plan()
+            (project.scheduling_plan(), None)
         }
         "application/toml" | "text/toml" => {
             let name = query.name.as_deref().unwrap_or("upload.toml");
-            gantry_formats::parse_plan(name, text)
-                .map_err(|errors| ApiError::field("file", errors.to_string()))?
-                .plan
+            let file = gantry_formats::parse_plan(name, text)
+                .map_err(|errors| ApiError::field("file", errors.to_string()))?;
+            // The file's estimates, risks and correlation groups are checked before anything
+            // is stored, then kept with the project.
+            gantry_core::risk::validate(&file.plan, &file.risk)
+                .map_err(|error| ApiError::field("file", error.to_string()))?;
+            (file.plan, Some(file.risk))
         }
         other => {
             return Err(ApiError::Malformed(format!(
@@ -87,6 +91,12 @@ pub async fn import_project(
         }
     };
     let stored = state.store().create_project(&plan, current.user.id).await?;
+    if let Some(risk) = risk {
+        state
+            .store()
+            .import_risk_model(stored.project_id, Some(current.user.id), &plan, &risk)
+            .await?;
+    }
     let scheduled = state.scheduled(stored.project_id).await?;
     Ok((
         StatusCode::CREATED,

@@ -2200,3 +2200,279 @@ async fn a_change_request_shows_its_impact_and_a_stale_one_is_refused_whole() {
         server.finish().await;
     }
 }
+
+#[tokio::test]
+async fn risks_estimates_and_simulations_follow_the_roles() {
+    for server in servers("risks").await {
+        let name = server.name;
+        let api = Api::new(&server.base);
+        let store = &server.store;
+        let owner = add_user(store, "owner", false).await;
+        let mut users = Vec::new();
+        for (username, role) in [
+            ("manager", Some(Role::Manager)),
+            ("member", Some(Role::Member)),
+            ("viewer", Some(Role::Viewer)),
+            ("outsider", None),
+        ] {
+            users.push((username, role, add_user(store, username, false).await));
+        }
+        add_user(store, "admin", true).await;
+        let mut callers = vec![("anonymous", Caller::default())];
+        for username in ["owner", "manager", "member", "viewer", "outsider", "admin"] {
+            callers.push((
+                username,
+                api.login(username, &format!("{username}-password")).await,
+            ));
+        }
+        let owner_caller = callers[1].1.clone();
+        // Imported through the API, the plan file's estimates and risks are kept.
+        let response = reqwest::Client::new()
+            .post(format!(
+                "{}/api/v1/projects/import?name=erp-upgrade-risk.toml",
+                server.base
+            ))
+            .header("cookie", owner_caller.cookie.clone().unwrap_or_default())
+            .header(
+                "x-csrf-token",
+                owner_caller.csrf.clone().unwrap_or_default(),
+            )
+            .header("content-type", "application/toml")
+            .body(include_str!("../../../examples/erp-upgrade-risk.toml"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED, "{name}");
+        let imported: Value = response.json().await.unwrap();
+        let project = imported["id"].as_i64().expect("project id");
+        for (_, role, id) in &users {
+            if let Some(role) = role {
+                store
+                    .set_member(project, *id, *role, Some(owner))
+                    .await
+                    .unwrap();
+            }
+        }
+        let p = format!("/projects/{project}");
+        let file = gantry_formats::parse_plan(
+            "erp-upgrade-risk.toml",
+            include_str!("../../../examples/erp-upgrade-risk.toml"),
+        )
+        .expect("plan file");
+        let (status, risks) = api.get(&owner_caller, &format!("{p}/risks")).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert_eq!(
+            risks.as_array().map(Vec::len),
+            Some(file.risk.risks.len()),
+            "{name}: the file's risks are kept: {risks}"
+        );
+        let (_, estimates) = api.get(&owner_caller, &format!("{p}/estimates")).await;
+        assert_eq!(
+            estimates.as_array().map(Vec::len),
+            Some(file.risk.estimates.len()),
+            "{name}: the file's estimates are kept"
+        );
+        let (_, tasks) = api.get(&owner_caller, &format!("{p}/tasks")).await;
+        let (_, schedule) = api.get(&owner_caller, &format!("{p}/schedule")).await;
+        let (task, _) = first_leaf(&schedule);
+        let _ = tasks;
+
+        use StatusCode as S;
+        const OK: S = S::OK;
+        let read = [S::UNAUTHORIZED, OK, OK, OK, OK, S::NOT_FOUND, OK];
+        for path in [format!("{p}/risks"), format!("{p}/estimates")] {
+            for ((who, caller), expected) in callers.iter().zip(read) {
+                let (status, body) = api.get(caller, &path).await;
+                assert_eq!(status, expected, "{name}: GET {path} as {who}: {body}");
+            }
+        }
+        // Members and up add and edit risks; viewers and outsiders cannot.
+        let write = [
+            S::UNAUTHORIZED,
+            S::CREATED,
+            S::CREATED,
+            S::CREATED,
+            S::FORBIDDEN,
+            S::NOT_FOUND,
+            S::CREATED,
+        ];
+        let mut created = Vec::new();
+        for ((who, caller), expected) in callers.iter().zip(write) {
+            let (status, body) = api
+                .post(
+                    caller,
+                    &format!("{p}/risks"),
+                    json!({"title": format!("Risk by {who}"), "probability": 0.5,
+                           "delay": {"min": 480, "likely": 960, "max": 2400}, "cost": 1000.0,
+                           "tasks": [task], "strategy": "mitigate"}),
+                )
+                .await;
+            assert_eq!(status, expected, "{name}: add a risk as {who}: {body}");
+            if status == S::CREATED {
+                assert_eq!(body["bands"]["probability"], 4, "{name}: 50% is band 4");
+                created.push(body);
+            }
+        }
+        let edit = [S::UNAUTHORIZED, OK, OK, OK, S::FORBIDDEN, S::NOT_FOUND, OK];
+        let first = created[0]["id"].as_i64().unwrap();
+        for ((who, caller), expected) in callers.iter().zip(edit) {
+            let (_, current) = api.get(&owner_caller, &format!("{p}/risks/{first}")).await;
+            let (status, body) = api
+                .call(
+                    caller,
+                    reqwest::Method::PUT,
+                    &format!("{p}/risks/{first}"),
+                    Some(
+                        json!({"title": format!("Edited by {who}"), "probability": 0.2,
+                                "status": "occurred", "version": current["version"]}),
+                    ),
+                )
+                .await;
+            assert_eq!(status, expected, "{name}: edit a risk as {who}: {body}");
+        }
+        let estimate = [S::UNAUTHORIZED, OK, OK, OK, S::FORBIDDEN, S::NOT_FOUND, OK];
+        for ((who, caller), expected) in callers.iter().zip(estimate) {
+            let (status, body) = api
+                .call(
+                    caller,
+                    reqwest::Method::PUT,
+                    &format!("{p}/tasks/{task}/estimate"),
+                    Some(json!({"duration": {"min": 960, "likely": 1440, "max": 2880, "distribution": "pert"}})),
+                )
+                .await;
+            assert_eq!(status, expected, "{name}: estimate as {who}: {body}");
+        }
+        let simulate = [S::UNAUTHORIZED, OK, OK, OK, S::FORBIDDEN, S::NOT_FOUND, OK];
+        for ((who, caller), expected) in callers.iter().zip(simulate) {
+            let (status, body) = api
+                .post(
+                    caller,
+                    &format!("{p}/simulate"),
+                    json!({"iterations": 500, "seed": 3}),
+                )
+                .await;
+            assert_eq!(status, expected, "{name}: simulate as {who}: {body}");
+            if status == OK {
+                assert_eq!(body["iterations"], 500, "{name}");
+                assert!(body["finish"]["p80"].as_str() >= body["finish"]["p10"].as_str());
+                assert_eq!(body["histogram"].as_array().map(Vec::len), Some(20));
+            }
+        }
+        // Managers delete; members do not.
+        let delete = [
+            S::UNAUTHORIZED,
+            S::NO_CONTENT,
+            S::NO_CONTENT,
+            S::FORBIDDEN,
+            S::FORBIDDEN,
+            S::NOT_FOUND,
+            S::NO_CONTENT,
+        ];
+        let mut ids = created.iter().map(|risk| risk["id"].as_i64().unwrap());
+        for ((who, caller), expected) in callers.iter().zip(delete) {
+            let id = if expected == S::NO_CONTENT {
+                ids.next().unwrap()
+            } else {
+                created[3]["id"].as_i64().unwrap()
+            };
+            let (status, body) = api.delete(caller, &format!("{p}/risks/{id}")).await;
+            assert_eq!(status, expected, "{name}: delete a risk as {who}: {body}");
+        }
+        let remove = [
+            S::UNAUTHORIZED,
+            S::NO_CONTENT,
+            S::NOT_FOUND,
+            S::NOT_FOUND,
+            S::FORBIDDEN,
+            S::NOT_FOUND,
+            S::NOT_FOUND,
+        ];
+        for ((who, caller), expected) in callers.iter().zip(remove) {
+            let (status, body) = api
+                .delete(caller, &format!("{p}/tasks/{task}/estimate"))
+                .await;
+            assert_eq!(
+                status, expected,
+                "{name}: remove the estimate as {who}: {body}"
+            );
+        }
+
+        // Bad input: refused with the field named, nothing stored.
+        let (_, before) = api.get(&owner_caller, &format!("{p}/risks")).await;
+        for (body, field) in [
+            (
+                json!({"title": "Too likely", "probability": 1.5}),
+                "probability",
+            ),
+            (
+                json!({"title": "Negative", "probability": -0.1}),
+                "probability",
+            ),
+            (
+                json!({"title": "Upside down", "probability": 0.3, "delay": {"min": 900, "likely": 480, "max": 960}}),
+                "delay",
+            ),
+            (
+                json!({"title": "Nowhere", "probability": 0.3, "tasks": [999_999]}),
+                "tasks",
+            ),
+            (json!({"title": "", "probability": 0.3}), "title"),
+            (
+                json!({"title": "Bad strategy", "probability": 0.3, "strategy": "pray"}),
+                "strategy",
+            ),
+        ] {
+            let (status, answer) = api.post(&owner_caller, &format!("{p}/risks"), body).await;
+            assert_eq!(status, S::UNPROCESSABLE_ENTITY, "{name}: {answer}");
+            assert_eq!(
+                answer["error"]["details"]["field"], field,
+                "{name}: {answer}"
+            );
+        }
+        let (status, answer) = api
+            .call(
+                &owner_caller,
+                reqwest::Method::PUT,
+                &format!("{p}/tasks/{task}/estimate"),
+                Some(json!({"duration": {"min": 2000, "likely": 1000, "max": 3000}})),
+            )
+            .await;
+        assert_eq!(status, S::UNPROCESSABLE_ENTITY, "{name}: {answer}");
+        assert_eq!(
+            answer["error"]["details"]["field"], "estimate",
+            "{name}: {answer}"
+        );
+        let (status, answer) = api
+            .post(
+                &owner_caller,
+                &format!("{p}/simulate"),
+                json!({"iterations": 20_001}),
+            )
+            .await;
+        assert_eq!(status, S::UNPROCESSABLE_ENTITY, "{name}: {answer}");
+        assert_eq!(answer["error"]["details"]["field"], "iterations", "{name}");
+        let (_, after) = api.get(&owner_caller, &format!("{p}/risks")).await;
+        assert_eq!(before, after, "{name}: nothing stored");
+        // A stale version is a conflict.
+        let left = created[3]["id"].as_i64().unwrap();
+        let (_, current) = api.get(&owner_caller, &format!("{p}/risks/{left}")).await;
+        let (status, _) = api
+            .call(
+                &owner_caller,
+                reqwest::Method::PUT,
+                &format!("{p}/risks/{left}"),
+                Some(json!({"title": "Stale", "probability": 0.1,
+                            "version": current["version"].as_i64().unwrap() - 1})),
+            )
+            .await;
+        assert_eq!(status, S::CONFLICT, "{name}");
+        // The edits are in the history.
+        let (_, history) = api.get(&owner_caller, &format!("{p}/history")).await;
+        let text = history.to_string();
+        assert!(
+            text.contains("\"risk\"") && text.contains("\"estimate\""),
+            "{name}: {text}"
+        );
+        server.finish().await;
+    }
+}

@@ -36,6 +36,17 @@ from gantry_api_client.api.changes import (
     list_changes,
     reject_change,
 )
+from gantry_api_client.api.risks import (
+    create_risk,
+    delete_estimate,
+    delete_risk,
+    get_risk,
+    list_estimates,
+    list_risks,
+    put_estimate,
+    simulate,
+    update_risk,
+)
 from gantry_api_client.api.projects import (
     apply_leveling,
     create_assignment,
@@ -86,6 +97,9 @@ from gantry_api_client.models import (
     CalendarInputWeekType0,
     CommentInput,
     CreateProject,
+    EstimateInput,
+    RiskInput,
+    SimulateInput,
     CreateTokenRequest,
     ExceptionInput,
     ExpenseInput,
@@ -424,6 +438,59 @@ def main():
         "rejected",
         "approved",
     ]
+
+    # Risks: one added, read, edited; an estimate set, listed and removed; a simulation.
+    leaf = next(t for t in call(get_schedule, HTTPStatus.OK, p, client=client).tasks if not t.is_summary)
+    risk = call(
+        create_risk,
+        HTTPStatus.CREATED,
+        p,
+        client=client,
+        body=RiskInput.from_dict(
+            {
+                "title": "Vendor late",
+                "probability": 0.5,
+                "delay": {"min": 480, "likely": 960, "max": 2400},
+                "cost": 500.0,
+                "tasks": [leaf.id],
+                "strategy": "mitigate",
+            }
+        ),
+    )
+    assert risk.bands.probability == 4 and risk.key == "R1", risk
+    assert [r.id for r in call(list_risks, HTTPStatus.OK, p, client=client)] == [risk.id]
+    assert call(get_risk, HTTPStatus.OK, p, risk.id, client=client).title == "Vendor late"
+    edited = call(
+        update_risk,
+        HTTPStatus.OK,
+        p,
+        risk.id,
+        client=client,
+        body=RiskInput.from_dict(
+            {"title": "Vendor very late", "probability": 0.8, "version": risk.version, "tasks": [leaf.id]}
+        ),
+    )
+    assert edited.version == risk.version + 1 and edited.bands.probability == 5, edited
+    estimate = call(
+        put_estimate,
+        HTTPStatus.OK,
+        p,
+        leaf.id,
+        client=client,
+        body=EstimateInput.from_dict({"duration": {"min": 480, "likely": 960, "max": 1920}}),
+    )
+    assert estimate.task == leaf.id, estimate
+    assert [e.task for e in call(list_estimates, HTTPStatus.OK, p, client=client)] == [leaf.id]
+    result = call(
+        simulate,
+        HTTPStatus.OK,
+        p,
+        client=client,
+        body=SimulateInput(iterations=300, seed=5),
+    )
+    assert result.iterations == 300 and result.finish.p90 >= result.finish.p10, result
+    call(delete_estimate, HTTPStatus.NO_CONTENT, p, leaf.id, client=client)
+    call(delete_risk, HTTPStatus.NO_CONTENT, p, risk.id, client=client)
 
     # Workload, leveling, export, deletes.
     loads = call(workload, HTTPStatus.OK, p, client=client, period="week")

@@ -28,6 +28,7 @@ mod error;
 mod history;
 mod plan_rows;
 mod projects;
+mod risks;
 mod setup;
 mod store;
 
@@ -43,5 +44,9 @@ pub use error::{Result, StoreError};
 pub use history::{FieldChange, HistoryEntry};
 pub use plan_rows::{StoredPlan, TaskChanges};
 pub use projects::{Edit, EditOutcome, Member, ProjectSummary, Role};
+pub use risks::{
+    RiskFields, RiskRegister, RiskStatus, RiskStrategy, StoredCorrelation, StoredEstimate,
+    StoredRisk, risk_model,
+};
 pub use setup::{CalendarChanges, ProjectChanges, ResourceChanges, SetupEdit};
 pub use store::{Backend, Store};

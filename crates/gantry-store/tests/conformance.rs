@@ -2317,3 +2317,339 @@ async fn several_edits_apply_as_one_or_not_at_all() {
         backend.drop_schema().await;
     }
 }
+
+#[tokio::test]
+async fn the_risk_register_holds_the_whole_risk_model_and_refuses_bad_input() {
+    use gantry_core::risk::{Delay, ThreePoint};
+    use gantry_store::{RiskFields, RiskStatus, RiskStrategy};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/erp-upgrade-risk.toml");
+    let file = gantry_formats::load_plan(&path).expect("the risk example");
+    for backend in backends("risks").await {
+        let store = &backend.store;
+        let name = backend.name;
+        let owner = user(store, "rita", false).await;
+        let stranger = user(store, "sam", false).await;
+        let stored = store
+            .create_project(&file.plan, owner)
+            .await
+            .expect("project");
+        let project = stored.project_id;
+        store
+            .import_risk_model(project, Some(owner), &file.plan, &file.risk)
+            .await
+            .expect("import");
+
+        // Read back, the model is the file's (tasks compared by key).
+        let (plan, model) = store.risk_model(project).await.expect("model");
+        let key_of =
+            |plan: &Plan, task: gantry_core::model::TaskId| plan.tasks[task.index()].key.clone();
+        let keys = |plan: &Plan, model: &gantry_core::risk::RiskModel| {
+            (
+                model
+                    .estimates
+                    .iter()
+                    .map(|e| (key_of(plan, e.task), e.duration))
+                    .collect::<Vec<_>>(),
+                model
+                    .risks
+                    .iter()
+                    .map(|r| {
+                        (
+                            r.id.clone(),
+                            r.name.clone(),
+                            r.probability,
+                            r.delay,
+                            r.cost,
+                            r.tasks.iter().map(|t| key_of(plan, *t)).collect::<Vec<_>>(),
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+                model
+                    .correlations
+                    .iter()
+                    .map(|g| {
+                        (
+                            g.name.clone(),
+                            g.coefficient,
+                            g.tasks.iter().map(|t| key_of(plan, *t)).collect::<Vec<_>>(),
+                        )
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(
+            keys(&plan.plan, &model),
+            keys(&file.plan, &file.risk),
+            "{name}"
+        );
+        assert!(
+            !file.risk.risks.is_empty() && !file.risk.estimates.is_empty(),
+            "{name}"
+        );
+
+        let leaf = |key: &str| {
+            let index = plan.plan.tasks.iter().position(|t| t.key == key).unwrap();
+            plan.task_ids[index]
+        };
+        let risk = |probability: f64, delay: ThreePoint, tasks: Vec<i64>| RiskFields {
+            key: None,
+            title: "Key user leaves".into(),
+            cause: "Tight labour market".into(),
+            event: "The key user resigns".into(),
+            effect: "UAT slips".into(),
+            probability,
+            delay,
+            cost: 2_000.0,
+            owner: Some(owner),
+            strategy: RiskStrategy::Mitigate,
+            contingency: "Train a second key user".into(),
+            trigger: "Notice given".into(),
+            status: RiskStatus::Open,
+            tasks,
+        };
+        let uat = leaf("uat");
+        let before = store.risk_register(project).await.expect("register").1;
+        let history_before = store.history(project, None, 1000).await.unwrap().len();
+
+        // Bad input: refused with the field named, nothing stored.
+        let refused =
+            |result: gantry_store::Result<gantry_store::StoredRisk>, field: &str| match result {
+                Err(StoreError::Invalid {
+                    field: Some(found),
+                    message,
+                    ..
+                }) => assert_eq!(found, field, "{name}: {message}"),
+                other => panic!("{name}: expected a refusal of {field}, got {other:?}"),
+            };
+        refused(
+            store
+                .add_risk(
+                    project,
+                    Some(owner),
+                    risk(1.5, ThreePoint::fixed(480), vec![uat]),
+                )
+                .await,
+            "probability",
+        );
+        refused(
+            store
+                .add_risk(
+                    project,
+                    Some(owner),
+                    risk(-0.1, ThreePoint::fixed(480), vec![uat]),
+                )
+                .await,
+            "probability",
+        );
+        let upside_down = ThreePoint {
+            min: 960,
+            likely: 480,
+            max: 1440,
+            distribution: gantry_core::risk::Distribution::Triangular,
+        };
+        refused(
+            store
+                .add_risk(project, Some(owner), risk(0.3, upside_down, vec![uat]))
+                .await,
+            "delay",
+        );
+        refused(
+            store
+                .add_risk(
+                    project,
+                    Some(owner),
+                    risk(0.3, ThreePoint::fixed(480), vec![999_999]),
+                )
+                .await,
+            "tasks",
+        );
+        let mut not_member = risk(0.3, ThreePoint::fixed(480), vec![uat]);
+        not_member.owner = Some(stranger);
+        refused(
+            store.add_risk(project, Some(owner), not_member).await,
+            "owner",
+        );
+        match store
+            .set_estimate(project, Some(owner), uat, None, upside_down)
+            .await
+        {
+            Err(StoreError::Invalid { field, .. }) => assert_eq!(field, Some("estimate"), "{name}"),
+            other => panic!("{name}: {other:?}"),
+        }
+        let summary = plan.task_ids[plan.plan.summary_flags().iter().position(|s| *s).unwrap()];
+        assert!(
+            matches!(
+                store
+                    .set_estimate(project, Some(owner), summary, None, ThreePoint::fixed(480))
+                    .await,
+                Err(StoreError::Invalid {
+                    field: Some("task"),
+                    ..
+                })
+            ),
+            "{name}: no estimate on a summary task"
+        );
+        // An estimate a correlation group needs cannot go.
+        assert!(
+            matches!(
+                store
+                    .delete_estimate(project, Some(owner), leaf("trial-migration"))
+                    .await,
+                Err(StoreError::Invalid {
+                    field: Some("estimate"),
+                    ..
+                })
+            ),
+            "{name}"
+        );
+        assert_eq!(
+            store.risk_register(project).await.unwrap().1,
+            before,
+            "{name}: nothing stored"
+        );
+        assert_eq!(
+            store.history(project, None, 1000).await.unwrap().len(),
+            history_before,
+            "{name}: nothing recorded"
+        );
+
+        // Added, edited (versioned), occurred, deleted; each in the history.
+        let added = store
+            .add_risk(
+                project,
+                Some(owner),
+                risk(
+                    0.5,
+                    ThreePoint {
+                        min: 480,
+                        likely: 960,
+                        max: 2400,
+                        distribution: gantry_core::risk::Distribution::Pert,
+                    },
+                    vec![uat, uat],
+                ),
+            )
+            .await
+            .expect("added");
+        assert_eq!(added.fields.tasks, vec![uat], "{name}: a task once");
+        assert_eq!(added.owner_name.as_deref(), Some("rita"), "{name}");
+        assert!(added.key.starts_with('R'), "{name}: {}", added.key);
+        let (_, model) = store.risk_model(project).await.unwrap();
+        let event = model
+            .risks
+            .iter()
+            .find(|r| r.id == added.key)
+            .expect("simulated");
+        assert!(matches!(event.delay, Delay::Uncertain(_)), "{name}");
+        let mut occurred = added.fields.clone();
+        occurred.status = RiskStatus::Occurred;
+        let stale = store
+            .update_risk(
+                project,
+                Some(owner),
+                added.id,
+                added.version + 1,
+                occurred.clone(),
+            )
+            .await;
+        assert!(
+            matches!(stale, Err(StoreError::Conflict { .. })),
+            "{name}: {stale:?}"
+        );
+        let updated = store
+            .update_risk(project, Some(owner), added.id, added.version, occurred)
+            .await
+            .expect("updated");
+        assert_eq!(updated.version, added.version + 1, "{name}");
+        assert_eq!(updated.fields.status, RiskStatus::Occurred, "{name}");
+        let (_, model) = store.risk_model(project).await.unwrap();
+        assert!(
+            model.risks.iter().all(|r| r.id != added.key),
+            "{name}: an issue is no longer drawn"
+        );
+        let duplicate = store
+            .add_risk(
+                project,
+                Some(owner),
+                RiskFields {
+                    key: Some(added.key.clone()),
+                    ..risk(0.1, ThreePoint::fixed(0), vec![])
+                },
+            )
+            .await;
+        assert!(
+            matches!(duplicate, Err(StoreError::Duplicate { .. })),
+            "{name}"
+        );
+        store
+            .set_estimate(project, Some(owner), uat, None, ThreePoint::fixed(4800))
+            .await
+            .expect("estimate");
+        store
+            .delete_risk(project, Some(owner), added.id)
+            .await
+            .expect("deleted");
+        let history = store.history(project, None, 1000).await.unwrap();
+        let actions: Vec<(String, String)> = history
+            .iter()
+            .filter(|entry| entry.entity == "risk" && entry.entity_id == added.id)
+            .map(|entry| {
+                (
+                    entry.action.clone(),
+                    entry.username.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            actions,
+            vec![
+                ("delete".to_string(), "rita".to_string()),
+                ("update".to_string(), "rita".to_string()),
+                ("create".to_string(), "rita".to_string()),
+            ],
+            "{name}"
+        );
+        let status_change = history
+            .iter()
+            .find(|entry| entry.entity == "risk" && entry.action == "update")
+            .unwrap();
+        assert!(
+            status_change
+                .changes
+                .iter()
+                .any(|c| c.field == "status" && c.new.as_deref() == Some("occurred")),
+            "{name}: {:?}",
+            status_change.changes
+        );
+
+        // A deleted task leaves the risks and takes its estimate.
+        let custom = leaf("custom-code");
+        let version = plan.task_versions[plan.task_index(custom).unwrap()];
+        store
+            .edit(
+                project,
+                Some(owner),
+                Edit::DeleteTask {
+                    task: custom,
+                    version,
+                },
+            )
+            .await
+            .expect("task deleted");
+        let (_, register) = store.risk_register(project).await.unwrap();
+        assert!(
+            register
+                .risks
+                .iter()
+                .all(|r| !r.fields.tasks.contains(&custom)),
+            "{name}"
+        );
+        assert!(
+            register.estimates.iter().all(|e| e.task != custom),
+            "{name}"
+        );
+        let (plan, model) = store.risk_model(project).await.unwrap();
+        gantry_core::risk::validate(&plan.plan, &model).expect("still a valid model");
+        backend.drop_schema().await;
+    }
+}

@@ -30,6 +30,7 @@ pub mod account;
 pub mod budget;
 pub mod history;
 pub mod overview;
+pub mod risks;
 pub mod settings;
 pub mod task_detail;
 pub mod tasks;

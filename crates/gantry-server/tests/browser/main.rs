@@ -13,4 +13,5 @@ mod gantt;
 mod harness;
 mod pages;
 mod project_pages;
+mod risks;
 mod tasks;
