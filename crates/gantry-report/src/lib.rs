@@ -21,7 +21,8 @@
 //! S-curve (the risks page's panel).
 //!
 //! [`status_report`] gathers a one-page status report for stakeholders (RAG status and why, key
-//! dates, milestones, critical path, over-allocation, approved changes, earned value), written
+//! dates, milestones, critical path, over-allocation, approved changes, earned value and its
+//! trend, top risks and issues), written
 //! as HTML by [`status_report_html`] (the web page) or [`status_report_document`] and as
 //! Markdown by [`status_report_markdown`] (`gantry report FILE --status`).
 
@@ -35,8 +36,9 @@ mod status;
 pub use s_curve::s_curve_svg;
 pub use simulation::simulation_svg;
 pub use status::{
-    ChangeNote, DatedItem, EvmSummary, OverAllocationItem, Rag, STATUS_REPORT_CSS, StatusExtras,
-    StatusReport, rag_status, status_report, status_report_document, status_report_html,
+    ChangeNote, DatedItem, EvmSummary, EvmTrend, EvmTrendPoint, OverAllocationItem, Rag, RiskNote,
+    RiskState, STATUS_REPORT_CSS, StatusExtras, StatusReport, TOP_RISKS, TREND_POINTS, Trend,
+    money, rag_status, status_report, status_report_document, status_report_html,
     status_report_markdown,
 };
 

@@ -1,14 +1,17 @@
 //! The status report for stakeholders: one page that says where a project stands (red, amber
 //! or green, and why), its key dates against its deadlines and baseline, progress, milestones
 //! done, next and late, the critical path, who is over-allocated, the changes approved lately
-//! and, when a baseline is saved, earned value. [`status_report`] gathers it from a plan and its
-//! schedule; [`status_report_html`] and [`status_report_markdown`] write it. The web page and
-//! `gantry report --status` use these same functions.
+//! and, when a baseline is saved, earned value with its SPI and CPI trend over the last weeks
+//! (see [`EvmTrend`]); and, when a risk record is given, the top open risks and the risks that
+//! occurred (issues). [`status_report`] gathers it from a plan and its schedule;
+//! [`status_report_html`] and [`status_report_markdown`] write it. The web page (risks from the
+//! project's register) and `gantry report --status` (risks from the plan file's `[[risk]]`
+//! tables) use these same functions.
 
 use std::fmt::Write as _;
 
 use gantry_core::cpm::{DiagnosticKind, Schedule};
-use gantry_core::evm::{EvmOptions, earned_value};
+use gantry_core::evm::{EvmOptions, SCurve, earned_value, s_curve};
 use gantry_core::model::Plan;
 use gantry_core::time::Instant;
 use gantry_core::usage::{Period, resource_usage};
@@ -80,6 +83,171 @@ pub struct ChangeNote {
     pub finish_change: String,
 }
 
+/// Where a risk stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RiskState {
+    /// It may still happen.
+    Open,
+    /// It can no longer happen.
+    Closed,
+    /// It happened: an issue.
+    Occurred,
+}
+
+/// A risk as the report lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RiskNote {
+    /// What people call it.
+    pub title: String,
+    /// Probability band × impact band, 1–25, where a register scores it; `None` for a plan
+    /// file's risk.
+    pub score: Option<u8>,
+    /// Probability that it happens, 0–1.
+    pub probability: f64,
+    /// What it would do, in words ("delay 5 d, cost 12,000" or "impact 4 of 5").
+    pub impact: String,
+    /// Who watches it, where known.
+    pub owner: Option<String>,
+    /// How it is responded to ("mitigate: …"), where known.
+    pub response: Option<String>,
+    /// What it costs when it happens (orders risks of equal score and probability).
+    pub cost: f64,
+    /// Open, closed or occurred.
+    pub state: RiskState,
+}
+
+/// How many open risks the report lists.
+pub const TOP_RISKS: usize = 5;
+
+/// The top open risks (by score, then probability, then cost, highest first, up to
+/// [`TOP_RISKS`]) and every risk that occurred, in that order.
+fn top_risks_and_issues(risks: &[RiskNote]) -> (Vec<RiskNote>, Vec<RiskNote>) {
+    let mut open: Vec<RiskNote> = risks
+        .iter()
+        .filter(|risk| risk.state == RiskState::Open)
+        .cloned()
+        .collect();
+    open.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then(b.probability.total_cmp(&a.probability))
+            .then(b.cost.total_cmp(&a.cost))
+    });
+    open.truncate(TOP_RISKS);
+    let issues = risks
+        .iter()
+        .filter(|risk| risk.state == RiskState::Occurred)
+        .cloned()
+        .collect();
+    (open, issues)
+}
+
+/// Better, worse or about the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trend {
+    /// The index rose by more than 0.01.
+    Improving,
+    /// The index fell by more than 0.01.
+    Worsening,
+    /// Within 0.01.
+    Steady,
+}
+
+impl Trend {
+    /// Compares the first and the last of `values` (ignoring `None`s); `None` with fewer than
+    /// two values.
+    fn of(values: impl Iterator<Item = Option<f64>>) -> Option<Trend> {
+        let values: Vec<f64> = values.flatten().collect();
+        if values.len() < 2 {
+            return None;
+        }
+        let change = values[values.len() - 1] - values[0];
+        Some(if change > 0.01 {
+            Trend::Improving
+        } else if change < -0.01 {
+            Trend::Worsening
+        } else {
+            Trend::Steady
+        })
+    }
+
+    /// `improving`, `worsening` or `steady`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Trend::Improving => "improving",
+            Trend::Worsening => "worsening",
+            Trend::Steady => "steady",
+        }
+    }
+
+    /// `↑`, `↓` or `→`.
+    pub fn arrow(self) -> &'static str {
+        match self {
+            Trend::Improving => "↑",
+            Trend::Worsening => "↓",
+            Trend::Steady => "→",
+        }
+    }
+}
+
+/// SPI and CPI at one point of the S-curve.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvmTrendPoint {
+    /// The day (a Monday, or the status date).
+    pub date: String,
+    /// EV / PV by then; `None` where nothing was planned yet.
+    pub spi: Option<f64>,
+    /// EV / AC by then; `None` where nothing was spent yet.
+    pub cpi: Option<f64>,
+}
+
+/// The SPI and CPI over the last weeks, and which way they go. Derived from the weekly
+/// S-curve of [`gantry_core::evm::s_curve`] against baseline 0: of its points up to the status
+/// date (every Monday 00:00 and the status date itself, where EV and AC are known), the last
+/// [`TREND_POINTS`], each with SPI = EV / PV and CPI = EV / AC from the cumulative values by
+/// then (`None` where the denominator is zero: nothing planned or spent yet). The last point's
+/// indices are the report's SPI and CPI. A trend compares the first and the last known index of
+/// these points: improving when it rose by more than 0.01, worsening when it fell by more than
+/// 0.01, steady otherwise.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvmTrend {
+    /// Up to [`TREND_POINTS`] points, oldest first, the last at the status date.
+    pub points: Vec<EvmTrendPoint>,
+    /// The SPI from the first point to the last; `None` with fewer than two SPIs.
+    pub spi: Option<Trend>,
+    /// The CPI from the first point to the last; `None` with fewer than two CPIs.
+    pub cpi: Option<Trend>,
+}
+
+/// How many points the EVM trend shows.
+pub const TREND_POINTS: usize = 4;
+
+/// The EVM trend from the S-curve, as [`EvmTrend`] describes it.
+fn evm_trend(curve: &SCurve) -> EvmTrend {
+    let known: Vec<_> = curve
+        .points
+        .iter()
+        .filter(|point| point.at <= curve.status_date)
+        .filter_map(|point| Some((point.at, point.pv, point.ev?, point.ac?)))
+        .collect();
+    let ratio = |numerator: f64, denominator: f64| {
+        (denominator.abs() > f64::EPSILON).then(|| numerator / denominator)
+    };
+    let points: Vec<EvmTrendPoint> = known[known.len().saturating_sub(TREND_POINTS)..]
+        .iter()
+        .map(|&(at, pv, ev, ac)| EvmTrendPoint {
+            date: day(at),
+            spi: ratio(ev, pv),
+            cpi: ratio(ev, ac),
+        })
+        .collect();
+    EvmTrend {
+        spi: Trend::of(points.iter().map(|point| point.spi)),
+        cpi: Trend::of(points.iter().map(|point| point.cpi)),
+        points,
+    }
+}
+
 /// What the report needs beyond the plan.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StatusExtras {
@@ -91,6 +259,9 @@ pub struct StatusExtras {
     /// What waits for a decision (change requests still proposed), in words; `None` where
     /// there is no record.
     pub decisions_needed: Option<Vec<String>>,
+    /// The project's risks, every status (the report picks the top open ones and the
+    /// occurred ones); `None` where there is no risk record.
+    pub risks: Option<Vec<RiskNote>>,
 }
 
 /// A task named with a date (and, for a late one, what it missed).
@@ -183,6 +354,12 @@ pub struct StatusReport {
     pub decisions_needed: Option<Vec<String>>,
     /// Earned value, when baseline 0 and a status date exist.
     pub evm: Option<EvmSummary>,
+    /// SPI and CPI over the last weeks, when baseline 0 and a status date exist.
+    pub evm_trend: Option<EvmTrend>,
+    /// The top open risks (up to [`TOP_RISKS`]); `None` where there is no risk record.
+    pub top_risks: Option<Vec<RiskNote>>,
+    /// The risks that occurred (issues); `None` where there is no risk record.
+    pub issues: Option<Vec<RiskNote>>,
 }
 
 fn day(instant: Instant) -> String {
@@ -314,31 +491,42 @@ pub fn status_report(plan: &Plan, schedule: &Schedule, extras: &StatusExtras) ->
         })
         .unwrap_or_default();
 
-    let evm = match (
+    let evm_options = match (
         baseline,
         plan.status_date
             .or(schedule.status_date.map(Instant::to_civil)),
     ) {
-        (Some(_), Some(status)) => earned_value(
-            plan,
-            schedule,
-            &EvmOptions {
-                baseline: 0,
-                status_date: Instant::from_civil(status),
-            },
-        )
-        .ok()
-        .map(|earned| EvmSummary {
-            bac: earned.project.bac,
-            pv: earned.project.pv,
-            ev: earned.project.ev,
-            ac: earned.project.ac,
-            spi: earned.project.spi,
-            cpi: earned.project.cpi,
-            eac: earned.project.eac,
-            vac: earned.project.vac,
+        (Some(_), Some(status)) => Some(EvmOptions {
+            baseline: 0,
+            status_date: Instant::from_civil(status),
         }),
         _ => None,
+    };
+    let evm_trend = evm_options
+        .as_ref()
+        .and_then(|options| s_curve(plan, schedule, options).ok())
+        .map(|curve| evm_trend(&curve));
+    let evm = match &evm_options {
+        Some(options) => earned_value(plan, schedule, options)
+            .ok()
+            .map(|earned| EvmSummary {
+                bac: earned.project.bac,
+                pv: earned.project.pv,
+                ev: earned.project.ev,
+                ac: earned.project.ac,
+                spi: earned.project.spi,
+                cpi: earned.project.cpi,
+                eac: earned.project.eac,
+                vac: earned.project.vac,
+            }),
+        None => None,
+    };
+    let (top_risks, issues) = match &extras.risks {
+        Some(risks) => {
+            let (top, issues) = top_risks_and_issues(risks);
+            (Some(top), Some(issues))
+        }
+        None => (None, None),
     };
 
     StatusReport {
@@ -371,11 +559,14 @@ pub fn status_report(plan: &Plan, schedule: &Schedule, extras: &StatusExtras) ->
         recent_changes: extras.recent_changes.clone(),
         decisions_needed: extras.decisions_needed.clone(),
         evm,
+        evm_trend,
+        top_risks,
+        issues,
     }
 }
 
-/// Money as people read it: "12,400".
-fn money(amount: f64) -> String {
+/// Money as people read it, rounded to whole units and grouped by thousands: "12,400".
+pub fn money(amount: f64) -> String {
     let rounded = amount.round() as i64;
     let digits = rounded.unsigned_abs().to_string();
     let mut grouped = String::new();
@@ -448,6 +639,106 @@ fn items_html(out: &mut String, items: &[DatedItem], empty: &str) {
         out.push_str("</li>\n");
     }
     out.push_str("</ul>\n");
+}
+
+fn trend_word(trend: Option<Trend>) -> String {
+    trend.map_or_else(
+        || "–".to_string(),
+        |trend| format!("{} {}", trend.arrow(), trend.word()),
+    )
+}
+
+fn trend_html(out: &mut String, trend: &EvmTrend) {
+    if trend.points.is_empty() {
+        return;
+    }
+    out.push_str("<h3>Trend</h3>\n<table class=\"evm-trend\">\n<tr><th></th>");
+    for point in &trend.points {
+        let _ = write!(out, "<th>{}</th>", escape(&point.date));
+    }
+    out.push_str("<th>Trend</th></tr>\n");
+    for (label, values, direction) in [
+        (
+            "SPI",
+            trend
+                .points
+                .iter()
+                .map(|point| point.spi)
+                .collect::<Vec<_>>(),
+            trend.spi,
+        ),
+        (
+            "CPI",
+            trend.points.iter().map(|point| point.cpi).collect(),
+            trend.cpi,
+        ),
+    ] {
+        let _ = write!(out, "<tr><th>{label}</th>");
+        for value in values {
+            let _ = write!(out, "<td>{}</td>", index(value));
+        }
+        let class = if direction == Some(Trend::Worsening) {
+            " class=\"late\""
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "<td{class}>{}</td></tr>", trend_word(direction));
+    }
+    out.push_str("</table>\n");
+}
+
+fn score(risk: &RiskNote) -> String {
+    risk.score
+        .map_or_else(|| "–".to_string(), |score| score.to_string())
+}
+
+fn probability(risk: &RiskNote) -> String {
+    format!("{:.0} %", risk.probability * 100.0)
+}
+
+fn risks_html(out: &mut String, risks: &[RiskNote], empty: &str) {
+    if risks.is_empty() {
+        let _ = writeln!(out, "<p class=\"none\">{}</p>", escape(empty));
+        return;
+    }
+    out.push_str("<table>\n<tr><th>Risk</th><th>Score</th><th>Probability</th><th>Impact</th><th>Owner</th><th>Response</th></tr>\n");
+    for risk in risks {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&risk.title),
+            score(risk),
+            probability(risk),
+            escape(&risk.impact),
+            escape(risk.owner.as_deref().unwrap_or("–")),
+            escape(risk.response.as_deref().unwrap_or("–"))
+        );
+    }
+    out.push_str("</table>\n");
+}
+
+fn risks_markdown(out: &mut String, risks: &[RiskNote], empty: &str) {
+    if risks.is_empty() {
+        let _ = writeln!(out, "{empty}");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "| Risk | Score | Probability | Impact | Owner | Response |\n| --- | --- | --- | --- | --- | --- |"
+    );
+    for risk in risks {
+        let cell = |text: &str| text.replace('|', "\\|");
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            cell(&risk.title),
+            score(risk),
+            probability(risk),
+            cell(&risk.impact),
+            cell(risk.owner.as_deref().unwrap_or("–")),
+            cell(risk.response.as_deref().unwrap_or("–"))
+        );
+    }
 }
 
 /// The report as an HTML fragment (`<article class="status-report">`), styled by
@@ -597,7 +888,18 @@ pub fn status_report_html(report: &StatusReport) -> String {
         ] {
             let _ = writeln!(out, "<tr><th>{label}</th><td>{value}</td></tr>");
         }
-        out.push_str("</table>\n</section>\n");
+        out.push_str("</table>\n");
+        if let Some(trend) = &report.evm_trend {
+            trend_html(&mut out, trend);
+        }
+        out.push_str("</section>\n");
+    }
+    if let (Some(top), Some(issues)) = (&report.top_risks, &report.issues) {
+        out.push_str("<section class=\"risks\">\n<h2>Top risks</h2>\n");
+        risks_html(&mut out, top, "No open risk.");
+        out.push_str("<h3>Issues (risks that occurred)</h3>\n");
+        risks_html(&mut out, issues, "No risk has occurred.");
+        out.push_str("</section>\n");
     }
     out.push_str("</article>\n");
     out
@@ -731,6 +1033,49 @@ pub fn status_report_markdown(report: &StatusReport) -> String {
             optional_money(evm.eac),
             optional_money(evm.vac)
         );
+        if let Some(trend) = report
+            .evm_trend
+            .as_ref()
+            .filter(|trend| !trend.points.is_empty())
+        {
+            let _ = write!(out, "\nTrend:\n\n| |");
+            for point in &trend.points {
+                let _ = write!(out, " {} |", point.date);
+            }
+            let _ = write!(out, " Trend |\n| --- |");
+            for _ in &trend.points {
+                out.push_str(" --- |");
+            }
+            out.push_str(" --- |\n");
+            for (label, values, direction) in [
+                (
+                    "SPI",
+                    trend
+                        .points
+                        .iter()
+                        .map(|point| point.spi)
+                        .collect::<Vec<_>>(),
+                    trend.spi,
+                ),
+                (
+                    "CPI",
+                    trend.points.iter().map(|point| point.cpi).collect(),
+                    trend.cpi,
+                ),
+            ] {
+                let _ = write!(out, "| {label} |");
+                for value in values {
+                    let _ = write!(out, " {} |", index(value));
+                }
+                let _ = writeln!(out, " {} |", trend_word(direction));
+            }
+        }
+    }
+    if let (Some(top), Some(issues)) = (&report.top_risks, &report.issues) {
+        let _ = writeln!(out, "\n## Top risks\n");
+        risks_markdown(&mut out, top, "No open risk.");
+        let _ = writeln!(out, "\nIssues (risks that occurred):\n");
+        risks_markdown(&mut out, issues, "No risk has occurred.");
     }
     out
 }

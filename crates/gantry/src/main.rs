@@ -66,10 +66,11 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         baseline: u32,
         /// Write the status report (RAG status and why, key dates, milestones, critical path,
-        /// over-allocation, earned value) to this file; `-` for standard output.
+        /// over-allocation, earned value and its SPI/CPI trend, the top risks of the plan's
+        /// `[[risk]]` tables) to this file; `-` for standard output.
         #[arg(long)]
         status: Option<PathBuf>,
-        /// The status report's format.
+        /// The status report's format (`md` is short for `markdown`).
         #[arg(long, value_enum, default_value_t = status::StatusFormat::Html)]
         format: status::StatusFormat,
     },

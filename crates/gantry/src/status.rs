@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::ValueEnum;
 use gantry_core::cpm::{self, ScheduleOptions};
+use gantry_core::risk::Delay;
+use gantry_formats::PlanFile;
 
 use crate::render;
 
@@ -49,6 +51,8 @@ pub fn write_status_report(
         // A plan file keeps no record of change requests.
         recent_changes: None,
         decisions_needed: None,
+        // A plan file's `[[risk]]` tables: no owner, score or status, so all open.
+        risks: Some(risk_notes(&plan_file)),
     };
     let report = gantry_report::status_report(&plan_file.plan, &schedule, &extras);
     let text = match format {
@@ -61,4 +65,48 @@ pub fn write_status_report(
         std::fs::write(output, text).with_context(|| format!("writing {}", output.display()))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The plan file's risk events as the report lists them: probability, and the delay and cost
+/// they bring in words ("delay 3d–5d–15d, cost 12,000"); no score, owner or response (a plan
+/// file has no register), all open.
+fn risk_notes(plan_file: &PlanFile) -> Vec<gantry_report::RiskNote> {
+    let durations = &plan_file.plan.durations;
+    plan_file
+        .risk
+        .risks
+        .iter()
+        .map(|risk| {
+            let mut impact = Vec::new();
+            match risk.delay {
+                Delay::Fixed(0) => {}
+                Delay::Fixed(minutes) => {
+                    impact.push(format!("delay {}", render::days(minutes, durations)));
+                }
+                Delay::Uncertain(three) => impact.push(format!(
+                    "delay {}–{}–{}",
+                    render::days(three.min, durations),
+                    render::days(three.likely, durations),
+                    render::days(three.max, durations)
+                )),
+            }
+            if risk.cost > 0.0 {
+                impact.push(format!("cost {}", gantry_report::money(risk.cost)));
+            }
+            gantry_report::RiskNote {
+                title: risk.name.clone(),
+                score: None,
+                probability: risk.probability,
+                impact: if impact.is_empty() {
+                    "none given".to_string()
+                } else {
+                    impact.join(", ")
+                },
+                owner: None,
+                response: None,
+                cost: risk.cost,
+                state: gantry_report::RiskState::Open,
+            }
+        })
+        .collect()
 }

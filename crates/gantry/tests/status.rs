@@ -58,3 +58,42 @@ fn the_status_report_as_html_and_markdown() {
         "{markdown}"
     );
 }
+
+#[test]
+fn the_status_report_lists_the_plan_files_top_risks_in_markdown() {
+    let example =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/erp-upgrade-risk.toml");
+    let output = gantry(&[
+        "report",
+        example.to_str().unwrap(),
+        "--status",
+        "-",
+        "--format",
+        "md",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let markdown = String::from_utf8(output.stdout).expect("UTF-8");
+    assert!(
+        markdown.starts_with("# ERP upgrade: status report"),
+        "{markdown}"
+    );
+    // The four `[[risk]]` tables, by probability: no score, owner or response in a plan file.
+    let top = markdown
+        .split("## Top risks")
+        .nth(1)
+        .expect("a top risks section");
+    let rows: Vec<&str> = top.lines().filter(|line| line.starts_with("| ")).collect();
+    assert_eq!(
+        rows,
+        [
+            "| Risk | Score | Probability | Impact | Owner | Response |",
+            "| --- | --- | --- | --- | --- | --- |",
+            "| Legacy data fails reconciliation | – | 40 % | delay 5d, cost 4,000 | – | – |",
+            "| The vendor's release needs a patch before our extensions run | – | 30 % | delay 3d–5d–15d, cost 12,000 | – | – |",
+            "| Key users unavailable during the closing of the quarter | – | 25 % | delay 5d | – | – |",
+            "| Licence audit finds more named users | – | 20 % | cost 25,000 | – | – |",
+        ],
+        "{markdown}"
+    );
+    assert!(top.contains("No risk has occurred."), "{markdown}");
+}

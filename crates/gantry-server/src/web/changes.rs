@@ -791,6 +791,49 @@ async fn change_record(
     (approved, pending)
 }
 
+/// The project's risk register as the status report lists it: score (probability band ×
+/// impact band), probability, impact band, owner, response (strategy and contingency) and
+/// status; `None` (no risk section) when the register cannot be read.
+async fn risk_notes(state: &AppState, project: i64) -> Option<Vec<gantry_report::RiskNote>> {
+    let (plan, register) = match state.store().risk_register(project).await {
+        Ok(found) => found,
+        Err(error) => {
+            tracing::error!(%error, "reading the risk register failed");
+            return None;
+        }
+    };
+    Some(
+        register
+            .risks
+            .into_iter()
+            .map(|risk| {
+                let wire = crate::risks::RiskWire::new(risk, &plan.plan);
+                let response = if wire.contingency.is_empty() {
+                    wire.strategy.clone()
+                } else {
+                    format!("{}: {}", wire.strategy, wire.contingency)
+                };
+                gantry_report::RiskNote {
+                    title: wire.title,
+                    score: Some(wire.score),
+                    probability: wire.probability,
+                    impact: format!("impact {} of 5", wire.bands.impact),
+                    owner: wire.owner_name,
+                    response: Some(response),
+                    cost: wire.cost,
+                    state: match gantry_store::RiskStatus::from_code(&wire.status) {
+                        Some(gantry_store::RiskStatus::Occurred) => {
+                            gantry_report::RiskState::Occurred
+                        }
+                        Some(gantry_store::RiskStatus::Closed) => gantry_report::RiskState::Closed,
+                        _ => gantry_report::RiskState::Open,
+                    },
+                }
+            })
+            .collect(),
+    )
+}
+
 /// `GET /projects/{id}/report`: the one-page status report for stakeholders (the same HTML as
 /// `gantry report --status`), ready to print.
 pub async fn report(
@@ -810,6 +853,7 @@ pub async fn report(
             .to_string(),
         recent_changes: Some(approved),
         decisions_needed: Some(pending),
+        risks: risk_notes(&state, project).await,
     };
     let plan = &scheduled.plan.plan;
     let report = gantry_report::status_report(plan, &scheduled.schedule, &extras);

@@ -1,6 +1,7 @@
 //! The risks page: a manager adds a risk with probability 0.5 and finds it in its heat-map cell;
 //! a probability of 1.5 is refused next to the field, what was typed kept and nothing stored; a
-//! Monte Carlo run shows the percentiles and the histogram; a viewer reads and finds no form.
+//! Monte Carlo run shows the percentiles and the histogram; a viewer reads and finds no form,
+//! and finds the risk among the status report's top risks.
 
 use gantry_core::risk::{Distribution, ThreePoint};
 use thirtyfour::prelude::*;
@@ -194,6 +195,20 @@ async fn a_manager_keeps_the_register_and_simulates_a_viewer_reads() {
             "a viewer sees no {css}"
         );
     }
+    // The status report lists the risk among its top risks, with its score (4 × 2).
+    browser.goto(&format!("/projects/{project}/report")).await;
+    let risks = browser
+        .wait_for(By::Css("article.status-report section.risks"))
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(risks.contains("Top risks"), "{risks}");
+    assert!(
+        risks.contains("Vendor delivers late") && risks.contains("50 %") && risks.contains('8'),
+        "{risks}"
+    );
+    assert!(risks.contains("No risk has occurred."), "{risks}");
     browser.close().await;
     server.finish().await;
 }
