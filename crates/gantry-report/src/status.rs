@@ -256,6 +256,9 @@ pub struct StatusExtras {
     /// The changes approved lately, newest first; `None` where there is no record of them (a
     /// plan file).
     pub recent_changes: Option<Vec<ChangeNote>>,
+    /// When the changes are those approved since the last report was sent, that report in
+    /// words ("Mon 2 Mar 2026 by dana"); `None`: the latest approved changes.
+    pub changes_since: Option<String>,
     /// What waits for a decision (change requests still proposed), in words; `None` where
     /// there is no record.
     pub decisions_needed: Option<Vec<String>>,
@@ -350,6 +353,8 @@ pub struct StatusReport {
     pub over_allocations: Vec<OverAllocationItem>,
     /// The changes approved lately; `None` where there is no record.
     pub recent_changes: Option<Vec<ChangeNote>>,
+    /// The last report sent, when `recent_changes` are those approved since it.
+    pub changes_since: Option<String>,
     /// What waits for a decision; `None` where there is no record.
     pub decisions_needed: Option<Vec<String>>,
     /// Earned value, when baseline 0 and a status date exist.
@@ -557,6 +562,7 @@ pub fn status_report(plan: &Plan, schedule: &Schedule, extras: &StatusExtras) ->
         critical_path,
         over_allocations: over,
         recent_changes: extras.recent_changes.clone(),
+        changes_since: extras.changes_since.clone(),
         decisions_needed: extras.decisions_needed.clone(),
         evm,
         evm_trend,
@@ -852,7 +858,16 @@ pub fn status_report_html(report: &StatusReport) -> String {
         }
         out.push_str("</table>\n");
     }
-    out.push_str("</section>\n<section>\n<h2>Changes approved lately</h2>\n");
+    match &report.changes_since {
+        Some(since) => {
+            let _ = writeln!(
+                out,
+                "</section>\n<section>\n<h2>Changes since the last report ({})</h2>",
+                escape(since)
+            );
+        }
+        None => out.push_str("</section>\n<section>\n<h2>Changes approved lately</h2>\n"),
+    }
     match &report.recent_changes {
         None => out.push_str("<p class=\"none\">No change record (a plan file).</p>\n"),
         Some(changes) if changes.is_empty() => {
@@ -1002,7 +1017,14 @@ pub fn status_report_markdown(report: &StatusReport) -> String {
             );
         }
     }
-    let _ = writeln!(out, "\n## Changes approved lately\n");
+    match &report.changes_since {
+        Some(since) => {
+            let _ = writeln!(out, "\n## Changes since the last report ({since})\n");
+        }
+        None => {
+            let _ = writeln!(out, "\n## Changes approved lately\n");
+        }
+    }
     match &report.recent_changes {
         None => {
             let _ = writeln!(out, "No change record (a plan file).");

@@ -32,6 +32,7 @@ fn report(changes: Option<Vec<ChangeNote>>) -> StatusReport {
         &StatusExtras {
             report_date: "Mon 16 Mar 2026".into(),
             recent_changes: changes,
+            changes_since: None,
             decisions_needed: decisions,
             risks: Some(risks()),
         },

@@ -438,6 +438,10 @@ pub fn router(state: AppState) -> Router {
             post(web::changes::reject),
         )
         .route("/projects/{project}/report", get(web::changes::report))
+        .route(
+            "/projects/{project}/report/sent",
+            post(web::changes::mark_report_sent),
+        )
         // web: risks
         .route(
             "/projects/{project}/risks",

@@ -28,6 +28,7 @@ mod error;
 mod history;
 mod plan_rows;
 mod projects;
+mod reports;
 mod risks;
 mod setup;
 mod store;
@@ -44,6 +45,7 @@ pub use error::{Result, StoreError};
 pub use history::{FieldChange, HistoryEntry};
 pub use plan_rows::{StoredPlan, TaskChanges};
 pub use projects::{Edit, EditOutcome, Member, ProjectSummary, Role};
+pub use reports::SentReport;
 pub use risks::{
     RiskFields, RiskRegister, RiskStatus, RiskStrategy, StoredCorrelation, StoredEstimate,
     StoredRisk, risk_model,

@@ -2653,3 +2653,60 @@ async fn the_risk_register_holds_the_whole_risk_model_and_refuses_bad_input() {
         backend.drop_schema().await;
     }
 }
+
+#[tokio::test]
+async fn a_status_report_marked_as_sent_is_remembered_per_project() {
+    for backend in backends("reports").await {
+        let store = &backend.store;
+        let name = backend.name;
+        let owner = user(store, "petra", false).await;
+        let first = store.create_project(&change_plan(), owner).await.unwrap();
+        let second = store.create_project(&change_plan(), owner).await.unwrap();
+        assert_eq!(
+            store.last_report_sent(first.project_id).await.unwrap(),
+            None,
+            "{name}: nothing sent yet"
+        );
+        let sent = store
+            .mark_report_sent(first.project_id, owner)
+            .await
+            .unwrap();
+        assert_eq!(sent.project_id, first.project_id, "{name}");
+        assert_eq!(sent.sent_by, owner, "{name}");
+        assert_eq!(sent.sent_by_name, "petra", "{name}");
+        assert!(
+            sent.sent_at.parse::<jiff::Timestamp>().is_ok(),
+            "{name}: {}",
+            sent.sent_at
+        );
+        let again = store
+            .mark_report_sent(first.project_id, owner)
+            .await
+            .unwrap();
+        assert!(again.id > sent.id, "{name}: the newest is the last");
+        assert_eq!(
+            store.last_report_sent(first.project_id).await.unwrap(),
+            Some(again),
+            "{name}"
+        );
+        assert_eq!(
+            store.last_report_sent(second.project_id).await.unwrap(),
+            None,
+            "{name}: another project's report is its own"
+        );
+        assert!(
+            matches!(
+                store.mark_report_sent(999_999, owner).await,
+                Err(StoreError::NotFound { .. })
+            ),
+            "{name}: no such project"
+        );
+        store.delete_project(first.project_id).await.unwrap();
+        assert_eq!(
+            store.last_report_sent(first.project_id).await.unwrap(),
+            None,
+            "{name}: gone with the project"
+        );
+        backend.drop_schema().await;
+    }
+}

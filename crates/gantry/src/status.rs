@@ -50,6 +50,7 @@ pub fn write_status_report(
             .to_string(),
         // A plan file keeps no record of change requests.
         recent_changes: None,
+        changes_since: None,
         decisions_needed: None,
         // A plan file's `[[risk]]` tables: no owner, score or status, so all open.
         risks: Some(risk_notes(&plan_file)),

@@ -738,17 +738,20 @@ struct ReportPage {
     user_name: String,
     csrf_token: String,
     project_id: i64,
+    last_sent: Option<String>,
+    can_mark_sent: bool,
     page: &'static str,
     name: String,
     css: &'static str,
     report: String,
 }
 
-/// The changes approved lately (newest first) and those waiting for a decision, as the status
-/// report lists them.
+/// The changes approved (newest first) since `since` (the last report sent; the latest five
+/// when `None`) and those waiting for a decision, as the status report lists them.
 async fn change_record(
     state: &AppState,
     project: i64,
+    since: Option<jiff::Timestamp>,
 ) -> (Vec<gantry_report::ChangeNote>, Vec<String>) {
     let changes = match state.store().changes(project).await {
         Ok(changes) => changes,
@@ -772,7 +775,15 @@ async fn change_record(
     let approved = changes
         .into_iter()
         .filter(|change| change.status == ChangeStatus::Approved)
-        .take(5)
+        .filter(|change| match since {
+            Some(since) => change
+                .decided_at
+                .as_deref()
+                .and_then(|at| at.parse::<jiff::Timestamp>().ok())
+                .is_some_and(|at| at > since),
+            None => true,
+        })
+        .take(if since.is_some() { usize::MAX } else { 5 })
         .map(|change| gantry_report::ChangeNote {
             title: change.title,
             approved_on: change
@@ -841,17 +852,35 @@ pub async fn report(
     PageSession(session): PageSession,
     Path(project): Path<i64>,
 ) -> Response {
-    let (_, scheduled) = match project_for(&state, &session, project).await {
+    let (role, scheduled) = match project_for(&state, &session, project).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let (approved, pending) = change_record(&state, project).await;
+    let last = match state.store().last_report_sent(project).await {
+        Ok(last) => last,
+        Err(error) => {
+            tracing::error!(%error, "reading the last status report failed");
+            None
+        }
+    };
+    let since = last
+        .as_ref()
+        .and_then(|sent| sent.sent_at.parse::<jiff::Timestamp>().ok());
+    let last_sent = last.as_ref().map(|sent| {
+        format!(
+            "{} by {}",
+            shown_day(sent.sent_at.get(..19).unwrap_or_default()),
+            sent.sent_by_name
+        )
+    });
+    let (approved, pending) = change_record(&state, project, since).await;
     let extras = gantry_report::StatusExtras {
         report_date: jiff::Zoned::now()
             .date()
             .strftime("%a %-d %b %Y")
             .to_string(),
         recent_changes: Some(approved),
+        changes_since: last_sent.clone(),
         decisions_needed: Some(pending),
         risks: risk_notes(&state, project).await,
     };
@@ -861,10 +890,56 @@ pub async fn report(
         user_name: session.user.display_name.clone(),
         csrf_token: session.csrf_token,
         project_id: project,
+        last_sent,
+        can_mark_sent: role >= Role::Manager,
         page: "report",
         name: plan.name.clone(),
         css: gantry_report::STATUS_REPORT_CSS,
         report: gantry_report::status_report_html(&report),
     })
     .into_response()
+}
+
+/// The "mark as sent" form.
+#[derive(Debug, Deserialize)]
+pub struct SentForm {
+    csrf_token: Option<String>,
+}
+
+/// `POST /projects/{id}/report/sent` (manager): records that the status report was sent, so the
+/// next one lists the changes approved since.
+pub async fn mark_report_sent(
+    State(state): State<AppState>,
+    PageSession(session): PageSession,
+    Path(project): Path<i64>,
+    headers: HeaderMap,
+    Form(form): Form<SentForm>,
+) -> Response {
+    if let Err(response) = writer(
+        &state,
+        &session,
+        &headers,
+        form.csrf_token.as_deref(),
+        project,
+        Role::Manager,
+        "Marking the status report as sent",
+    )
+    .await
+    {
+        return response;
+    }
+    match state
+        .store()
+        .mark_report_sent(project, session.user.id)
+        .await
+    {
+        Ok(_) => redirect(&format!("/projects/{project}/report")),
+        Err(error) => {
+            tracing::error!(%error, "recording a sent status report failed");
+            error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The server failed; the details are in its log.",
+            )
+        }
+    }
 }

@@ -214,7 +214,44 @@ async fn a_member_proposes_a_manager_sees_the_impact_and_approves_a_viewer_reads
     assert!(report.contains("Longer vendor work"), "{report}");
     assert!(report.contains("+5 working days"), "{report}");
     assert!(!report.contains("Decisions needed"), "{report}");
+    assert!(
+        browser
+            .driver
+            .find_all(By::Css("form.report-sent-form"))
+            .await
+            .expect("find")
+            .is_empty(),
+        "a viewer cannot mark the report as sent"
+    );
     browser.screenshot("status-report").await;
+    browser.close().await;
+
+    // The manager sends the report: the next one lists only the changes approved since.
+    let browser = Browser::open(&server.base).await;
+    browser.login("manager").await;
+    browser.goto(&format!("/projects/{project}/report")).await;
+    let note = text_of(&browser, ".report-sent").await;
+    assert!(note.contains("No report marked as sent yet"), "{note}");
+    click(&browser, By::Css("form.report-sent-form button")).await;
+    browser
+        .wait_until(
+            "the report says when it was last sent",
+            "document.querySelector('.report-sent')?.textContent.includes('Last report sent')",
+        )
+        .await;
+    let report = text_of(&browser, "article.status-report").await;
+    assert!(report.contains("Changes since the last report"), "{report}");
+    assert!(
+        !report.contains("Longer vendor work"),
+        "approved before the report was sent: {report}"
+    );
+    let sent = server
+        .store
+        .last_report_sent(project)
+        .await
+        .expect("read")
+        .expect("recorded");
+    assert_eq!(sent.sent_by_name, "manager");
     browser.close().await;
     server.finish().await;
 }
