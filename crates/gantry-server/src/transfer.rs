@@ -148,7 +148,16 @@ pub async fn export_project(
                 "xml",
             )
         }
-        "toml" => (gantry_formats::write_plan(plan), "application/toml", "toml"),
+        "toml" => {
+            // The plan file carries the risk model too (estimates, risks, correlations), so that
+            // an export loses nothing an import keeps.
+            let (_, risk) = state.store().risk_model(project).await?;
+            (
+                gantry_formats::write_plan_file(plan, &risk),
+                "application/toml",
+                "toml",
+            )
+        }
         other => {
             return Err(ApiError::field(
                 "format",

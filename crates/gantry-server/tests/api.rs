@@ -2272,6 +2272,32 @@ async fn risks_estimates_and_simulations_follow_the_roles() {
             Some(file.risk.estimates.len()),
             "{name}: the file's estimates are kept"
         );
+        // Exported as a plan file, they go out again: the file reads back with the same risk
+        // model.
+        let exported = reqwest::Client::new()
+            .get(format!("{}/api/v1{p}/export?format=toml", server.base))
+            .header("cookie", owner_caller.cookie.clone().unwrap_or_default())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(exported.status(), StatusCode::OK, "{name}");
+        let text = exported.text().await.unwrap();
+        let again = gantry_formats::parse_plan("exported.toml", &text).expect("exported file");
+        assert_eq!(
+            again.risk.risks.len(),
+            file.risk.risks.len(),
+            "{name}: {text}"
+        );
+        assert_eq!(
+            again.risk.estimates.len(),
+            file.risk.estimates.len(),
+            "{name}"
+        );
+        assert_eq!(
+            again.risk.correlations.len(),
+            file.risk.correlations.len(),
+            "{name}"
+        );
         let (_, tasks) = api.get(&owner_caller, &format!("{p}/tasks")).await;
         let (_, schedule) = api.get(&owner_caller, &format!("{p}/schedule")).await;
         let (task, _) = first_leaf(&schedule);
