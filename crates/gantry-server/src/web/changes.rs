@@ -12,7 +12,7 @@ use gantry_core::model::Constraint;
 use gantry_store::{ChangeItem, ChangeRequest, ChangeStatus, Impact, NewChange, Role, StoreError};
 use serde::Deserialize;
 
-use super::{PageSession, error_page, project_for, redirect, render, writer};
+use super::{PageSession, error_page, project_for, redirect, render, shown_day, writer};
 use crate::error::ApiError;
 use crate::{AppState, Scheduled};
 
@@ -23,13 +23,6 @@ const KINDS: [(&str, &str); 4] = [
     ("start", "Move a task's start (no earlier than)"),
     ("assign", "Assign a resource to a task"),
 ];
-
-/// A civil date-time as stored ("2026-03-12T17:00:00") shown as a day.
-fn shown_day(text: &str) -> String {
-    text.parse::<jiff::civil::DateTime>()
-        .map(|at| at.date().strftime("%a %-d %b %Y").to_string())
-        .unwrap_or_else(|_| text.to_string())
-}
 
 /// "+3 working days", "−1.5 working days", "no change".
 fn days_change(days: f64) -> String {

@@ -262,6 +262,14 @@ pub(crate) fn day(instant: gantry_core::Instant) -> String {
         .to_string()
 }
 
+/// A civil date-time as stored ("2026-03-12T17:00:00") shown as a day, as [`day`] shows one;
+/// text that is not a date-time is shown as it is.
+pub(crate) fn shown_day(text: &str) -> String {
+    text.parse::<jiff::civil::DateTime>()
+        .map(|at| at.date().strftime("%a %-d %b %Y").to_string())
+        .unwrap_or_else(|_| text.to_string())
+}
+
 /// Percent complete of the whole plan: its leaf tasks' percent weighted by their durations.
 pub(crate) fn percent_complete(plan: &Plan, schedule: &Schedule) -> f64 {
     let (mut done, mut total) = (0.0, 0.0);

@@ -14,7 +14,7 @@ use gantry_store::{RiskFields, RiskStatus, RiskStrategy, Role, StoreError};
 use serde::Deserialize;
 
 use super::changes::money;
-use super::{PageSession, csrf_refusal, error_page, project_for, redirect, render};
+use super::{PageSession, csrf_refusal, error_page, project_for, redirect, render, shown_day};
 use crate::error::ApiError;
 use crate::risks::{
     RiskWire, by_score, check_iterations, parse_deadline, run_simulation, simulation_wire,
@@ -215,12 +215,6 @@ struct SimulationView {
     tornado: Vec<(String, String, f64, bool)>,
     estimates: usize,
     risks: usize,
-}
-
-fn shown_day(text: &str) -> String {
-    text.parse::<jiff::civil::DateTime>()
-        .map(|at| at.date().strftime("%a %-d %b %Y").to_string())
-        .unwrap_or_else(|_| text.to_string())
 }
 
 fn days_text(minutes: i64, per_day: i64) -> String {
