@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use gantry_core::evm::SCurve;
 use gantry_core::time::Instant;
 
-use crate::escape;
+use crate::{escape, money};
 
 /// Size of the drawing and of its margins, in pixels.
 const WIDTH: f64 = 760.0;
@@ -177,22 +177,4 @@ fn nice_step(raw: f64) -> f64 {
         .map(|factor| factor * power)
         .find(|step| *step >= raw)
         .unwrap_or(10.0 * power)
-}
-
-/// A whole amount with thousands separators ("12,500").
-fn money(value: f64) -> String {
-    let whole = value.round() as i64;
-    let digits = whole.unsigned_abs().to_string();
-    let mut grouped = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    if whole < 0 {
-        format!("-{grouped}")
-    } else {
-        grouped
-    }
 }

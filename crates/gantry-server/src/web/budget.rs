@@ -21,24 +21,7 @@ use crate::control::{budget, own_resources, parse_date, resource_for_entry, stat
 use crate::error::ApiError;
 use crate::projects::parse_datetime;
 use crate::{AppState, Scheduled};
-
-/// Money as whole units with thousands separated: "12,345", "-800".
-fn money(value: f64) -> String {
-    let rounded = value.round();
-    let digits = format!("{:.0}", rounded.abs());
-    let mut grouped = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    if rounded < 0.0 {
-        format!("-{grouped}")
-    } else {
-        grouped
-    }
-}
+use gantry_report::money;
 
 fn ratio(value: Option<f64>) -> String {
     value.map_or_else(|| "—".to_string(), |value| format!("{value:.2}"))

@@ -12,7 +12,7 @@ use gantry_core::model::Constraint;
 use gantry_store::{ChangeItem, ChangeRequest, ChangeStatus, Impact, NewChange, Role, StoreError};
 use serde::Deserialize;
 
-use super::{PageSession, error_page, project_for, redirect, render, shown_day, writer};
+use super::{PageSession, error_page, project_for, redirect, render, sentence, shown_day, writer};
 use crate::error::ApiError;
 use crate::{AppState, Scheduled};
 
@@ -40,22 +40,9 @@ fn days_change(days: f64) -> String {
     format!("{sign}{text} working {unit}")
 }
 
-/// An amount of money as people read it: "12,400".
+/// An amount of money as people read it: "12,400", a negative one with a minus sign ("−800").
 pub(crate) fn money(amount: f64) -> String {
-    let rounded = amount.round() as i64;
-    let digits = rounded.unsigned_abs().to_string();
-    let mut grouped = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    if rounded < 0 {
-        format!("−{grouped}")
-    } else {
-        grouped
-    }
+    gantry_report::money(amount).replacen('-', "−", 1)
 }
 
 struct MovedView {
@@ -261,18 +248,11 @@ fn describe(item: &ChangeItem, scheduled: &Scheduled) -> String {
 
 /// A store refusal in words, with the field it names.
 fn refusal(error: StoreError) -> (String, String) {
-    let capital = |message: String| {
-        let mut chars = message.chars();
-        match chars.next() {
-            Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
-            None => message,
-        }
-    };
     match ApiError::from(error) {
-        ApiError::InvalidField { field, message } => (field, capital(message)),
+        ApiError::InvalidField { field, message } => (field, sentence(&message)),
         ApiError::InvalidPlan { message, .. }
         | ApiError::NotFound(message)
-        | ApiError::Duplicate(message) => (String::new(), capital(message)),
+        | ApiError::Duplicate(message) => (String::new(), sentence(&message)),
         ApiError::Conflict { message, .. } => (
             String::new(),
             format!(

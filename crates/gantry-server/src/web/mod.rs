@@ -262,6 +262,11 @@ pub(crate) fn day(instant: gantry_core::Instant) -> String {
         .to_string()
 }
 
+/// A store's message as a sentence on a page: capitalised, with a full stop.
+pub(crate) fn sentence(message: &str) -> String {
+    format!("{}.", task_detail::capitalised(message))
+}
+
 /// A civil date-time as stored ("2026-03-12T17:00:00") shown as a day, as [`day`] shows one;
 /// text that is not a date-time is shown as it is.
 pub(crate) fn shown_day(text: &str) -> String {

@@ -14,7 +14,9 @@ use gantry_store::{RiskFields, RiskStatus, RiskStrategy, Role, StoreError};
 use serde::Deserialize;
 
 use super::changes::money;
-use super::{PageSession, csrf_refusal, error_page, project_for, redirect, render, shown_day};
+use super::{
+    PageSession, csrf_refusal, error_page, project_for, redirect, render, sentence, shown_day,
+};
 use crate::error::ApiError;
 use crate::risks::{
     RiskWire, by_score, check_iterations, parse_deadline, run_simulation, simulation_wire,
@@ -535,22 +537,15 @@ fn fields_from(form: &RiskForm, per_day: i64) -> Result<RiskFields, FormError> {
 
 /// A store refusal as a form error on the field it names.
 fn refusal(error: StoreError) -> FormError {
-    let capital = |message: String| {
-        let mut chars = message.chars();
-        match chars.next() {
-            Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
-            None => message,
-        }
-    };
     match ApiError::from(error) {
-        ApiError::InvalidField { field, message } => FormError::at(&field, capital(message)),
-        ApiError::Duplicate(message) => FormError::at("key", capital(message)),
+        ApiError::InvalidField { field, message } => FormError::at(&field, sentence(&message)),
+        ApiError::Duplicate(message) => FormError::at("key", sentence(&message)),
         ApiError::Conflict { message, .. } => FormError::at(
             "",
             format!("Someone changed this risk meanwhile: reload the page. ({message})"),
         ),
         ApiError::InvalidPlan { message, .. } | ApiError::NotFound(message) => {
-            FormError::at("", capital(message))
+            FormError::at("", sentence(&message))
         }
         _ => FormError::at("", "The server failed; the details are in its log."),
     }

@@ -11,8 +11,7 @@ use gantry_core::model::{CalendarException, Shift};
 use gantry_store::{Edit, Role, Session, SetupEdit, StoreError};
 use serde::Deserialize;
 
-use super::task_detail::capitalised;
-use super::{PageSession, error_page, project_for, redirect, render, writer};
+use super::{PageSession, error_page, project_for, redirect, render, sentence, writer};
 use crate::error::ApiError;
 use crate::{AppState, Scheduled};
 
@@ -269,14 +268,12 @@ fn server_failed(error: &StoreError) -> Response {
 /// A store refusal in words, with the field it names: the same wording as the JSON API.
 pub(crate) fn refusal(error: StoreError) -> (Option<String>, String) {
     match ApiError::from(error) {
-        ApiError::InvalidField { field, message } => {
-            (Some(field), format!("{}.", capitalised(&message)))
-        }
+        ApiError::InvalidField { field, message } => (Some(field), sentence(&message)),
         ApiError::InvalidPlan { message, .. }
         | ApiError::NotFound(message)
         | ApiError::Duplicate(message)
         | ApiError::Forbidden(message)
-        | ApiError::Malformed(message) => (None, format!("{}.", capitalised(&message))),
+        | ApiError::Malformed(message) => (None, sentence(&message)),
         ApiError::Conflict { .. } => (
             None,
             "This changed since the page was loaded: reload the page and try again.".to_string(),
@@ -573,10 +570,7 @@ impl ExceptionForm {
             .split(',')
             .map(str::trim)
             .filter(|text| !text.is_empty())
-            .map(|text| {
-                Shift::parse(text)
-                    .map_err(|message| ("hours", format!("{}.", capitalised(&message))))
-            })
+            .map(|text| Shift::parse(text).map_err(|message| ("hours", sentence(&message))))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(CalendarException {
             name: self.name.trim().to_string(),

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::history::{HistoryList, HistoryRow, history_row, moment};
 use super::overview::working_days;
-use super::{PageSession, csrf_refusal, day, error_page, project_for, redirect, render};
+use super::{PageSession, csrf_refusal, day, error_page, project_for, redirect, render, sentence};
 use crate::{AppState, Scheduled};
 
 /// How far back the task's own history is looked for, in entries of the project's history.
@@ -400,7 +400,7 @@ pub async fn add_comment(
         .await
     {
         Ok(_) => None,
-        Err(StoreError::Invalid { message, .. }) => Some(format!("{}.", capitalised(&message))),
+        Err(StoreError::Invalid { message, .. }) => Some(sentence(&message)),
         Err(StoreError::NotFound { .. }) => {
             return error_page(
                 StatusCode::NOT_FOUND,
