@@ -31,6 +31,7 @@
 //!   unstarted one, is scheduled after the status date (when the option is on).
 
 use jiff::civil::DateTime;
+use rayon::prelude::*;
 
 use crate::calendar::{CalendarError, WorkingCalendar};
 use crate::model::{Constraint, Lag, LinkId, LinkType, Plan, TaskId};
@@ -236,6 +237,10 @@ impl ScheduleFailure {
 
 /// Marks an edge that is part of the WBS (gate → child, child → roll-up), not a link.
 const HIERARCHY: u32 = u32::MAX;
+
+/// Plans of at least this many tasks have their per-task results (float, drivers, the result
+/// records) computed on every core; below it the threads would cost more than they save.
+const PARALLEL_TASKS: usize = 16_384;
 
 /// `Network::parent` of a top-level task.
 const NO_PARENT: u32 = u32::MAX;
@@ -530,7 +535,7 @@ impl<'a> DurationScheduler<'a> {
 #[derive(Debug, Default)]
 struct Pools {
     instants: Vec<Vec<Instant>>,
-    optional_instants: Vec<Vec<Option<Instant>>>,
+    optional_instants: Vec<Vec<MaybeInstant>>,
     counts: Vec<Vec<i64>>,
     numbers: Vec<Vec<u32>>,
     bytes: Vec<Vec<u8>>,
@@ -538,7 +543,6 @@ struct Pools {
     flags: Vec<Vec<bool>>,
     reasons: Vec<Vec<Reason>>,
     progress: Vec<Vec<TaskProgress>>,
-    fractions: Vec<Vec<f64>>,
 }
 
 /// An element type [`Pools`] keeps vectors of.
@@ -558,7 +562,7 @@ macro_rules! pooled {
 
 pooled!(
     Instant => instants,
-    Option<Instant> => optional_instants,
+    MaybeInstant => optional_instants,
     i64 => counts,
     u32 => numbers,
     u8 => bytes,
@@ -566,7 +570,6 @@ pooled!(
     bool => flags,
     Reason => reasons,
     TaskProgress => progress,
-    f64 => fractions,
 );
 
 impl Pools {
@@ -666,8 +669,16 @@ impl Network {
                 edge_link.push(HIERARCHY);
             }
         }
-        let (incoming_offsets, incoming) = compress(node_count, &edge_to, pools);
-        let (outgoing_offsets, outgoing) = compress(node_count, &edge_from, pools);
+        let mut buffers = || (pools.take(node_count + 1), pools.take(edge_to.len()));
+        let (incoming_buffers, outgoing_buffers) = (buffers(), buffers());
+        let compress_incoming = || compress(node_count, &edge_to, incoming_buffers);
+        let compress_outgoing = || compress(node_count, &edge_from, outgoing_buffers);
+        let ((incoming_offsets, incoming), (outgoing_offsets, outgoing)) =
+            if task_count >= PARALLEL_TASKS {
+                rayon::join(compress_incoming, compress_outgoing)
+            } else {
+                (compress_incoming(), compress_outgoing())
+            };
 
         let exists = |node: usize| node < task_count || is_summary[node - task_count];
         let mut pending: Vec<u32> = pools.take(node_count);
@@ -843,12 +854,17 @@ impl Network {
     }
 }
 
-/// Compressed adjacency: for each node, the edges whose `key` is that node, in edge order.
-fn compress(node_count: usize, key: &[u32], pools: &mut Pools) -> (Vec<u32>, Vec<u32>) {
+/// Compressed adjacency: for each node, the edges whose `key` is that node, in edge order, in
+/// the two (cleared) vectors given.
+fn compress(
+    node_count: usize,
+    key: &[u32],
+    (mut offsets, mut edges): (Vec<u32>, Vec<u32>),
+) -> (Vec<u32>, Vec<u32>) {
     // Each node's count, then running totals: `offsets[node]` becomes the end of its range.
     // Placing the edges from the last down moves each end back to its range's start, so no
     // second cursor array is needed and each node's edges stay in edge order.
-    let mut offsets = pools.filled(node_count + 1, 0u32);
+    offsets.resize(node_count + 1, 0);
     for &node in key {
         offsets[node as usize] += 1;
     }
@@ -857,7 +873,7 @@ fn compress(node_count: usize, key: &[u32], pools: &mut Pools) -> (Vec<u32>, Vec
         total += *offset;
         *offset = total;
     }
-    let mut edges = pools.filled(key.len(), 0u32);
+    edges.resize(key.len(), 0);
     for (edge, &node) in key.iter().enumerate().rev() {
         let cursor = &mut offsets[node as usize];
         *cursor -= 1;
@@ -977,6 +993,23 @@ fn unpacked(minutes: i64) -> Option<Instant> {
     (minutes != NO_DATE).then_some(Instant(minutes))
 }
 
+/// An optional instant in 8 bytes (`Option<Instant>` takes 16): the per-task vectors of
+/// constraint dates, deadlines and roll-up bounds hold one for every task, most of them empty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct MaybeInstant(i64);
+
+impl MaybeInstant {
+    const NONE: MaybeInstant = MaybeInstant(NO_DATE);
+
+    fn new(date: Option<Instant>) -> MaybeInstant {
+        MaybeInstant(packed(date))
+    }
+
+    fn get(self) -> Option<Instant> {
+        unpacked(self.0)
+    }
+}
+
 impl TaskProgress {
     fn actual_start(&self) -> Option<Instant> {
         unpacked(self.actual_start)
@@ -1009,8 +1042,8 @@ struct Engine<'a> {
     duration: Vec<i64>,
     progress: Vec<TaskProgress>,
     /// Constraint dates as instants (start-type constraints snapped to work starts later).
-    constraint_at: Vec<Option<Instant>>,
-    deadline: Vec<Option<Instant>>,
+    constraint_at: Vec<MaybeInstant>,
+    deadline: Vec<MaybeInstant>,
     project_start: Instant,
     project_finish: Instant,
     status_date: Option<Instant>,
@@ -1020,6 +1053,9 @@ struct Engine<'a> {
     alap_pass: bool,
     /// Take the exact path for every task (tests compare it with the counted path).
     exact_only: bool,
+    /// From how many tasks the per-task results are computed on every core ([`PARALLEL_TASKS`];
+    /// tests lower it to compare the two ways on small plans).
+    parallel_tasks: usize,
 
     early_start: Vec<Instant>,
     early_finish: Vec<Instant>,
@@ -1066,7 +1102,7 @@ struct Engine<'a> {
     /// Per summary: the latest finish its successors (and its own summary) allow its subtasks.
     rollup_finish_bound: Vec<Instant>,
     /// Per summary: the latest start its start-tied successors allow its earliest subtasks.
-    rollup_start_bound: Vec<Option<Instant>>,
+    rollup_start_bound: Vec<MaybeInstant>,
     /// Per leaf: the early start its links, the project start and the status date allow, before
     /// its own constraint (as a count on its calendar).
     links_start_count: Vec<i64>,
@@ -1187,8 +1223,8 @@ impl<'a> Engine<'a> {
             let calendar = &calendars[task_calendar[index] as usize];
             duration.push(minutes);
             let dated_constraint = task.constraint.date().map(Instant::from_civil);
-            constraint_at.push(dated_constraint);
-            deadline.push(task.deadline.map(Instant::from_civil));
+            constraint_at.push(MaybeInstant::new(dated_constraint));
+            deadline.push(MaybeInstant::new(task.deadline.map(Instant::from_civil)));
             let reported = &task.progress;
             let complete = reported.actual_finish.is_some() || reported.percent_complete >= 100.0;
             let done = done_minutes(reported, minutes);
@@ -1284,32 +1320,43 @@ impl<'a> Engine<'a> {
         // time (tight loops of known length). Link edges come first, in link order (see
         // `Network::build`), so edge `i` is link `i` when there is such a link, and a WBS edge
         // otherwise.
-        let mut gather = |edges: &[u32], other_end: &[u32]| {
-            let mut ends: Vec<u32> = pools.take(edges.len());
-            let mut lags: Vec<i64> = pools.take(edges.len());
-            let mut metas: Vec<u8> = pools.take(edges.len());
-            ends.extend(
-                edges
-                    .iter()
-                    .map(|&edge| network.task_of(other_end[edge as usize]).0),
-            );
-            lags.extend(
-                edges
-                    .iter()
-                    .map(|&edge| link_lag.get(edge as usize).copied().unwrap_or(0)),
-            );
-            metas.extend(edges.iter().map(|&edge| {
-                link_meta
-                    .get(edge as usize)
-                    .copied()
-                    .unwrap_or(EDGE_HIERARCHY)
-            }));
-            (ends, lags, metas)
+        let mut buffers = |length: usize| -> (Vec<u32>, Vec<i64>, Vec<u8>) {
+            (pools.take(length), pools.take(length), pools.take(length))
         };
-        let (incoming_source, incoming_lag, incoming_meta) =
-            gather(&network.incoming, &network.edge_from);
-        let (outgoing_target, outgoing_lag, outgoing_meta) =
-            gather(&network.outgoing, &network.edge_to);
+        let incoming_buffers = buffers(network.incoming.len());
+        let outgoing_buffers = buffers(network.outgoing.len());
+        let gather =
+            |edges: &[u32],
+             other_end: &[u32],
+             (mut ends, mut lags, mut metas): (Vec<u32>, Vec<i64>, Vec<u8>)| {
+                ends.extend(
+                    edges
+                        .iter()
+                        .map(|&edge| network.task_of(other_end[edge as usize]).0),
+                );
+                lags.extend(
+                    edges
+                        .iter()
+                        .map(|&edge| link_lag.get(edge as usize).copied().unwrap_or(0)),
+                );
+                metas.extend(edges.iter().map(|&edge| {
+                    link_meta
+                        .get(edge as usize)
+                        .copied()
+                        .unwrap_or(EDGE_HIERARCHY)
+                }));
+                (ends, lags, metas)
+            };
+        let gather_incoming = || gather(&network.incoming, &network.edge_from, incoming_buffers);
+        let gather_outgoing = || gather(&network.outgoing, &network.edge_to, outgoing_buffers);
+        let (
+            (incoming_source, incoming_lag, incoming_meta),
+            (outgoing_target, outgoing_lag, outgoing_meta),
+        ) = if task_count >= PARALLEL_TASKS {
+            rayon::join(gather_incoming, gather_outgoing)
+        } else {
+            (gather_incoming(), gather_outgoing())
+        };
         pools.keep(link_lag);
         pools.keep(link_meta);
         let project_start_count = calendars
@@ -1336,6 +1383,7 @@ impl<'a> Engine<'a> {
             max_critical_paths: options.max_critical_paths,
             alap_pass: false,
             exact_only: false,
+            parallel_tasks: PARALLEL_TASKS,
             early_start: pools.filled(task_count, project_start),
             early_finish: pools.filled(task_count, project_start),
             late_start: pools.filled(task_count, project_start),
@@ -1362,7 +1410,7 @@ impl<'a> Engine<'a> {
             project_finish_count: Vec::new(),
             status_date_count,
             rollup_finish_bound: pools.filled(task_count, project_start),
-            rollup_start_bound: pools.filled(task_count, None),
+            rollup_start_bound: pools.filled(task_count, MaybeInstant::NONE),
             links_start_count: pools.filled(task_count, 0i64),
             diagnostics: Vec::new(),
             network,
@@ -1673,7 +1721,9 @@ impl<'a> Engine<'a> {
             Reason::ProjectStart
         };
         if let Constraint::StartNoEarlierThan(_) = self.plan.tasks[summary].constraint {
-            let date = self.constraint_at[summary].unwrap_or(self.project_start);
+            let date = self.constraint_at[summary]
+                .get()
+                .unwrap_or(self.project_start);
             if !bound || date > start {
                 start = date;
                 self.reason[summary] = Reason::Constraint;
@@ -1725,7 +1775,7 @@ impl<'a> Engine<'a> {
         if !self.has(task, TASK_DATED_CONSTRAINT) {
             None
         } else {
-            self.constraint_at[task]
+            self.constraint_at[task].get()
         }
     }
 
@@ -1853,7 +1903,7 @@ impl<'a> Engine<'a> {
         let incoming = self.incoming_bound(task)?;
         let has_bound = incoming.is_some_and(|(_, bound)| bound);
         let constraint = self.plan.tasks[task].constraint;
-        let constraint_at = self.constraint_at[task];
+        let constraint_at = self.constraint_at[task].get();
         let links_bound = incoming.map_or(self.project_start, |(value, _)| value);
         let links_count = self.calendar(task).work_before(links_bound);
         let (mut start, mut reason) = match (has_bound, constraint, constraint_at) {
@@ -2112,7 +2162,7 @@ impl<'a> Engine<'a> {
                 let parent = self.network.task_of(self.network.edge_to[edge]).index();
                 let bound = self.rollup_finish_bound[parent];
                 finish_bound = Some(finish_bound.map_or(bound, |current| current.min(bound)));
-                if let Some(parent_start) = self.rollup_start_bound[parent]
+                if let Some(parent_start) = self.rollup_start_bound[parent].get()
                     && self.early_start[summary] == self.early_start[parent]
                 {
                     start_bound =
@@ -2131,12 +2181,12 @@ impl<'a> Engine<'a> {
             }
         }
         let mut finish_bound = finish_bound.unwrap_or(self.project_finish);
-        if let Some(deadline) = self.deadline[summary] {
+        if let Some(deadline) = self.deadline[summary].get() {
             finish_bound = finish_bound.min(deadline);
         }
         self.rollup_finish_bound[summary] = finish_bound;
         self.rollup_finish_count[summary] = self.calendar(summary).work_before(finish_bound);
-        self.rollup_start_bound[summary] = start_bound;
+        self.rollup_start_bound[summary] = MaybeInstant::new(start_bound);
         Ok(())
     }
 
@@ -2189,7 +2239,7 @@ impl<'a> Engine<'a> {
                     self.calendar(task)
                         .work_before(self.rollup_finish_bound[target])
                 };
-                if let Some(start_bound) = self.rollup_start_bound[target]
+                if let Some(start_bound) = self.rollup_start_bound[target].get()
                     && self.early_start[task] == self.early_start[target]
                 {
                     bound = bound.min(self.calendar(task).work_before(start_bound) + duration);
@@ -2228,7 +2278,7 @@ impl<'a> Engine<'a> {
                 _ => {}
             }
         }
-        if let Some(deadline) = self.deadline[task] {
+        if let Some(deadline) = self.deadline[task].get() {
             late_finish = late_finish.min(self.calendar(task).work_before(deadline));
         }
         let calendar = self.calendar(task);
@@ -2264,7 +2314,7 @@ impl<'a> Engine<'a> {
             if link == HIERARCHY {
                 let parent = self.network.task_of(self.network.edge_to[edge]).index();
                 tighten(self.rollup_finish_bound[parent]);
-                if let Some(start_bound) = self.rollup_start_bound[parent]
+                if let Some(start_bound) = self.rollup_start_bound[parent].get()
                     && self.early_start[task] == self.early_start[parent]
                     && !self.has(task, TASK_STARTED)
                 {
@@ -2288,7 +2338,7 @@ impl<'a> Engine<'a> {
             }
         }
         let mut late_finish = late_finish.unwrap_or(self.project_finish);
-        if let Some(date) = self.constraint_at[task] {
+        if let Some(date) = self.constraint_at[task].get() {
             match plan.tasks[task].constraint {
                 Constraint::MustStartOn(_) => {
                     late_finish =
@@ -2308,7 +2358,7 @@ impl<'a> Engine<'a> {
                 _ => {}
             }
         }
-        if let Some(deadline) = self.deadline[task] {
+        if let Some(deadline) = self.deadline[task].get() {
             late_finish = late_finish.min(self.finish_constraint(task, deadline)?);
         }
         // A finish at the start of a working period is the same as one at the end of the last.
@@ -2497,7 +2547,7 @@ impl<'a> Engine<'a> {
                     .collect::<Vec<_>>()
                     .join(" → ")
             };
-            if let Some(deadline) = self.deadline[task] {
+            if let Some(deadline) = self.deadline[task].get() {
                 let finish = self.scheduled_finish(task);
                 let (finish_count, deadline_count) =
                     (calendar.work_before(finish), calendar.work_before(deadline));
@@ -2519,7 +2569,7 @@ impl<'a> Engine<'a> {
                 }
             }
             let constraint = plan.tasks[task].constraint;
-            let Some(date) = self.constraint_at[task] else {
+            let Some(date) = self.constraint_at[task].get() else {
                 continue;
             };
             let date_count = calendar.work_before(date);
@@ -2774,7 +2824,7 @@ impl<'a> Engine<'a> {
     fn critical_flags(&self, critical: &mut [bool], total_floats: &mut [i64], open: &mut [bool]) {
         let task_count = self.plan.tasks.len();
         open.fill(false);
-        for task in 0..task_count {
+        let float_of = |task: usize| {
             // A task in elapsed time has its float in clock time too, as MS Project measures it.
             let (counts, links_start) =
                 if self.has(task, TASK_ELAPSED) && !self.network.is_summary[task] {
@@ -2796,10 +2846,22 @@ impl<'a> Engine<'a> {
                     ];
                     (counts, self.links_start_count[task])
                 };
-            total_floats[task] = self.total_float_from(task, counts, links_start);
-            // Summaries too are critical by their own total slack, as in MS Project: a summary
-            // with a critical subtask is not critical when it could itself slip.
-            critical[task] = total_floats[task] <= 0;
+            self.total_float_from(task, counts, links_start)
+        };
+        if task_count >= self.parallel_tasks {
+            total_floats
+                .par_iter_mut()
+                .enumerate()
+                .for_each(|(task, float)| *float = float_of(task));
+        } else {
+            for (task, float) in total_floats.iter_mut().enumerate() {
+                *float = float_of(task);
+            }
+        }
+        // Summaries too are critical by their own total slack, as in MS Project: a summary
+        // with a critical subtask is not critical when it could itself slip.
+        for (critical, &float) in critical.iter_mut().zip(total_floats.iter()) {
+            *critical = float <= 0;
         }
         // Finished work is never critical: a task with an actual finish, a summary whose subtasks
         // all have one. Children come after parents in WBS order.
@@ -2817,22 +2879,23 @@ impl<'a> Engine<'a> {
 
     fn into_schedule(mut self, pools: &mut Pools) -> Schedule {
         let task_count = self.plan.tasks.len();
-        let mut driving_links = Vec::new();
-        let mut driving_subtasks = Vec::new();
         let scheduled = self.scheduled_dates(pools);
-        let mut tasks = Vec::with_capacity(task_count);
         let mut critical = pools.filled(task_count, false);
         let mut total_floats = pools.filled(task_count, 0i64);
         let mut open = pools.filled(task_count, false);
         self.critical_flags(&mut critical, &mut total_floats, &mut open);
         pools.keep(open);
-        // Percent complete rolls up by duration.
-        let mut rolled_duration = pools.filled(task_count, 0f64);
-        let mut rolled_done = pools.filled(task_count, 0f64);
+        // Percent complete rolls up by duration, in minutes. The sums go into two of the passes'
+        // vectors that nothing reads any more: a schedule's peak memory is here, with the
+        // engine, the scheduled dates and the result records all alive.
+        let mut rolled_duration = std::mem::take(&mut self.gate_count);
+        let mut rolled_done = std::mem::take(&mut self.rollup_finish_count);
+        rolled_duration.fill(0);
+        rolled_done.fill(0);
         for task in (0..task_count).rev() {
             if !self.network.is_summary[task] {
-                rolled_duration[task] = self.duration[task] as f64;
-                rolled_done[task] = self.progress[task].done as f64;
+                rolled_duration[task] = self.duration[task];
+                rolled_done[task] = self.progress[task].done;
             }
             let parent = self.network.parent[task];
             if parent != NO_PARENT {
@@ -2840,46 +2903,12 @@ impl<'a> Engine<'a> {
                 rolled_done[parent as usize] += rolled_done[task];
             }
         }
-        for task in 0..task_count {
-            let is_summary = self.network.is_summary[task];
-            let complete = !is_summary && self.progress[task].actual_finish().is_some();
-            let percent_complete = if complete
-                || (!is_summary && self.has(task, TASK_STARTED) && self.duration[task] == 0)
-            {
-                if complete || self.plan.tasks[task].progress.percent_complete >= 100.0 {
-                    100.0
-                } else {
-                    0.0
-                }
-            } else if rolled_duration[task] > 0.0 {
-                100.0 * rolled_done[task] / rolled_duration[task]
-            } else {
-                0.0
-            };
-            let duration_minutes = if is_summary {
-                scheduled.finish_counts[task] - scheduled.start_counts[task]
-            } else {
-                self.duration[task]
-            };
-            let (driver, drivers) = self.driver(task, &mut driving_links, &mut driving_subtasks);
-            tasks.push(TaskSchedule {
-                start: scheduled.starts[task],
-                finish: scheduled.finishes[task],
-                early_start: self.early_start[task],
-                early_finish: self.early_finish[task],
-                late_start: self.late_start[task],
-                late_finish: self.late_finish[task],
-                total_float: total_floats[task],
-                free_float: self.free_float(task, total_floats[task], &scheduled),
-                critical: critical[task],
-                is_summary,
-                is_milestone: !is_summary && self.has(task, TASK_SHOWN_AS_MILESTONE),
-                duration_minutes,
-                percent_complete,
-                driver,
-                drivers,
-            });
-        }
+        let (tasks, driving_links, driving_subtasks) = self.task_schedules(
+            &scheduled,
+            &critical,
+            &total_floats,
+            (&rolled_duration, &rolled_done),
+        );
         let critical_paths = self.critical_paths(&critical);
         let schedule = Schedule {
             project_start: self.project_start,
@@ -2893,11 +2922,122 @@ impl<'a> Engine<'a> {
         };
         pools.keep(critical);
         pools.keep(total_floats);
-        pools.keep(rolled_duration);
-        pools.keep(rolled_done);
+        self.gate_count = rolled_duration;
+        self.rollup_finish_count = rolled_done;
         scheduled.recycle(pools);
         self.recycle(pools);
         schedule
+    }
+
+    /// The result record of every task, with the flat lists of driving links and subtasks its
+    /// `drivers` ranges point into. On a large plan the tasks are cut into a few runs computed
+    /// on every core (each into lists of its own, joined after), which gives the same records
+    /// and lists as one run in task order.
+    fn task_schedules(
+        &self,
+        scheduled: &ScheduledDates,
+        critical: &[bool],
+        total_floats: &[i64],
+        (rolled_duration, rolled_done): (&[i64], &[i64]),
+    ) -> (Vec<TaskSchedule>, Vec<LinkId>, Vec<TaskId>) {
+        let task_count = self.plan.tasks.len();
+        let record = |task: usize, links: &mut Vec<LinkId>, subtasks: &mut Vec<TaskId>| {
+            let is_summary = self.network.is_summary[task];
+            let complete = !is_summary && self.progress[task].actual_finish().is_some();
+            let percent_complete = if complete
+                || (!is_summary && self.has(task, TASK_STARTED) && self.duration[task] == 0)
+            {
+                if complete || self.plan.tasks[task].progress.percent_complete >= 100.0 {
+                    100.0
+                } else {
+                    0.0
+                }
+            } else if rolled_duration[task] > 0 {
+                100.0 * rolled_done[task] as f64 / rolled_duration[task] as f64
+            } else {
+                0.0
+            };
+            let duration_minutes = if is_summary {
+                scheduled.finish_counts[task] - scheduled.start_counts[task]
+            } else {
+                self.duration[task]
+            };
+            let (driver, drivers) = self.driver(task, links, subtasks);
+            TaskSchedule {
+                start: scheduled.starts[task],
+                finish: scheduled.finishes[task],
+                early_start: self.early_start[task],
+                early_finish: self.early_finish[task],
+                late_start: self.late_start[task],
+                late_finish: self.late_finish[task],
+                total_float: total_floats[task],
+                free_float: self.free_float(task, total_floats[task], scheduled),
+                critical: critical[task],
+                is_summary,
+                is_milestone: !is_summary && self.has(task, TASK_SHOWN_AS_MILESTONE),
+                duration_minutes,
+                percent_complete,
+                driver,
+                drivers,
+            }
+        };
+        if task_count < self.parallel_tasks {
+            let (mut links, mut subtasks) = (Vec::new(), Vec::new());
+            let tasks = (0..task_count)
+                .map(|task| record(task, &mut links, &mut subtasks))
+                .collect();
+            return (tasks, links, subtasks);
+        }
+        let run = task_count.div_ceil(2 * rayon::current_num_threads().max(1));
+        let placeholder = TaskSchedule {
+            start: self.project_start,
+            finish: self.project_start,
+            early_start: self.project_start,
+            early_finish: self.project_start,
+            late_start: self.project_start,
+            late_finish: self.project_start,
+            total_float: 0,
+            free_float: 0,
+            critical: false,
+            is_summary: false,
+            is_milestone: false,
+            duration_minutes: 0,
+            percent_complete: 0.0,
+            driver: Driver::ProjectStart,
+            drivers: 0..0,
+        };
+        let mut tasks = vec![placeholder; task_count];
+        let runs: Vec<(Vec<LinkId>, Vec<TaskId>)> = tasks
+            .par_chunks_mut(run)
+            .enumerate()
+            .map(|(index, records)| {
+                let (mut links, mut subtasks) = (Vec::new(), Vec::new());
+                for (offset, slot) in records.iter_mut().enumerate() {
+                    *slot = record(index * run + offset, &mut links, &mut subtasks);
+                }
+                (links, subtasks)
+            })
+            .collect();
+        // Join the runs' lists, moving each run's ranges past the runs before it.
+        let mut links = Vec::with_capacity(runs.iter().map(|(links, _)| links.len()).sum());
+        let mut subtasks =
+            Vec::with_capacity(runs.iter().map(|(_, subtasks)| subtasks.len()).sum());
+        for ((run_links, run_subtasks), records) in runs.into_iter().zip(tasks.chunks_mut(run)) {
+            let (link_base, subtask_base) = (links.len() as u32, subtasks.len() as u32);
+            if link_base > 0 || subtask_base > 0 {
+                for record in records {
+                    let base = match record.driver {
+                        Driver::Links => link_base,
+                        Driver::Subtasks => subtask_base,
+                        _ => continue,
+                    };
+                    record.drivers = record.drivers.start + base..record.drivers.end + base;
+                }
+            }
+            links.extend(run_links);
+            subtasks.extend(run_subtasks);
+        }
+        (tasks, links, subtasks)
     }
 
     /// Gives the engine's vectors back for the next schedule.
@@ -3101,6 +3241,34 @@ mod tests {
         engine.exact_only = exact_only;
         engine.run().expect("generated plans schedule");
         engine.into_schedule(&mut pools)
+    }
+
+    /// The per-task results computed in runs on every core (float, drivers with their flat
+    /// lists, the records) are those of one run in task order, on plans with summaries,
+    /// constraints and progress.
+    #[test]
+    fn results_computed_on_every_core_are_those_of_one_run() {
+        for (tasks, seed) in [(300, 3), (2_000, 11), (5_000, 12)] {
+            let mut plan = random_plan(&NetworkShape::benchmark(tasks, seed));
+            add_constraints_and_progress(&mut plan, seed, Some(40));
+            let with_threshold = |parallel_tasks: usize| {
+                let mut pools = Pools::default();
+                let network = Network::build(&plan, &mut pools).expect("no loops");
+                let mut engine =
+                    Engine::new(&plan, &ScheduleOptions::default(), network, &mut pools)
+                        .expect("calendars build");
+                engine.parallel_tasks = parallel_tasks;
+                engine.run().expect("schedules");
+                engine.into_schedule(&mut pools)
+            };
+            let one_run = with_threshold(usize::MAX);
+            let every_core = with_threshold(0);
+            assert!(
+                one_run.driving_links.len() > 10 && !one_run.driving_subtasks.is_empty(),
+                "{tasks} tasks: links drive tasks and subtasks drive summaries"
+            );
+            assert_eq!(one_run, every_core, "{tasks} tasks");
+        }
     }
 
     /// A scheduler that keeps its working memory gives the same schedules as a fresh one, also
