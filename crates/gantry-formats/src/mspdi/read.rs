@@ -557,12 +557,12 @@ impl<'a, 'input> Reader<'a, 'input> {
 
     fn stored_dates(&self, node: Node<'_, '_>, element: &str) -> Result<StoredDates, MspdiError> {
         Ok(StoredDates {
-            start: self.optional_datetime(node, "Start", element)?,
-            finish: self.optional_datetime(node, "Finish", element)?,
-            early_start: self.optional_datetime(node, "EarlyStart", element)?,
-            early_finish: self.optional_datetime(node, "EarlyFinish", element)?,
-            late_start: self.optional_datetime(node, "LateStart", element)?,
-            late_finish: self.optional_datetime(node, "LateFinish", element)?,
+            start: self.optional(node, "Start", element, Self::computed_datetime)?,
+            finish: self.optional(node, "Finish", element, Self::computed_datetime)?,
+            early_start: self.optional(node, "EarlyStart", element, Self::computed_datetime)?,
+            early_finish: self.optional(node, "EarlyFinish", element, Self::computed_datetime)?,
+            late_start: self.optional(node, "LateStart", element, Self::computed_datetime)?,
+            late_finish: self.optional(node, "LateFinish", element, Self::computed_datetime)?,
             total_slack_tenths: self.optional_int(
                 node,
                 "TotalSlack",
@@ -1229,6 +1229,25 @@ impl<'a, 'input> Reader<'a, 'input> {
             Some(value) if !self.value(value).is_empty() => read(self, value, element).map(Some),
             _ => Ok(None),
         }
+    }
+
+    /// A date MS Project computed for a task (start, finish, early and late dates), to the
+    /// nearest minute: MS Project keeps the seconds of a duration (a 138h53m18s task has a late
+    /// start of 08:06:42, the engine's 08:07), while the dates a person enters (constraints,
+    /// actuals, calendars) only drop them.
+    fn computed_datetime(&self, node: Node<'_, '_>, element: &str) -> Result<DateTime, MspdiError> {
+        let minute = self.datetime(node, element)?;
+        let seconds = self
+            .value(node)
+            .parse::<DateTime>()
+            .map_or(0, |exact| exact.second());
+        Ok(if seconds >= 30 {
+            minute
+                .checked_add(jiff::Span::new().minutes(1))
+                .unwrap_or(minute)
+        } else {
+            minute
+        })
     }
 
     fn optional_datetime(
