@@ -10,7 +10,8 @@
 //! Summary tasks roll their subtasks' costs up; fixed costs and cost amounts sit on subtasks only.
 //!
 //! Over time ([`planned_cost_by_period`]) the work of an assignment is booked evenly over the
-//! working time between the task's start and finish, as [`crate::usage`] books it (on the task's
+//! working time between the task's start and finish (a split task's pauses left out), as
+//! [`crate::usage`] books it (on the task's
 //! own calendar when it has one, else on the resource's), so the labour cost of a period is its
 //! share of the work times the rate. Costs per use and materials fall due when the task starts
 //! (as `usage` uses quantities at the start); cost-resource amounts are prorated over the task;
@@ -34,6 +35,7 @@ use jiff::civil::Date;
 use crate::calendar::{CalendarError, WorkingCalendar};
 use crate::cpm::Schedule;
 use crate::model::{CalendarId, Plan, ResourceId, ResourceKind, TaskId};
+use crate::split::SplitWindows;
 use crate::time::Instant;
 use crate::usage::{Period, period_bounds};
 
@@ -557,10 +559,43 @@ pub fn planned_cost_by_period(
     period: Period,
 ) -> Result<Vec<PeriodCost>, CostError> {
     let calendars = Calendars::build(plan)?;
-    let parts: Vec<Accrued> = planned_parts(plan, schedule)
-        .into_iter()
-        .flatten()
-        .collect();
+    let split_windows = SplitWindows::new(plan)?;
+    let mut parts: Vec<Accrued> = Vec::new();
+    for (index, task_parts) in planned_parts(plan, schedule).into_iter().enumerate() {
+        let task = TaskId(index as u32);
+        if !split_windows.pauses(task) {
+            parts.extend(task_parts);
+            continue;
+        }
+        // A split task's work (and whatever is spread over its working time) falls due only
+        // between its pauses, in proportion to the working time of each stretch.
+        let dates = schedule.task(task);
+        let windows = split_windows.windows(task, dates.start, dates.finish);
+        for part in task_parts {
+            let Some(calendar) = part.calendar else {
+                parts.push(part);
+                continue;
+            };
+            let working = calendars.get(calendar);
+            let minutes: Vec<i64> = windows
+                .iter()
+                .map(|&(from, to)| working.working_minutes_between(from, to).max(0))
+                .collect();
+            let total: i64 = minutes.iter().sum();
+            if total <= 0 {
+                parts.push(part);
+                continue;
+            }
+            for (&(from, to), &share) in windows.iter().zip(&minutes) {
+                parts.push(Accrued {
+                    amount: part.amount * share as f64 / total as f64,
+                    from,
+                    to,
+                    calendar: Some(calendar),
+                });
+            }
+        }
+    }
     let bounds = period_bounds(schedule.project_start, schedule.project_finish, period);
     let mut result = Vec::with_capacity(bounds.len().saturating_sub(1));
     let mut before = accrued_before(&calendars, &parts, bounds[0]);

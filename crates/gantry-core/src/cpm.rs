@@ -135,7 +135,8 @@ pub struct TaskSchedule {
     pub is_summary: bool,
     /// A milestone.
     pub is_milestone: bool,
-    /// Working minutes from start to finish on the task's calendar (clock minutes if elapsed).
+    /// Working minutes from start to finish on the task's calendar (clock minutes if elapsed),
+    /// the pauses of a split task left out.
     pub duration_minutes: i64,
     /// Share of the duration done, 0–100 (rolled up by duration for summaries).
     pub percent_complete: f64,
@@ -1213,13 +1214,16 @@ impl<'a> Engine<'a> {
         let mut progress = pools.take(task_count);
         let mut constraint_at = pools.take(task_count);
         let mut deadline = pools.take(task_count);
+        // A split task spans its duration and its pauses (empty when nothing is split); the
+        // split module says which splits apply (working duration, not started).
+        let split_gaps = crate::split::split_gaps(plan);
         for (index, task) in plan.tasks.iter().enumerate() {
             let minutes = match work_durations.get(index) {
                 Some(&Some(minutes)) if !task.duration.elapsed && !network.is_summary[index] => {
                     minutes.max(0)
                 }
                 _ => task.duration.minutes.max(0),
-            };
+            } + split_gaps.get(index).copied().unwrap_or(0);
             let calendar = &calendars[task_calendar[index] as usize];
             duration.push(minutes);
             let dated_constraint = task.constraint.date().map(Instant::from_civil);
@@ -1294,7 +1298,9 @@ impl<'a> Engine<'a> {
                 Lag::None => Some(0),
                 Lag::Working(minutes) => Some(minutes),
                 Lag::Percent(percent) if !network.is_summary[predecessor] => {
-                    Some((duration[predecessor] as f64 * percent / 100.0).round() as i64)
+                    // Of the predecessor's duration, without its pauses when it is split.
+                    let gap = split_gaps.get(predecessor).copied().unwrap_or(0);
+                    Some(((duration[predecessor] - gap) as f64 * percent / 100.0).round() as i64)
                 }
                 Lag::Percent(_) | Lag::Elapsed(_) => None,
             };
@@ -2885,16 +2891,19 @@ impl<'a> Engine<'a> {
         let mut open = pools.filled(task_count, false);
         self.critical_flags(&mut critical, &mut total_floats, &mut open);
         pools.keep(open);
-        // Percent complete rolls up by duration, in minutes. The sums go into two of the passes'
-        // vectors that nothing reads any more: a schedule's peak memory is here, with the
-        // engine, the scheduled dates and the result records all alive.
+        // Percent complete rolls up by duration, in minutes (a split task's pauses are no
+        // duration). The sums go into two of the passes' vectors that nothing reads any more: a
+        // schedule's peak memory is here, with the engine, the scheduled dates and the result
+        // records all alive.
+        let split_gaps = crate::split::split_gaps(self.plan);
+        let gap = |task: usize| split_gaps.get(task).copied().unwrap_or(0);
         let mut rolled_duration = std::mem::take(&mut self.gate_count);
         let mut rolled_done = std::mem::take(&mut self.rollup_finish_count);
         rolled_duration.fill(0);
         rolled_done.fill(0);
         for task in (0..task_count).rev() {
             if !self.network.is_summary[task] {
-                rolled_duration[task] = self.duration[task];
+                rolled_duration[task] = self.duration[task] - gap(task);
                 rolled_done[task] = self.progress[task].done;
             }
             let parent = self.network.parent[task];
@@ -2908,6 +2917,7 @@ impl<'a> Engine<'a> {
             &critical,
             &total_floats,
             (&rolled_duration, &rolled_done),
+            &split_gaps,
         );
         let critical_paths = self.critical_paths(&critical);
         let schedule = Schedule {
@@ -2939,8 +2949,10 @@ impl<'a> Engine<'a> {
         critical: &[bool],
         total_floats: &[i64],
         (rolled_duration, rolled_done): (&[i64], &[i64]),
+        split_gaps: &[i64],
     ) -> (Vec<TaskSchedule>, Vec<LinkId>, Vec<TaskId>) {
         let task_count = self.plan.tasks.len();
+        let gap = |task: usize| split_gaps.get(task).copied().unwrap_or(0);
         let record = |task: usize, links: &mut Vec<LinkId>, subtasks: &mut Vec<TaskId>| {
             let is_summary = self.network.is_summary[task];
             let complete = !is_summary && self.progress[task].actual_finish().is_some();
@@ -2960,7 +2972,7 @@ impl<'a> Engine<'a> {
             let duration_minutes = if is_summary {
                 scheduled.finish_counts[task] - scheduled.start_counts[task]
             } else {
-                self.duration[task]
+                self.duration[task] - gap(task)
             };
             let (driver, drivers) = self.driver(task, links, subtasks);
             TaskSchedule {

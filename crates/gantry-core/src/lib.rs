@@ -2,7 +2,7 @@
 //!
 //! This crate holds the plan ([`model`]), working-time calendars ([`calendar`]), the critical
 //! path method ([`cpm`]), the resource-constrained scheduling core that leveling builds on
-//! ([`rcpsp`]), project control: costs and tracking ([`cost`]), baselines ([`baseline`]) and
+//! ([`rcpsp`]), leveling ([`level`]) and split tasks ([`split`]), project control: costs and tracking ([`cost`]), baselines ([`baseline`]) and
 //! earned value ([`evm`]), and the Monte Carlo schedule and cost risk simulation ([`risk`]). It is
 //! pure: no file or network IO, no async, no SQL, no JSON, no HTML.
 //! Everything is plain data in `Vec`s indexed by small ids, and every computation is a
@@ -19,6 +19,7 @@ pub mod model;
 pub mod portfolio;
 pub mod rcpsp;
 pub mod risk;
+pub mod split;
 pub mod time;
 pub mod usage;
 pub mod work;

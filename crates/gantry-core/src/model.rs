@@ -106,6 +106,10 @@ pub struct Plan {
     pub resources: Vec<Resource>,
     /// Which resource works on which task, and how much.
     pub assignments: Vec<Assignment>,
+    /// Pauses inside tasks (MS Project's splits), by task and then by the work before them.
+    /// A side table rather than a field of [`Task`]: few tasks are split, and every task would
+    /// carry the field (a plan stays under 1 KB a task).
+    pub splits: Vec<Split>,
 }
 
 impl Plan {
@@ -126,6 +130,7 @@ impl Plan {
             durations: DurationSettings::default(),
             resources: Vec::new(),
             assignments: Vec::new(),
+            splits: Vec::new(),
         }
     }
 
@@ -335,6 +340,11 @@ impl Plan {
                 return Err(StructureError::AssignmentOutOfRange { assignment: index });
             }
         }
+        for (index, split) in self.splits.iter().enumerate() {
+            if split.task.index() >= tasks {
+                return Err(StructureError::SplitOutOfRange { split: index });
+            }
+        }
         Ok(())
     }
 }
@@ -376,6 +386,12 @@ pub enum StructureError {
         /// The broken link.
         link: LinkId,
     },
+    /// A split names a task outside [`Plan::tasks`].
+    #[error("split #{split} names a task that does not exist")]
+    SplitOutOfRange {
+        /// Index in [`Plan::splits`].
+        split: usize,
+    },
 }
 
 /// A piece of work, a milestone, or (when other tasks name it as parent) a summary task.
@@ -404,6 +420,9 @@ pub struct Task {
     /// Whether the task's total work stays the same when people join or leave it (MS Project's
     /// effort-driven scheduling); fixed-work tasks always behave so.
     pub effort_driven: bool,
+    /// Whether leveling may split the task's remaining work (MS Project's "Leveling can split"):
+    /// pause it while a resource is needed elsewhere instead of delaying the whole task.
+    pub leveling_can_split: bool,
     /// What has been done so far.
     pub progress: Progress,
 }
@@ -423,6 +442,7 @@ impl Task {
             priority: 500,
             task_type: TaskType::FixedUnits,
             effort_driven: false,
+            leveling_can_split: false,
             progress: Progress::default(),
         }
     }
@@ -431,6 +451,28 @@ impl Task {
     pub fn is_milestone(&self) -> bool {
         self.milestone || self.duration.minutes == 0
     }
+
+    /// Whether any progress is reported on the task (an actual date or a percentage).
+    pub fn is_started(&self) -> bool {
+        self.progress.actual_start.is_some()
+            || self.progress.actual_finish.is_some()
+            || self.progress.percent_complete > 0.0
+    }
+}
+
+/// A pause inside a task (MS Project's split): after `after` working minutes of the task's work,
+/// `gap` working minutes of the task's calendar without work, then the rest. The pause moves
+/// with the task. The critical path engine schedules a split task over its duration plus its
+/// gaps; its resources do no work in a gap (see [`crate::split`] for when a split applies).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Split {
+    /// The task.
+    pub task: TaskId,
+    /// Working minutes of the task's duration done before the pause (more than 0, less than the
+    /// duration).
+    pub after: i64,
+    /// Length of the pause in working minutes of the task's calendar (more than 0).
+    pub gap: i64,
 }
 
 /// MS Project's three task types: which term of the scheduling formula, work = duration ×
@@ -924,4 +966,18 @@ pub struct Assignment {
     pub units: f64,
     /// Work in minutes, when stated (otherwise units × the task's duration).
     pub work: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_task_stays_small() {
+        // Issue 2's budget: under 1 KB a task at 100,000 tasks. A task's inline size must not
+        // grow with what few tasks use (splits live in `Plan::splits`, a resume date is boxed):
+        // 184 bytes before splits, the "leveling can split" flag fits in padding.
+        assert_eq!(size_of::<Task>(), 184);
+    }
 }

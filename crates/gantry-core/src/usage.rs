@@ -2,7 +2,8 @@
 //! give, and when it is over-allocated (booked for more units than it has at that moment).
 //!
 //! A work resource assigned at `units` to a task works `units` for every working minute of the
-//! task between its scheduled start and finish (on the task's calendar). It is over-allocated
+//! task between its scheduled start and finish (on the task's calendar), except in the pauses of
+//! a split task. It is over-allocated
 //! while the units of its tasks running at once exceed its maximum units at that moment (its
 //! `max_units`, or an availability period's), in time it works (its own calendar). Material and
 //! cost resources have quantities, not time, and are never over-allocated.
@@ -10,6 +11,7 @@
 use crate::calendar::{CalendarError, WorkingCalendar};
 use crate::cpm::Schedule;
 use crate::model::{CalendarId, Plan, ResourceId, ResourceKind, TaskId};
+use crate::split::SplitWindows;
 use crate::time::{Instant, MINUTES_PER_DAY};
 
 /// The length of the periods usage is reported by.
@@ -98,6 +100,8 @@ pub fn resource_usage(
             .as_ref()
             .unwrap_or_else(|| unreachable!("every calendar in use is built above"))
     };
+    // A split task works only between its pauses: one booking per stretch.
+    let split_windows = SplitWindows::new(plan)?;
     let bounds = period_bounds(schedule.project_start, schedule.project_finish, period);
     let mut result = Vec::with_capacity(plan.resources.len());
     for (index, resource) in plan.resources.iter().enumerate() {
@@ -118,13 +122,20 @@ pub fn resource_usage(
             } else {
                 resource_calendar
             };
-            bookings.push((
-                assignment.task,
-                assignment.units,
-                task.start,
-                task.finish,
-                task_calendar,
-            ));
+            // Quantities are used once, at the start, whatever the pauses.
+            if resource.kind != ResourceKind::Work || !split_windows.pauses(assignment.task) {
+                bookings.push((
+                    assignment.task,
+                    assignment.units,
+                    task.start,
+                    task.finish,
+                    task_calendar,
+                ));
+            } else {
+                for (from, to) in split_windows.windows(assignment.task, task.start, task.finish) {
+                    bookings.push((assignment.task, assignment.units, from, to, task_calendar));
+                }
+            }
         }
 
         let mut periods = Vec::with_capacity(bounds.len().saturating_sub(1));

@@ -629,3 +629,40 @@ estimate = { min = "4d", most_likely = "5d", max = "9d" }
 "#
     )));
 }
+
+#[test]
+fn bad_splits() {
+    // Each bad split gets one error at the value that is wrong.
+    insta::assert_snapshot!(report(&with_project(
+        r#"
+[[task]]
+id = "build"
+duration = "10d"
+splits = [{ after = "-2d", gap = "3d" }]
+
+[[task]]
+id = "test"
+duration = "2d"
+splits = [{ after = "12d", gap = "1d" }]
+
+[[task]]
+id = "deploy"
+duration = "2d"
+splits = [{ after = "1d", gap = "-1d" }, { after = "1d", gap = "0d" }, { after = "1ed", gap = "1d" }]
+
+[[task]]
+id = "wait"
+duration = "3ed"
+splits = [{ after = "1d", gap = "1d" }]
+
+[[task]]
+id = "phase"
+level_split = true
+splits = [{ after = "1d", gap = "1d" }]
+
+  [[task.task]]
+  id = "inside"
+  splits = [{ after = "1d", gap = "1d" }]
+"#
+    )));
+}

@@ -405,3 +405,32 @@ fn recurring_exceptions_and_work_weeks_shape_the_schedule() {
         ("2026-07-06T07:00:00".into(), "2026-07-09T17:00:00".into())
     );
 }
+
+#[test]
+fn leveling_can_split_is_read_with_ms_projects_default_and_written_back() {
+    // Design says nothing (MS Project's default for a new task, 1); Build says 0.
+    let with_flag = TWO_TASKS.replacen(
+        "<Duration>PT8H0M0S</Duration>",
+        "<Duration>PT8H0M0S</Duration><LevelingCanSplit>0</LevelingCanSplit>",
+        1,
+    );
+    let project = read_mspdi("small.xml", &project(&with_flag, WORKING_WEEK)).expect("reads");
+    let flags: Vec<bool> = project
+        .plan
+        .tasks
+        .iter()
+        .map(|task| task.leveling_can_split)
+        .collect();
+    assert_eq!(flags, [true, false]);
+    let written = write_mspdi(&project, None);
+    assert!(
+        written.contains("<LevelingCanSplit>1</LevelingCanSplit>"),
+        "{written}"
+    );
+    assert!(
+        written.contains("<LevelingCanSplit>0</LevelingCanSplit>"),
+        "{written}"
+    );
+    let again = read_mspdi("again.xml", &written).expect("reads back");
+    assert_eq!(again.plan, project.plan);
+}

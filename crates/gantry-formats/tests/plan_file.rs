@@ -3,8 +3,8 @@
 
 use gantry_core::model::{
     Assignment, Availability, CalendarDef, CalendarException, CalendarId, Constraint, Duration,
-    DurationSettings, Lag, Link, LinkType, Plan, Progress, Resource, ResourceKind, Shift, Task,
-    TaskId,
+    DurationSettings, Lag, Link, LinkType, Plan, Progress, Resource, ResourceKind, Shift, Split,
+    Task, TaskId,
 };
 use gantry_formats::{PlanFile, Position, parse_plan, write_plan};
 use jiff::civil::{DateTime, date};
@@ -880,4 +880,52 @@ fn risk_models_survive_a_write_and_a_read() {
         write_plan(&file.plan),
         gantry_formats::write_plan_file(&file.plan, &Default::default())
     );
+}
+
+#[test]
+fn splits_and_the_leveling_flag_survive_a_write_and_a_read() {
+    let file = parse(&with_project(
+        r#"
+[[task]]
+id = "build"
+duration = "10d"
+level_split = true
+splits = [{ after = "6d", gap = "1d" }, { after = "2d", gap = "3d" }]
+
+[[task]]
+id = "test"
+duration = "2d"
+after = ["build"]
+"#,
+    ));
+    let plan = &file.plan;
+    assert!(task(plan, "build").leveling_can_split);
+    assert!(!task(plan, "test").leveling_can_split);
+    // Kept in order of the work before each pause, whatever the order written.
+    let build = TaskId(0);
+    assert_eq!(
+        plan.splits,
+        [
+            Split {
+                task: build,
+                after: 2 * 480,
+                gap: 3 * 480
+            },
+            Split {
+                task: build,
+                after: 6 * 480,
+                gap: 480
+            },
+        ]
+    );
+    let written = write_plan(plan);
+    assert!(
+        written.contains(
+            "level_split = true\nsplits = [{ after = \"2d\", gap = \"3d\" }, { after = \"6d\", gap = \"1d\" }]\n"
+        ),
+        "{written}"
+    );
+    let again =
+        parse_plan("written.toml", &written).unwrap_or_else(|errors| panic!("{errors}\n{written}"));
+    assert_eq!(&again.plan, plan, "{written}");
 }

@@ -950,6 +950,8 @@ pub(crate) async fn load_plan(
                 .map_err(|_| StoreError::Corrupt(format!("priority {priority}")))?,
             task_type: parse_code("task type", &task_type, TaskType::from_code)?,
             effort_driven: get_bool(row, "effort_driven")?,
+            // Not stored yet: stored plans are leveled by delays alone.
+            leveling_can_split: false,
             progress: Progress {
                 actual_start: optional_datetime(row, "actual_start")?,
                 actual_finish: optional_datetime(row, "actual_finish")?,
@@ -1041,6 +1043,7 @@ pub(crate) async fn load_plan(
         },
         resources,
         assignments,
+        splits: Vec::new(),
     };
     crate::control::normalize(&mut plan);
     Ok(StoredPlan {

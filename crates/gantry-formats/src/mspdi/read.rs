@@ -286,6 +286,7 @@ impl<'a, 'input> Reader<'a, 'input> {
                 task.duration = defaults.duration;
                 task.task_type = defaults.task_type;
                 task.effort_driven = defaults.effort_driven;
+                task.leveling_can_split = defaults.leveling_can_split;
             }
         }
         for link in raw_links {
@@ -431,6 +432,10 @@ impl<'a, 'input> Reader<'a, 'input> {
             || self
                 .optional_flag(node, "EffortDriven", element)?
                 .unwrap_or(false);
+        // MS Project's default for a new task is 1: a file that does not say allows splitting.
+        task.leveling_can_split = self
+            .optional_flag(node, "LevelingCanSplit", element)?
+            .unwrap_or(true);
         task.deadline = match child(node, "Deadline") {
             Some(deadline) => Some(self.datetime(deadline, element)?),
             None => None,

@@ -231,6 +231,7 @@ pub fn write_mspdi(project: &MspdiProject, schedule: Option<&Schedule>) -> Strin
         xml.element("CalendarUID", &calendar.to_string());
         optional_date(&mut xml, "ConstraintDate", constraint_date);
         optional_date(&mut xml, "Deadline", task.deadline);
+        xml.element("LevelingCanSplit", flag(task.leveling_can_split));
         for link in plan.links.iter().filter(|link| link.successor == id) {
             xml.open("PredecessorLink");
             xml.element(

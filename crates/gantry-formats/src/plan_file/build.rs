@@ -7,7 +7,7 @@ use std::ops::Range;
 use gantry_core::model::{
     Assignment, Availability, CalendarDef, CalendarException, CalendarId, Constraint, Duration,
     DurationSettings, Lag, Link, LinkType, Plan, Progress, Resource, ResourceId, ResourceKind,
-    Shift, Task, TaskId, TaskType,
+    Shift, Split, Task, TaskId, TaskType,
 };
 use jiff::civil::{Date, DateTime, Time};
 use toml::Spanned;
@@ -153,6 +153,7 @@ impl<'a> Builder<'a> {
         );
 
         let risk = self.risk_model(raw, &tasks, &durations);
+        let splits = self.splits(raw, &tasks, &durations);
         let plan = Plan {
             name: project.name.get_ref().clone(),
             start: start?,
@@ -171,6 +172,7 @@ impl<'a> Builder<'a> {
             durations,
             resources,
             assignments,
+            splits,
         };
         let mut plan = plan;
         control::build(self, raw, &mut plan);
@@ -1408,6 +1410,17 @@ impl<'a> Builder<'a> {
             Some(value) => *value.get_ref(),
             None => task_type == TaskType::FixedWork,
         };
+        let leveling_can_split = match &raw.level_split {
+            Some(value) if is_summary && *value.get_ref() => {
+                self.error(
+                    &value.span(),
+                    format!("\"{key}\" is a summary task: leveling splits its subtasks, not it"),
+                );
+                false
+            }
+            Some(value) => *value.get_ref(),
+            None => false,
+        };
         let actual_start = raw
             .actual_start
             .as_ref()
@@ -1461,6 +1474,7 @@ impl<'a> Builder<'a> {
             priority,
             task_type,
             effort_driven,
+            leveling_can_split,
             progress: Progress {
                 actual_start,
                 actual_finish,
@@ -1469,6 +1483,135 @@ impl<'a> Builder<'a> {
                 resume: resume.map(Box::new),
             },
         }
+    }
+
+    /// Each task's `splits`: pauses inside its work, `{ after = "2d", gap = "3d" }`, in working
+    /// time, each strictly inside the task's duration.
+    fn splits(
+        &mut self,
+        raw: &RawPlan,
+        tasks: &[Task],
+        durations: &DurationSettings,
+    ) -> Vec<Split> {
+        let task_of: HashMap<&str, TaskId> = tasks
+            .iter()
+            .enumerate()
+            .map(|(index, task)| (task.key.as_str(), TaskId(index as u32)))
+            .collect();
+        let mut is_summary = vec![false; tasks.len()];
+        for task in tasks {
+            if let Some(parent) = task.parent
+                && let Some(flag) = is_summary.get_mut(parent.index())
+            {
+                *flag = true;
+            }
+        }
+        let mut entries: Vec<TaskEntry<'_>> = Vec::new();
+        flatten(&raw.tasks, None, &mut entries);
+        let mut splits = Vec::new();
+        for entry in &entries {
+            let (Some(list), Some(&task)) = (
+                &entry.raw.splits,
+                task_of.get(entry.raw.id.get_ref().as_str()),
+            ) else {
+                continue;
+            };
+            let key = entry.raw.id.get_ref();
+            let definition = &tasks[task.index()];
+            if is_summary[task.index()] {
+                self.error(
+                    &list.span(),
+                    format!("\"{key}\" is a summary task: its subtasks can be split, it cannot"),
+                );
+                continue;
+            }
+            if definition.duration.elapsed {
+                self.error(
+                    &list.span(),
+                    format!(
+                        "\"{key}\" has an elapsed duration: only a task in working time can be split"
+                    ),
+                );
+                continue;
+            }
+            let first = splits.len();
+            for item in list.get_ref() {
+                let item = item.get_ref();
+                let Some(after) = self.split_minutes(&item.after, "after", durations) else {
+                    continue;
+                };
+                let Some(gap) = self.split_minutes(&item.gap, "gap", durations) else {
+                    continue;
+                };
+                let length = definition.duration.minutes;
+                if after == 0 || after >= length {
+                    let shown = |minutes| {
+                        super::values::format_duration(Duration::working(minutes), durations)
+                    };
+                    self.error(
+                        &item.after.span(),
+                        format!(
+                            "split after \"{}\" is not inside \"{key}\" ({} of work): a split comes after more than 0 and less than the task's duration",
+                            item.after.get_ref().trim(),
+                            shown(length)
+                        ),
+                    );
+                    continue;
+                }
+                if gap == 0 {
+                    self.error(
+                        &item.gap.span(),
+                        "a split's gap must be more than 0 (drop the split instead)",
+                    );
+                    continue;
+                }
+                if splits[first..]
+                    .iter()
+                    .any(|split: &Split| split.after == after)
+                {
+                    self.error(
+                        &item.after.span(),
+                        format!(
+                            "\"{key}\" is already split after \"{}\": write one split with the gaps added",
+                            item.after.get_ref().trim()
+                        ),
+                    );
+                    continue;
+                }
+                splits.push(Split { task, after, gap });
+            }
+            splits[first..].sort_by_key(|split| split.after);
+        }
+        splits.sort_by_key(|split| (split.task, split.after));
+        splits
+    }
+
+    /// A split's `after` or `gap`: working time, not negative.
+    fn split_minutes(
+        &mut self,
+        value: &Spanned<String>,
+        field: &str,
+        durations: &DurationSettings,
+    ) -> Option<i64> {
+        let text = value.get_ref().trim();
+        if text.starts_with('-') {
+            self.error(
+                &value.span(),
+                format!("split {field} \"{text}\" is negative: write a working time, e.g. \"2d\""),
+            );
+            return None;
+        }
+        let duration = self.duration(value, durations)?;
+        if duration.elapsed {
+            self.error(
+                &value.span(),
+                format!(
+                    "split {field} \"{text}\" is elapsed time: a split counts working time of the task's calendar, e.g. \"2d\""
+                ),
+            );
+            return None;
+        }
+        Some(duration.minutes)
     }
 
     /// "ASAP", "ALAP" or "<SNET|SNLT|FNET|FNLT|MSO|MFO> <date or date-time>".

@@ -225,6 +225,8 @@ pub(super) struct RawTask {
     #[serde(rename = "type")]
     pub task_type: Option<Spanned<String>>,
     pub effort_driven: Option<Spanned<bool>>,
+    pub level_split: Option<Spanned<bool>>,
+    pub splits: Option<Spanned<Vec<Spanned<RawSplit>>>>,
     pub constraint: Option<Spanned<String>>,
     pub deadline: Option<Spanned<DateValue>>,
     pub calendar: Option<Spanned<String>>,
@@ -240,6 +242,14 @@ pub(super) struct RawTask {
     pub estimate: Option<Spanned<RawThreePoint>>,
     #[serde(default, rename = "task")]
     pub subtasks: Vec<Spanned<RawTask>>,
+}
+
+/// One of a task's `splits`: `{ after = "2d", gap = "3d" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSplit {
+    pub after: Spanned<String>,
+    pub gap: Spanned<String>,
 }
 
 /// `[[baseline]]`: a saved baseline.

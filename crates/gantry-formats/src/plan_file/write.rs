@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use gantry_core::model::{
     Assignment, CalendarDef, CalendarException, Constraint, Link, Plan, Resource, ResourceKind,
-    Shift, Task, TaskType,
+    Shift, Split, Task, TaskType,
 };
 use gantry_core::risk::{Delay, Distribution, RiskModel, ThreePoint};
 use jiff::civil::{DateTime, Time};
@@ -109,6 +109,19 @@ pub fn write_plan_file(plan: &Plan, risk: &RiskModel) -> String {
             list.push(assignment);
         }
     }
+    // Each task's splits in order of the work before them, two at one point written as one.
+    let mut splits_of: Vec<Vec<Split>> = vec![Vec::new(); plan.tasks.len()];
+    for split in &plan.splits {
+        if let Some(list) = splits_of.get_mut(split.task.index()) {
+            match list.iter_mut().find(|known| known.after == split.after) {
+                Some(known) => known.gap += split.gap,
+                None => list.push(*split),
+            }
+        }
+    }
+    for list in &mut splits_of {
+        list.sort_by_key(|split| split.after);
+    }
     let mut estimate_of: Vec<Option<&ThreePoint>> = vec![None; plan.tasks.len()];
     for estimate in &risk.estimates {
         if let Some(slot) = estimate_of.get_mut(estimate.task.index()) {
@@ -121,6 +134,7 @@ pub fn write_plan_file(plan: &Plan, risk: &RiskModel) -> String {
         children: &children,
         links_of: &links_of,
         assignments_of: &assignments_of,
+        splits_of: &splits_of,
         calendar_ids: &calendar_ids,
     };
     for root in roots {
@@ -204,6 +218,7 @@ struct TaskWriter<'p> {
     children: &'p [Vec<usize>],
     links_of: &'p [Vec<&'p Link>],
     assignments_of: &'p [Vec<&'p Assignment>],
+    splits_of: &'p [Vec<Split>],
     calendar_ids: &'p [String],
 }
 
@@ -355,6 +370,24 @@ impl TaskWriter<'_> {
         }
         if let Some(resume) = progress.resume.as_deref() {
             line(out, depth, "resume", &start_value(*resume));
+        }
+        if !is_summary && task.leveling_can_split {
+            line(out, depth, "level_split", "true");
+        }
+        let splits = &self.splits_of[index];
+        if !splits.is_empty() {
+            let working = gantry_core::model::Duration::working;
+            let items: Vec<String> = splits
+                .iter()
+                .map(|split| {
+                    format!(
+                        "{{ after = {}, gap = {} }}",
+                        quote(&format_duration(working(split.after), settings)),
+                        quote(&format_duration(working(split.gap), settings))
+                    )
+                })
+                .collect();
+            line(out, depth, "splits", &format!("[{}]", items.join(", ")));
         }
         control::write_task_costs(out, self.plan, index, depth);
         if let Some(Some(estimate)) = self.estimate_of.get(index) {
