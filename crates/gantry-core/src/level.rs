@@ -12,9 +12,20 @@
 //!
 //! A task is never delayed when it has started, is a summary, has priority 1000 (MS Project's
 //! "do not level"), or carries a constraint a delay would break (ALAP, SNLT, FNLT, MSO, MFO).
+//!
+//! "Leveling can split remaining work" (MS Project's option, [`LevelingOptions::split`], on by
+//! default) lets the leveler pause the tasks that allow it ([`crate::model::Task::leveling_can_split`])
+//! instead of delaying them whole: a task of working duration, not started, that began before
+//! the conflict is split at the conflict's start and paused until its end (a
+//! [`crate::model::Split`] in [`Plan::splits`]), which finishes it earlier than a delay would;
+//! a started task's remaining work is pushed past the conflict with a resume date
+//! ([`crate::model::Progress::resume`]). Tasks that do not allow splitting are leveled as
+//! before.
 
+use crate::calendar::WorkingCalendar;
 use crate::cpm::{Schedule, ScheduleFailure, ScheduleOptions, Scheduler};
-use crate::model::{Constraint, Plan, TaskId};
+use crate::model::{Constraint, Plan, Split, TaskId};
+use crate::split::{SplitWindows, applying_splits, splits_of, task_calendar};
 use crate::time::Instant;
 use crate::usage::{OverAllocation, Period, resource_usage};
 
@@ -22,13 +33,26 @@ use crate::usage::{OverAllocation, Period, resource_usage};
 pub const DO_NOT_LEVEL: u16 = 1000;
 
 /// How the leveler schedules and how long it may work.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct LevelingOptions {
     /// Options of every schedule the leveler computes.
     pub schedule: ScheduleOptions,
     /// The most schedules the leveler computes before it gives up on the conflicts left; `0`
     /// means twenty per task (each round removes one conflict, and a task rarely meets more).
     pub max_rounds: usize,
+    /// MS Project's "Leveling can split remaining work": tasks that allow it are paused rather
+    /// than delayed whole. On by default, as in MS Project.
+    pub split: bool,
+}
+
+impl Default for LevelingOptions {
+    fn default() -> Self {
+        LevelingOptions {
+            schedule: ScheduleOptions::default(),
+            max_rounds: 0,
+            split: true,
+        }
+    }
 }
 
 /// A task the leveler delayed.
@@ -44,6 +68,24 @@ pub struct LevelingDelay {
     pub delay_minutes: i64,
 }
 
+/// A pause the leveler put in a task's work.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LevelingSplit {
+    /// The task.
+    pub task: TaskId,
+    /// Where its work pauses (the end of the work before the pause).
+    pub paused_at: Instant,
+    /// Where its work resumes.
+    pub resumes_at: Instant,
+    /// Working minutes of the task's duration before the pause.
+    pub after_minutes: i64,
+    /// The pause in working minutes of the task's calendar.
+    pub gap_minutes: i64,
+    /// The task had started: its remaining work resumes later (a resume date, MS Project's
+    /// Resume) rather than a split in [`Plan::splits`].
+    pub resumed: bool,
+}
+
 /// What leveling did.
 #[derive(Clone, Debug)]
 pub struct Leveling {
@@ -55,6 +97,8 @@ pub struct Leveling {
     pub after: Schedule,
     /// Every task that moved, in WBS order.
     pub delays: Vec<LevelingDelay>,
+    /// Every pause the leveler put in a task's work, in WBS order and then in time.
+    pub splits: Vec<LevelingSplit>,
     /// Over-allocations no delay could remove (only tasks that may not move are involved).
     pub unresolved: Vec<(crate::model::ResourceId, OverAllocation)>,
     /// Schedules computed for the rule kept.
@@ -77,6 +121,207 @@ fn may_delay(plan: &Plan, schedule: &Schedule, task: TaskId) -> bool {
                 | Constraint::StartNoEarlierThan(_)
                 | Constraint::FinishNoEarlierThan(_)
         )
+}
+
+/// How leveling may make room in `task` when a conflict needs its resource.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Room {
+    /// It stays (started, constrained, "do not level", a summary).
+    Fixed,
+    /// It may be delayed with a Start No Earlier Than, or split.
+    Delay,
+    /// Started and allowing splits: its remaining work may resume at this date.
+    Resume(Instant),
+}
+
+/// Whether a started task that allows splitting may have its remaining work resumed after
+/// `over`: it has work left, and some of it falls before the conflict's end.
+fn resume_after(
+    plan: &Plan,
+    schedule: &Schedule,
+    task: TaskId,
+    over: &OverAllocation,
+    calendars: &mut TaskCalendars,
+) -> Option<Instant> {
+    let definition = plan.task(task);
+    let computed = schedule.task(task);
+    let progress = &definition.progress;
+    let complete = progress.actual_finish.is_some() || progress.percent_complete >= 100.0;
+    if computed.is_summary
+        || definition.priority >= DO_NOT_LEVEL
+        || !definition.leveling_can_split
+        || !definition.is_started()
+        || complete
+        || definition.duration.elapsed
+    {
+        return None;
+    }
+    // The remaining work starts at the end of the work done, or later at a resume date or the
+    // status date.
+    let calendar = calendars.get(plan, task)?;
+    let done =
+        (computed.duration_minutes as f64 * computed.percent_complete / 100.0).round() as i64;
+    let mut remaining_from = calendar
+        .finish_at(calendar.work_before(computed.start) + done)
+        .ok()?;
+    if let Some(resume) = progress.resume.as_deref() {
+        remaining_from = remaining_from.max(Instant::from_civil(*resume));
+    }
+    if let Some(status) = schedule.status_date {
+        remaining_from = remaining_from.max(status);
+    }
+    (over.to > remaining_from && computed.finish > over.from).then_some(over.to)
+}
+
+/// A split of `task` that makes room for `over`: at the conflict's start, until `until` (when
+/// the tasks kept leave it room), when the task allows it, began before the conflict and would
+/// finish no later than delayed whole to then.
+fn split_for(
+    plan: &Plan,
+    schedule: &Schedule,
+    task: TaskId,
+    over: &OverAllocation,
+    until: Instant,
+    calendars: &mut TaskCalendars,
+) -> Option<Split> {
+    let definition = plan.task(task);
+    let computed = schedule.task(task);
+    if !definition.leveling_can_split
+        || definition.duration.elapsed
+        || definition.is_milestone()
+        || computed.start >= over.from
+    {
+        return None;
+    }
+    let calendar = calendars.get(plan, task)?;
+    let first = calendar.work_before(computed.start);
+    let conflict_start = calendar.work_before(over.from) - first;
+    let conflict_end = calendar.work_before(until.max(over.to));
+    // Working minutes of the task's span before the conflict, less the pauses already there.
+    let existing = applying_splits(plan);
+    let existing = splits_of(&existing, task);
+    let mut gaps_before = 0;
+    let mut after = conflict_start;
+    for split in existing {
+        let pause_from = split.after + gaps_before;
+        if conflict_start <= pause_from {
+            break;
+        }
+        if conflict_start < pause_from + split.gap {
+            // The conflict starts in a pause: make that pause longer, from its end on.
+            after = split.after;
+            gaps_before += split.gap;
+            break;
+        }
+        gaps_before += split.gap;
+        after = conflict_start - gaps_before;
+    }
+    let gap = conflict_end - (first + gaps_before + after);
+    let all_gaps: i64 = existing.iter().map(|split| split.gap).sum();
+    let duration = definition.duration.minutes;
+    // Delayed whole, the task would start at the conflict's end.
+    let finish_split = first + duration + all_gaps + gap;
+    let finish_delayed = conflict_end + duration + all_gaps;
+    (0 < after && after < duration && gap > 0 && finish_split <= finish_delayed).then_some(Split {
+        task,
+        after,
+        gap,
+    })
+}
+
+/// The first moment from the end of `over` at which the tasks `kept` (with their units on the
+/// resource) leave `units` of room within `capacity`: the end of a stretch of their work, or the
+/// last of those ends.
+fn free_from(
+    kept: &[(TaskId, f64)],
+    windows: &SplitWindows,
+    schedule: &Schedule,
+    over: &OverAllocation,
+    units: f64,
+    capacity: f64,
+) -> Instant {
+    let stretches: Vec<(f64, Vec<(Instant, Instant)>)> = kept
+        .iter()
+        .map(|&(task, task_units)| {
+            let computed = schedule.task(task);
+            (
+                task_units,
+                windows.windows(task, computed.start, computed.finish),
+            )
+        })
+        .collect();
+    let mut ends: Vec<Instant> = stretches
+        .iter()
+        .flat_map(|(_, windows)| windows.iter().map(|&(_, to)| to))
+        .filter(|&end| end >= over.to)
+        .collect();
+    ends.push(over.to);
+    ends.sort_unstable();
+    ends.dedup();
+    for &end in &ends {
+        let busy: f64 = stretches
+            .iter()
+            .filter(|(_, windows)| windows.iter().any(|&(from, to)| from <= end && end < to))
+            .map(|(task_units, _)| task_units)
+            .sum();
+        if busy + units <= capacity + 1e-9 {
+            return end;
+        }
+    }
+    ends.last().copied().unwrap_or(over.to)
+}
+
+/// The calendars of the tasks the leveler splits or resumes, each calendar built once.
+struct TaskCalendars {
+    resource_calendars: Vec<Vec<crate::model::CalendarId>>,
+    /// Per task asked for: the index of its calendar in `built`, `None` when it cannot be built.
+    of_task: std::collections::BTreeMap<TaskId, Option<usize>>,
+    built: Vec<(crate::model::CalendarId, WorkingCalendar)>,
+}
+
+impl TaskCalendars {
+    fn new(plan: &Plan) -> TaskCalendars {
+        TaskCalendars {
+            resource_calendars: plan.resource_calendars(),
+            of_task: std::collections::BTreeMap::new(),
+            built: Vec::new(),
+        }
+    }
+
+    fn get(&mut self, plan: &Plan, task: TaskId) -> Option<&WorkingCalendar> {
+        let index = match self.of_task.get(&task) {
+            Some(&index) => index,
+            None => {
+                // Most tasks follow one calendar: build each of those once. A task on the union
+                // of its resources' calendars gets its own.
+                let shared = match (
+                    plan.task(task).calendar,
+                    &self.resource_calendars[task.index()][..],
+                ) {
+                    (Some(own), _) => Some(own),
+                    (None, []) => Some(plan.calendar),
+                    (None, [one]) => Some(*one),
+                    (None, _) => None,
+                };
+                let known =
+                    shared.and_then(|id| self.built.iter().position(|(built, _)| *built == id));
+                let index = match known {
+                    Some(index) => Some(index),
+                    None => task_calendar(plan, &self.resource_calendars, task)
+                        .ok()
+                        .map(|calendar| {
+                            // A union is keyed by a calendar id no task names.
+                            let key = shared.unwrap_or(crate::model::CalendarId(u32::MAX));
+                            self.built.push((key, calendar));
+                            self.built.len() - 1
+                        }),
+                };
+                self.of_task.insert(task, index);
+                index
+            }
+        };
+        index.map(|index| &self.built[index].1)
+    }
 }
 
 /// Levels `plan`.
@@ -147,6 +392,9 @@ fn level_with(
     let mut leveled = plan.clone();
     let mut current = before.clone();
     let mut unresolved: Vec<(crate::model::ResourceId, OverAllocation)> = Vec::new();
+    let mut calendars = TaskCalendars::new(plan);
+    let mut added_splits: Vec<Split> = Vec::new();
+    let mut resumed: Vec<TaskId> = Vec::new();
     let mut rounds = 1;
     let max_rounds = match options.max_rounds {
         0 => 20 * plan.tasks.len() + 100,
@@ -177,10 +425,33 @@ fn level_with(
         // Who stays: tasks that may not move first, then higher priority, then the task that
         // started first (a successor waits for its predecessor rather than the other way round,
         // which would drag the successor along and meet it again), then less float.
+        let room: Vec<(TaskId, Room)> = over
+            .tasks
+            .iter()
+            .map(|&task| {
+                let room = if may_delay(&leveled, &current, task) {
+                    Room::Delay
+                } else if let Some(resume) = options
+                    .split
+                    .then(|| resume_after(&leveled, &current, task, over, &mut calendars))
+                    .flatten()
+                {
+                    Room::Resume(resume)
+                } else {
+                    Room::Fixed
+                };
+                (task, room)
+            })
+            .collect();
+        let room_of = |task: TaskId| {
+            room.iter()
+                .find(|(id, _)| *id == task)
+                .map_or(Room::Fixed, |(_, room)| *room)
+        };
         let mut order: Vec<TaskId> = over.tasks.clone();
         order.sort_by(|&a, &b| {
             let key = |task: TaskId| {
-                let fixed = !may_delay(&leveled, &current, task);
+                let fixed = room_of(task) == Room::Fixed;
                 let computed = current.task(task);
                 let (first, second) = match rule {
                     KeepRule::EarliestStart => (computed.start.0, computed.total_float),
@@ -207,12 +478,14 @@ fn level_with(
         };
         let mut booked = 0.0;
         let mut to_delay = Vec::new();
+        let mut kept: Vec<(TaskId, f64)> = Vec::new();
         for task in order {
             let units = units_of(task);
-            let fixed = !may_delay(&leveled, &current, task);
+            let fixed = room_of(task) == Room::Fixed;
             if fixed || booked + units <= capacity + 1e-9 || booked == 0.0 {
                 // A task that needs more than the resource has on its own still runs alone.
                 booked += units;
+                kept.push((task, units));
             } else {
                 to_delay.push(task);
             }
@@ -222,7 +495,49 @@ fn level_with(
             rounds += 1;
             continue;
         }
+        // A task that pauses waits until the tasks kept leave it room (not merely until this
+        // stretch ends: a stretch also ends where a third task, or the paused task's own work,
+        // stops, and pausing only that long would meet the kept tasks again at once).
+        let kept_windows = if options.split {
+            SplitWindows::new(&leveled).ok()
+        } else {
+            None
+        };
+        let room_from = |task: TaskId| -> Instant {
+            kept_windows.as_ref().map_or(over.to, |windows| {
+                free_from(&kept, windows, &current, over, units_of(task), capacity)
+            })
+        };
         for task in to_delay {
+            if let Room::Resume(_) = room_of(task) {
+                // A started task: its remaining work waits for the kept tasks.
+                let resume = room_from(task);
+                leveled.tasks[task.index()].progress.resume = Some(Box::new(resume.to_civil()));
+                resumed.push(task);
+                continue;
+            }
+            if options.split
+                && let Some(split) = split_for(
+                    &leveled,
+                    &current,
+                    task,
+                    over,
+                    room_from(task),
+                    &mut calendars,
+                )
+            {
+                // At the point of a pause already there, that pause gets longer.
+                match leveled
+                    .splits
+                    .iter_mut()
+                    .find(|known| known.task == split.task && known.after == split.after)
+                {
+                    Some(known) => known.gap += split.gap,
+                    None => leveled.splits.push(split),
+                }
+                added_splits.push(split);
+                continue;
+            }
             // Not before the conflict ends: a start no earlier than the end of the stretch.
             let not_before = over.to.to_civil();
             let definition = &mut leveled.tasks[task.index()];
@@ -252,7 +567,7 @@ fn level_with(
         }
         let task = TaskId(index as u32);
         let calendar_id = plan.task(task).calendar.unwrap_or(plan.calendar);
-        let delay_minutes = crate::calendar::WorkingCalendar::build(&plan.calendars, calendar_id)
+        let delay_minutes = WorkingCalendar::build(&plan.calendars, calendar_id)
             .map(|calendar| calendar.working_minutes_between(old.start, new.start))
             .unwrap_or(new.start.0 - old.start.0);
         delays.push(LevelingDelay {
@@ -262,6 +577,14 @@ fn level_with(
             delay_minutes,
         });
     }
+    let splits = leveling_splits(
+        plan,
+        &leveled,
+        &current,
+        &added_splits,
+        &resumed,
+        &mut calendars,
+    )?;
     // Conflicts still there at the end (the rounds ran out, or only fixed tasks are involved).
     let usage = resource_usage(&leveled, &current, Period::Week)
         .map_err(|error| ScheduleFailure::calendar(error.to_string()))?;
@@ -279,15 +602,87 @@ fn level_with(
         before,
         after: current,
         delays,
+        splits,
         unresolved,
         rounds,
         rule,
     })
 }
 
+/// The pauses the leveler put in tasks, as they fall in the leveled schedule.
+fn leveling_splits(
+    original: &Plan,
+    leveled: &Plan,
+    schedule: &Schedule,
+    added: &[Split],
+    resumed: &[TaskId],
+    calendars: &mut TaskCalendars,
+) -> Result<Vec<LevelingSplit>, ScheduleFailure> {
+    let windows =
+        SplitWindows::new(leveled).map_err(|error| ScheduleFailure::calendar(error.to_string()))?;
+    let mut result = Vec::new();
+    // Several splits at one point of a task are one pause of their gaps together.
+    let mut added: Vec<Split> = added.to_vec();
+    added.sort_by_key(|split| (split.task, split.after));
+    added.dedup_by(|later, earlier| {
+        let same = later.task == earlier.task && later.after == earlier.after;
+        if same {
+            earlier.gap += later.gap;
+        }
+        same
+    });
+    for split in added {
+        let computed = schedule.task(split.task);
+        // The pause is between the stretch that ends after `after` minutes of work and the next.
+        let task_splits = windows.splits(split.task);
+        let Some(position) = task_splits.iter().position(|s| s.after == split.after) else {
+            continue;
+        };
+        let stretches = windows.windows(split.task, computed.start, computed.finish);
+        let (Some(before), Some(after)) = (stretches.get(position), stretches.get(position + 1))
+        else {
+            continue;
+        };
+        result.push(LevelingSplit {
+            task: split.task,
+            paused_at: before.1,
+            resumes_at: after.0,
+            after_minutes: split.after,
+            gap_minutes: split.gap,
+            resumed: false,
+        });
+    }
+    let mut resumed = resumed.to_vec();
+    resumed.sort_unstable();
+    resumed.dedup();
+    for task in resumed {
+        let computed = schedule.task(task);
+        let stretches = windows.windows(task, computed.start, computed.finish);
+        let ([before, after], Some(calendar)) = (&stretches[..], calendars.get(leveled, task))
+        else {
+            continue;
+        };
+        let done = original.task(task).duration.minutes - {
+            // The work after the pause, as the engine counts it.
+            calendar.working_minutes_between(after.0, after.1)
+        };
+        result.push(LevelingSplit {
+            task,
+            paused_at: before.1,
+            resumes_at: after.0,
+            after_minutes: done.max(0),
+            gap_minutes: calendar.working_minutes_between(before.1, after.0),
+            resumed: true,
+        });
+    }
+    result.sort_by_key(|split| (split.task, split.paused_at));
+    Ok(result)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Split;
     use crate::model::{Assignment, Duration, Link, LinkType, Resource, Task};
 
     fn at(text: &str) -> Instant {
@@ -445,5 +840,180 @@ mod tests {
         let leveling = level(&plan, &LevelingOptions::default()).expect("levels");
         assert!(leveling.delays.is_empty());
         assert_eq!(leveling.unresolved.len(), 1);
+    }
+
+    /// Dana does a 10-day task from Monday 2 March; a 3-day task of higher priority needs her
+    /// from Wednesday 4 March (its third day).
+    fn interrupted_plan(can_split: bool) -> (Plan, TaskId, TaskId) {
+        let mut plan = Plan::new("split", "2026-03-02T08:00".parse().expect("date"));
+        let mut long = Task::new("build", "Build");
+        long.duration = Duration::working(10 * 480);
+        long.leveling_can_split = can_split;
+        let long = plan.add_task(long);
+        let mut urgent = Task::new("fix", "Fix");
+        urgent.duration = Duration::working(3 * 480);
+        urgent.priority = 700;
+        urgent.constraint =
+            Constraint::StartNoEarlierThan("2026-03-04T08:00".parse().expect("date"));
+        let urgent = plan.add_task(urgent);
+        let dana = plan.add_resource(Resource::new("dana", "Dana"));
+        for task in [long, urgent] {
+            plan.assignments.push(Assignment {
+                task,
+                resource: dana,
+                units: 1.0,
+                work: None,
+            });
+        }
+        (plan, long, urgent)
+    }
+
+    #[test]
+    fn a_task_that_may_split_pauses_for_the_urgent_one() {
+        let (plan, long, urgent) = interrupted_plan(true);
+        let leveling = level(&plan, &LevelingOptions::default()).expect("levels");
+        // Build works Mon 2 – Tue 3 (2 days), pauses Wed 4 – Fri 6 (3 days) while Dana fixes,
+        // and does its other 8 days Mon 9 – Wed 18: 3 working days after Fri 13, its finish
+        // unleveled (delayed whole, it would finish Fri 20).
+        assert_eq!(leveling.before.task(long).finish, at("2026-03-13T17:00"));
+        assert_eq!(leveling.after.task(long).start, at("2026-03-02T08:00"));
+        assert_eq!(leveling.after.task(long).finish, at("2026-03-18T17:00"));
+        assert_eq!(leveling.after.task(long).duration_minutes, 10 * 480);
+        assert_eq!(leveling.after.task(urgent).start, at("2026-03-04T08:00"));
+        assert!(leveling.delays.is_empty(), "{:?}", leveling.delays);
+        assert_eq!(
+            leveling.splits,
+            [LevelingSplit {
+                task: long,
+                paused_at: at("2026-03-03T17:00"),
+                resumes_at: at("2026-03-09T08:00"),
+                after_minutes: 2 * 480,
+                gap_minutes: 3 * 480,
+                resumed: false,
+            }]
+        );
+        assert_eq!(
+            leveling.plan.splits,
+            [Split {
+                task: long,
+                after: 2 * 480,
+                gap: 3 * 480
+            }]
+        );
+        assert!(leveling.unresolved.is_empty());
+        let usage = resource_usage(&leveling.plan, &leveling.after, Period::Day).expect("usage");
+        assert!(usage[0].over_allocations.is_empty());
+        // Dana works 13 days in all: no work is booked in the pause.
+        let work: f64 = usage[0].periods.iter().map(|load| load.work_minutes).sum();
+        assert_eq!(work, 13.0 * 480.0);
+    }
+
+    #[test]
+    fn a_task_that_may_not_split_is_delayed_whole() {
+        for (can_split, split) in [(false, true), (true, false)] {
+            let (plan, long, urgent) = interrupted_plan(can_split);
+            let options = LevelingOptions {
+                split,
+                ..LevelingOptions::default()
+            };
+            let leveling = level(&plan, &options).expect("levels");
+            assert_eq!(leveling.after.task(urgent).start, at("2026-03-04T08:00"));
+            assert_eq!(leveling.after.task(long).start, at("2026-03-09T08:00"));
+            assert_eq!(leveling.after.task(long).finish, at("2026-03-20T17:00"));
+            assert!(leveling.splits.is_empty());
+            assert!(leveling.plan.splits.is_empty());
+            assert_eq!(leveling.delays.len(), 1);
+        }
+    }
+
+    #[test]
+    fn a_started_task_that_may_split_resumes_after_the_conflict() {
+        // Build (5 days) started Monday 2 March and is 40% done: its 2 days of work done end
+        // Tuesday, its 3 days left would run Wed 4 – Fri 6, when Dana must fix. The leveler
+        // cannot move what was done: the rest resumes Monday 9 and ends Wednesday 11.
+        let (mut plan, long, urgent) = interrupted_plan(true);
+        plan.tasks[long.index()].duration = Duration::working(5 * 480);
+        plan.tasks[long.index()].progress.actual_start =
+            Some("2026-03-02T08:00".parse().expect("date"));
+        plan.tasks[long.index()].progress.percent_complete = 40.0;
+        let leveling = level(&plan, &LevelingOptions::default()).expect("levels");
+        assert_eq!(leveling.after.task(urgent).start, at("2026-03-04T08:00"));
+        assert_eq!(leveling.after.task(long).start, at("2026-03-02T08:00"));
+        assert_eq!(leveling.after.task(long).finish, at("2026-03-11T17:00"));
+        assert_eq!(
+            leveling.plan.task(long).progress.resume.as_deref(),
+            Some(&"2026-03-06T17:00".parse().expect("date"))
+        );
+        assert!(leveling.plan.splits.is_empty());
+        assert_eq!(
+            leveling.splits,
+            [LevelingSplit {
+                task: long,
+                paused_at: at("2026-03-03T17:00"),
+                resumes_at: at("2026-03-09T08:00"),
+                after_minutes: 2 * 480,
+                gap_minutes: 3 * 480,
+                resumed: true,
+            }]
+        );
+        assert!(leveling.unresolved.is_empty());
+        // Without the flag the started task stays and the urgent one waits (as before).
+        plan.tasks[long.index()].leveling_can_split = false;
+        let leveling = level(&plan, &LevelingOptions::default()).expect("levels");
+        assert_eq!(leveling.after.task(long).finish, at("2026-03-06T17:00"));
+        assert_eq!(leveling.after.task(urgent).start, at("2026-03-09T08:00"));
+    }
+
+    #[test]
+    fn a_task_is_split_again_for_a_later_conflict() {
+        // As above, and a 2-day review of higher priority needs Dana from Thursday 12 March:
+        // Build does 2 days, pauses 3, does 3 more (Mon 9 – Wed 11), pauses 2 and does its last
+        // 5 days Mon 16 – Fri 20.
+        let (mut plan, long, _) = interrupted_plan(true);
+        let mut review = Task::new("review", "Review");
+        review.duration = Duration::working(2 * 480);
+        review.priority = 700;
+        review.constraint =
+            Constraint::StartNoEarlierThan("2026-03-12T08:00".parse().expect("date"));
+        let review = plan.add_task(review);
+        plan.assignments.push(Assignment {
+            task: review,
+            resource: crate::model::ResourceId(0),
+            units: 1.0,
+            work: None,
+        });
+        let leveling = level(&plan, &LevelingOptions::default()).expect("levels");
+        assert_eq!(leveling.after.task(review).start, at("2026-03-12T08:00"));
+        assert_eq!(leveling.after.task(long).finish, at("2026-03-20T17:00"));
+        let pauses: Vec<(i64, i64, Instant, Instant)> = leveling
+            .splits
+            .iter()
+            .map(|split| {
+                (
+                    split.after_minutes,
+                    split.gap_minutes,
+                    split.paused_at,
+                    split.resumes_at,
+                )
+            })
+            .collect();
+        assert_eq!(
+            pauses,
+            [
+                (
+                    2 * 480,
+                    3 * 480,
+                    at("2026-03-03T17:00"),
+                    at("2026-03-09T08:00")
+                ),
+                (
+                    5 * 480,
+                    2 * 480,
+                    at("2026-03-11T17:00"),
+                    at("2026-03-16T08:00")
+                ),
+            ]
+        );
+        assert!(leveling.unresolved.is_empty());
     }
 }

@@ -2,14 +2,16 @@
 //! leveling and resource usage work on when people are shared between projects.
 //!
 //! Each project becomes a top-level summary task that may not start before its project's start;
-//! its tasks keep their calendars (the project calendar made explicit), links, constraints and
-//! progress. Resources with the same id in several projects are one resource of the pool (the
-//! first project's definition wins). Task keys become `<project>/<key>`.
+//! its tasks keep their calendars (the project calendar made explicit), links, constraints,
+//! splits and progress. Resources with the same id in several projects are one resource of the
+//! pool (the first project's definition wins). Task keys become `<project>/<key>`.
 
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::model::{Assignment, CalendarId, Constraint, Link, Plan, ResourceId, Task, TaskId};
+use crate::model::{
+    Assignment, CalendarId, Constraint, Link, Plan, ResourceId, Split, Task, TaskId,
+};
 
 /// A portfolio: the combined plan and where each project's tasks are in it.
 #[derive(Clone, Debug)]
@@ -108,6 +110,12 @@ pub fn combine(projects: &[(String, Plan)]) -> Portfolio {
             };
             local.push(id);
         }
+        for split in &plan.splits {
+            combined.splits.push(Split {
+                task: TaskId(split.task.0 + task_offset),
+                ..*split
+            });
+        }
         for assignment in &plan.assignments {
             combined.assignments.push(Assignment {
                 task: TaskId(assignment.task.0 + task_offset),
@@ -129,10 +137,22 @@ impl Portfolio {
     /// links and assignments with their original keys and ids.
     pub fn project_plan(&self, combined: &Plan, original: &Plan, project: usize) -> Plan {
         let mut plan = original.clone();
-        for (task, index) in plan.tasks.iter_mut().zip(self.tasks[project].clone()) {
-            // Only what leveling changes is taken back: the constraint.
+        let range = self.tasks[project].clone();
+        for (task, index) in plan.tasks.iter_mut().zip(range.clone()) {
+            // Only what leveling changes is taken back: the constraint, a started task's resume
+            // date and the splits.
             task.constraint = combined.tasks[index].constraint;
+            task.progress.resume = combined.tasks[index].progress.resume.clone();
         }
+        plan.splits = combined
+            .splits
+            .iter()
+            .filter(|split| range.contains(&split.task.index()))
+            .map(|split| Split {
+                task: TaskId((split.task.index() - range.start) as u32),
+                ..*split
+            })
+            .collect();
         plan
     }
 }
@@ -180,5 +200,58 @@ mod tests {
         );
         let back = portfolio.project_plan(&portfolio.plan, &second, 1);
         assert_eq!(back, second);
+    }
+
+    #[test]
+    fn leveling_a_portfolio_splits_within_each_project() {
+        // Dana builds for the CRM project (10 days, may split) and fixes for the data centre (3
+        // days, higher priority, from Wednesday): the CRM build pauses, and its split comes back
+        // to the CRM plan at its own task's index.
+        let mut crm = Plan::new("crm", "2026-03-02T08:00".parse().expect("date"));
+        crm.add_task(Task::new("kickoff", "Kick-off"));
+        let mut build = Task::new("build", "Build");
+        build.duration = Duration::working(10 * 480);
+        build.leveling_can_split = true;
+        let build = crm.add_task(build);
+        let dana = crm.add_resource(Resource::new("dana", "Dana"));
+        crm.assignments.push(Assignment {
+            task: build,
+            resource: dana,
+            units: 1.0,
+            work: None,
+        });
+        let mut dc = Plan::new("dc", "2026-03-04T08:00".parse().expect("date"));
+        let mut fix = Task::new("fix", "Fix");
+        fix.duration = Duration::working(3 * 480);
+        fix.priority = 700;
+        let fix = dc.add_task(fix);
+        let dana_again = dc.add_resource(Resource::new("dana", "Dana"));
+        dc.assignments.push(Assignment {
+            task: fix,
+            resource: dana_again,
+            units: 1.0,
+            work: None,
+        });
+        let portfolio = combine(&[("crm".into(), crm.clone()), ("dc".into(), dc.clone())]);
+        let leveling = crate::level::level(&portfolio.plan, &Default::default()).expect("levels");
+        assert_eq!(leveling.splits.len(), 1);
+        let crm_after = portfolio.project_plan(&leveling.plan, &crm, 0);
+        assert_eq!(
+            crm_after.splits,
+            [Split {
+                task: build,
+                after: 2 * 480,
+                gap: 3 * 480
+            }]
+        );
+        assert!(
+            portfolio
+                .project_plan(&leveling.plan, &dc, 1)
+                .splits
+                .is_empty()
+        );
+        // Combined again, the split lands on the same task.
+        let again = combine(&[("crm".into(), crm_after), ("dc".into(), dc)]);
+        assert_eq!(again.plan.splits, leveling.plan.splits);
     }
 }

@@ -118,8 +118,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = resources::Format::Table)]
         format: resources::Format,
     },
-    /// Level resources: delay tasks until no resource is booked beyond its units, and show what
-    /// moved and what it costs the finish date.
+    /// Level resources: delay tasks (or split those that allow it) until no resource is booked
+    /// beyond its units, and show what moved and what it costs the finish date.
     Level {
         /// Plan files (TOML) or MS Project XML files; several files are leveled together as a
         /// portfolio, resources with the same id being one shared pool.
@@ -128,8 +128,8 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = resources::Format::Table)]
         format: resources::Format,
-        /// Write the leveled plan (delayed tasks carry a Start No Earlier Than) to this file; with
-        /// several files, into this folder, one plan file each.
+        /// Write the leveled plan (delayed tasks carry a Start No Earlier Than, split tasks their
+        /// splits) to this file; with several files, into this folder, one plan file each.
         #[arg(short, long)]
         output: Option<PathBuf>,
     },

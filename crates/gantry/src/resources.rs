@@ -323,6 +323,15 @@ pub fn level(
                     "start_after": minute(delay.start_after),
                     "delay_minutes": delay.delay_minutes,
                 })).collect::<Vec<_>>(),
+                "split_tasks": leveling.splits.iter().map(|split| serde_json::json!({
+                    "id": plan.task(split.task).key,
+                    "name": plan.task(split.task).name,
+                    "paused_at": minute(split.paused_at),
+                    "resumes_at": minute(split.resumes_at),
+                    "after_minutes": split.after_minutes,
+                    "gap_minutes": split.gap_minutes,
+                    "resumed": split.resumed,
+                })).collect::<Vec<_>>(),
                 "unresolved": leveling.unresolved.iter().map(|(resource, over)| serde_json::json!({
                     "resource": plan.resources[resource.index()].key,
                     "from": minute(over.from),
@@ -351,9 +360,9 @@ pub fn level(
                 out,
                 "Kept first in a conflict: {rule} (the best of three rules)"
             )?;
-            if leveling.delays.is_empty() {
+            if leveling.delays.is_empty() && leveling.splits.is_empty() {
                 writeln!(out, "No task had to move.")?;
-            } else {
+            } else if !leveling.delays.is_empty() {
                 writeln!(out)?;
                 writeln!(
                     out,
@@ -371,6 +380,34 @@ pub fn level(
                         minute(delay.start_after),
                         crate::render::days(delay.delay_minutes, &plan.durations)
                     )?;
+                }
+            }
+            if !leveling.splits.is_empty() {
+                writeln!(out)?;
+                writeln!(
+                    out,
+                    "{:<32} {:>7} {:<17} {:<17} {:>7}",
+                    "split task", "after", "paused at", "resumes at", "gap"
+                )?;
+                for split in &leveling.splits {
+                    let name = &plan.task(split.task).name;
+                    let mut name: String = name.chars().take(30).collect();
+                    if split.resumed {
+                        // A started task: its remaining work resumes later (MS Project's Resume).
+                        name.push_str(" *");
+                    }
+                    writeln!(
+                        out,
+                        "{:<32} {:>7} {:<17} {:<17} {:>7}",
+                        name,
+                        crate::render::days(split.after_minutes, &plan.durations),
+                        minute(split.paused_at),
+                        minute(split.resumes_at),
+                        crate::render::days(split.gap_minutes, &plan.durations)
+                    )?;
+                }
+                if leveling.splits.iter().any(|split| split.resumed) {
+                    writeln!(out, "* started: the remaining work resumes later")?;
                 }
             }
             for (resource, over) in &leveling.unresolved {

@@ -442,6 +442,93 @@ fn level_delays_tasks_until_no_one_is_booked_twice() {
     }
 }
 
+/// A 10-day task that may be split and a 3-day task of higher priority that needs the same
+/// person from the third day: leveling pauses the first for three days rather than delaying it
+/// whole, says so in the table and the JSON, and the leveled plan saved with `-o` reads back as
+/// leveled (nothing left to level, the same finish).
+#[test]
+fn level_splits_a_task_that_allows_it_and_the_saved_plan_reads_back() {
+    let folder = tempfile::tempdir().unwrap();
+    let plan = folder.path().join("plan.toml");
+    std::fs::write(
+        &plan,
+        r#"[project]
+name = "Split"
+start = 2026-03-02
+
+[resources.dana]
+name = "Dana"
+
+[[task]]
+id = "build"
+name = "Build"
+duration = "10d"
+resources = ["dana"]
+level_split = true
+
+[[task]]
+id = "fix"
+name = "Fix"
+duration = "3d"
+priority = 700
+constraint = "SNET 2026-03-04"
+resources = ["dana"]
+"#,
+    )
+    .unwrap();
+    let leveled = folder.path().join("leveled.toml");
+    let output = gantry(&[
+        "level",
+        plan.to_str().unwrap(),
+        "-o",
+        leveled.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let table = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        table.contains("Finish after leveling:  2026-03-18 17:00 (3d later)"),
+        "{table}"
+    );
+    assert!(
+        table.contains(
+            "Build                                 2d 2026-03-03 17:00  2026-03-09 08:00       3d"
+        ),
+        "{table}"
+    );
+    let saved = std::fs::read_to_string(&leveled).unwrap();
+    assert!(
+        saved.contains("splits = [{ after = \"2d\", gap = \"3d\" }]"),
+        "{saved}"
+    );
+    let output = gantry(&["level", leveled.to_str().unwrap(), "--format", "json"]);
+    assert!(output.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["finish_before"], "2026-03-18 17:00", "{report}");
+    assert_eq!(report["finish_after"], "2026-03-18 17:00", "{report}");
+    assert_eq!(report["split_tasks"], serde_json::json!([]), "{report}");
+    assert_eq!(report["delayed_tasks"], serde_json::json!([]), "{report}");
+    // The JSON of the first leveling names the split.
+    let output = gantry(&["level", plan.to_str().unwrap(), "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        report["split_tasks"],
+        serde_json::json!([{
+            "id": "build",
+            "name": "Build",
+            "paused_at": "2026-03-03 17:00",
+            "resumes_at": "2026-03-09 08:00",
+            "after_minutes": 960,
+            "gap_minutes": 1440,
+            "resumed": false,
+        }]),
+        "{report}"
+    );
+}
+
 /// `bench psplib` on a few j30 instances copied from the shared data folder (skipped, with a
 /// message, where that folder is absent): every schedule verifies, and the JSON has every figure.
 #[test]
