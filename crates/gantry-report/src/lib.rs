@@ -238,6 +238,9 @@ struct Chart<'p> {
     editing: Option<Editing<'p>>,
     /// The baseline drawn under the bars: the plan's first (Baseline before Baseline1…).
     baseline: Option<&'p gantry_core::baseline::Baseline>,
+    /// Where split tasks work, to draw their bars as segments (none when a calendar of the
+    /// plan cannot be built: the bars are then drawn whole).
+    split_windows: Option<gantry_core::split::SplitWindows>,
 }
 
 impl<'p> Chart<'p> {
@@ -273,6 +276,9 @@ impl<'p> Chart<'p> {
             today: options.today,
             editing: options.editing,
             baseline,
+            split_windows: gantry_core::split::SplitWindows::new(plan)
+                .ok()
+                .filter(|windows| !windows.is_empty()),
         }
     }
 
@@ -680,10 +686,44 @@ impl<'p> Chart<'p> {
             );
         } else {
             let width = (x2 - x1).max(2.0);
+            let task_id = gantry_core::model::TaskId(index as u32);
+            let stretches = self
+                .split_windows
+                .as_ref()
+                .filter(|windows| windows.pauses(task_id))
+                .map(|windows| windows.windows(task_id, computed.start, computed.finish))
+                .filter(|stretches| stretches.len() > 1);
+            // A split task, as MS Project draws it: its working stretches as bars joined by a
+            // dotted line across each pause. The whole bar stays (unfilled) for its title, its
+            // dates and the drag.
+            let hollow = if stretches.is_some() {
+                r##" fill-opacity="0""##
+            } else {
+                ""
+            };
             let _ = write!(
                 svg,
-                r##"<rect class="bar{critical_class}" data-critical="{critical}"{dates}{drag} x="{x1:.1}" y="{bar_y:.1}" width="{width:.1}" height="{BAR_HEIGHT}" rx="2"><title>{title}</title></rect>"##,
+                r##"<rect class="bar{critical_class}" data-critical="{critical}"{dates}{drag}{hollow} x="{x1:.1}" y="{bar_y:.1}" width="{width:.1}" height="{BAR_HEIGHT}" rx="2"><title>{title}</title></rect>"##,
             );
+            if let Some(stretches) = &stretches {
+                let colour = if critical { "#e0452b" } else { "#5b8def" };
+                let line_y = bar_y + BAR_HEIGHT / 2.0;
+                for (position, &(from, to)) in stretches.iter().enumerate() {
+                    let (sx1, sx2) = (timeline.x(from), timeline.x(to));
+                    let _ = write!(
+                        svg,
+                        r##"<rect class="segment" fill="{colour}" x="{sx1:.1}" y="{bar_y:.1}" width="{sw:.1}" height="{BAR_HEIGHT}" rx="2" pointer-events="none"/>"##,
+                        sw = (sx2 - sx1).max(2.0),
+                    );
+                    if let Some(&(next, _)) = stretches.get(position + 1) {
+                        let _ = write!(
+                            svg,
+                            r##"<line class="split" stroke="{colour}" stroke-width="1.5" stroke-dasharray="2 2" x1="{sx2:.1}" y1="{line_y:.1}" x2="{nx:.1}" y2="{line_y:.1}" pointer-events="none"/>"##,
+                            nx = timeline.x(next),
+                        );
+                    }
+                }
+            }
             let done = computed.percent_complete.clamp(0.0, 100.0) / 100.0;
             if done > 0.0 {
                 let _ = write!(

@@ -245,3 +245,60 @@ fn a_plan_with_a_baseline_draws_it_under_the_bars() {
     );
     insta::assert_snapshot!(lines(&svg));
 }
+
+#[test]
+fn a_split_task_is_drawn_as_segments_joined_by_a_dotted_line() {
+    // The screens (2 days, not started: from Thursday 5 March, after the status date) pause
+    // after their first day: they work Thursday, rest Friday and Monday, and work Tuesday 10.
+    let mut plan = gantry_formats::parse_plan("release.toml", PLAN)
+        .expect("plan")
+        .plan;
+    let ui = plan
+        .tasks
+        .iter()
+        .position(|task| task.key == "ui")
+        .expect("ui");
+    plan.splits.push(gantry_core::model::Split {
+        task: gantry_core::model::TaskId(ui as u32),
+        after: 480,
+        gap: 2 * 480,
+    });
+    let computed = schedule(&plan, &ScheduleOptions::default()).expect("schedule");
+    let svg = gantt_svg(
+        &plan,
+        &computed,
+        &GanttOptions {
+            scale: Scale::Day,
+            ..GanttOptions::default()
+        },
+    );
+    let row = |key: &str| {
+        svg.split(r#"<g class="row""#)
+            .find(|row| row.contains(&format!(r#"data-task="{key}""#)))
+            .expect("row")
+            .to_string()
+    };
+    let screens = row("ui");
+    // The whole bar keeps its dates (for the drag) but is not filled; two segments and one
+    // dotted line across the pause are.
+    assert!(
+        screens.contains(r#"data-start="2026-03-05" data-finish="2026-03-10""#),
+        "{screens}"
+    );
+    assert!(screens.contains(r#"fill-opacity="0""#), "{screens}");
+    assert_eq!(screens.matches(r#"<rect class="segment""#).count(), 2);
+    assert_eq!(screens.matches(r#"<line class="split""#).count(), 1);
+    assert!(screens.contains(r#"stroke-dasharray="2 2""#), "{screens}");
+    // Other bars are drawn whole, as before.
+    assert!(!row("test").contains("segment"));
+    let line = screens
+        .split("<line")
+        .nth(1)
+        .and_then(|rest| rest.split("/>").next())
+        .expect("the dotted line");
+    // From the end of Thursday's work to the start of Tuesday's, in the critical red.
+    assert_eq!(
+        line,
+        r##" class="split" stroke="#e0452b" stroke-width="1.5" stroke-dasharray="2 2" x1="415.8" y1="122.0" x2="545.3" y2="122.0" pointer-events="none""##
+    );
+}
