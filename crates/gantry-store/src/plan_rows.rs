@@ -11,7 +11,7 @@ use std::fmt;
 use gantry_core::model::{
     Assignment, Availability, CalendarDef, CalendarException, CalendarId, Constraint,
     ConstraintCodeError, Duration, DurationSettings, Lag, Link, LinkType, Plan, Progress, Resource,
-    ResourceId, ResourceKind, Shift, Task, TaskId, TaskType,
+    ResourceId, ResourceKind, Shift, Split, Task, TaskId, TaskType,
 };
 use jiff::civil::{Date, DateTime};
 use sqlx::AssertSqlSafe;
@@ -471,7 +471,42 @@ pub(crate) fn task_columns(stored: &StoredPlan, index: usize, positions: &[i64])
             "resume_at",
             text_of_datetime(progress.resume.as_deref().copied()),
         ),
+        ("leveling_can_split", Value::Bool(task.leveling_can_split)),
+        ("splits", Value::Text(splits_text(plan, index))),
     ]
+}
+
+/// The splits of task `index` as stored: "after+gap" in working minutes, comma separated, in
+/// order of the work before them.
+fn splits_text(plan: &Plan, index: usize) -> String {
+    if plan.splits.is_empty() {
+        return String::new();
+    }
+    let mut splits: Vec<&Split> = plan
+        .splits
+        .iter()
+        .filter(|split| split.task.index() == index)
+        .collect();
+    splits.sort_by_key(|split| split.after);
+    splits
+        .iter()
+        .map(|split| format!("{}+{}", split.after, split.gap))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Reads [`splits_text`] back.
+fn parse_splits(task: TaskId, text: &str) -> Result<Vec<Split>> {
+    text.split(',')
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            let (after, gap) = item
+                .split_once('+')
+                .and_then(|(after, gap)| Some((after.parse().ok()?, gap.parse().ok()?)))
+                .ok_or_else(|| StoreError::Corrupt(format!("split \"{item}\"")))?;
+            Ok(Split { task, after, gap })
+        })
+        .collect()
 }
 
 /// A reference to a task: its row id, shown by its key.
@@ -880,7 +915,7 @@ pub(crate) async fn load_plan(
         "SELECT id, version, parent_id, position, task_key, name, duration_minutes, \
          duration_elapsed, milestone, constraint_type, constraint_date, deadline, calendar_id, \
          priority, task_type, effort_driven, actual_start, actual_finish, percent_complete, \
-         remaining_minutes, remaining_elapsed, resume_at \
+         remaining_minutes, remaining_elapsed, resume_at, leveling_can_split, splits \
          FROM tasks WHERE project_id = $1",
     )
     .bind(project_id)
@@ -917,6 +952,7 @@ pub(crate) async fn load_plan(
     }
     let mut task_index: HashMap<i64, TaskId> = HashMap::with_capacity(order.len());
     let mut tasks = Vec::with_capacity(order.len());
+    let mut splits: Vec<Split> = Vec::new();
     let mut task_ids = Vec::with_capacity(order.len());
     let mut task_versions = Vec::with_capacity(order.len());
     for &row_index in &order {
@@ -931,6 +967,8 @@ pub(crate) async fn load_plan(
         let priority: i64 = row.try_get("priority")?;
         let remaining: Option<i64> = row.try_get("remaining_minutes")?;
         let remaining_elapsed = get_bool(row, "remaining_elapsed")?;
+        let split_text: String = row.try_get("splits")?;
+        splits.extend(parse_splits(TaskId(tasks.len() as u32), &split_text)?);
         tasks.push(Task {
             key: row.try_get("task_key")?,
             name: row.try_get("name")?,
@@ -950,8 +988,7 @@ pub(crate) async fn load_plan(
                 .map_err(|_| StoreError::Corrupt(format!("priority {priority}")))?,
             task_type: parse_code("task type", &task_type, TaskType::from_code)?,
             effort_driven: get_bool(row, "effort_driven")?,
-            // Not stored yet: stored plans are leveled by delays alone.
-            leveling_can_split: false,
+            leveling_can_split: get_bool(row, "leveling_can_split")?,
             progress: Progress {
                 actual_start: optional_datetime(row, "actual_start")?,
                 actual_finish: optional_datetime(row, "actual_finish")?,
@@ -1043,7 +1080,7 @@ pub(crate) async fn load_plan(
         },
         resources,
         assignments,
-        splits: Vec::new(),
+        splits,
     };
     crate::control::normalize(&mut plan);
     Ok(StoredPlan {

@@ -165,8 +165,8 @@ pub enum SetupEdit {
         /// The version the client read.
         version: i64,
     },
-    /// Levels the project's resources: the tasks leveling delays get a Start No Earlier Than
-    /// (see `gantry_core::level`).
+    /// Levels the project's resources: the tasks leveling delays get a Start No Earlier Than,
+    /// the tasks it splits their splits (a started one a resume date; see `gantry_core::level`).
     Level {
         /// The project version the client read (and previewed the leveling of).
         version: i64,
@@ -368,6 +368,22 @@ pub(crate) fn apply(stored: &mut StoredPlan, edit: &SetupEdit) -> Result<Applied
                 let index = delay.task.index();
                 stored.plan.tasks[index].constraint = leveling.plan.tasks[index].constraint;
                 tasks.push(index);
+            }
+            // Split tasks keep their splits; a started one its resume date.
+            for split in &leveling.splits {
+                let index = split.task.index();
+                stored.plan.tasks[index].progress.resume =
+                    leveling.plan.tasks[index].progress.resume.clone();
+                tasks.push(index);
+            }
+            if !leveling.splits.is_empty() {
+                stored.plan.splits.clone_from(&leveling.plan.splits);
+                stored
+                    .plan
+                    .splits
+                    .sort_by_key(|split| (split.task, split.after));
+                tasks.sort_unstable();
+                tasks.dedup();
             }
             Ok(Applied {
                 created: None,

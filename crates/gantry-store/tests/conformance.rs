@@ -189,6 +189,7 @@ async fn plans_come_back_exactly_as_stored() {
         "crates/gantry/tests/cases/task_types.toml",
         "crates/gantry/tests/cases/progress.toml",
         "crates/gantry/tests/cases/calendars.toml",
+        "crates/gantry/tests/cases/splits.toml",
     ];
     for backend in backends("round_trip").await {
         let store = &backend.store;
@@ -2707,6 +2708,86 @@ async fn a_status_report_marked_as_sent_is_remembered_per_project() {
             None,
             "{name}: gone with the project"
         );
+        backend.drop_schema().await;
+    }
+}
+
+/// Leveling a stored plan splits a task that allows it (issue 4): the split and the flag are
+/// stored on the task's row, versioned, and read back equal; a plan read back schedules the
+/// split task over its pause.
+#[tokio::test]
+async fn leveling_stores_the_splits_it_makes() {
+    use gantry_store::SetupEdit;
+
+    let text = r#"
+[project]
+name = "Split"
+start = 2026-03-02
+
+[resources.dana]
+name = "Dana"
+
+[[task]]
+id = "build"
+duration = "10d"
+resources = ["dana"]
+level_split = true
+
+[[task]]
+id = "fix"
+duration = "3d"
+priority = 700
+constraint = "SNET 2026-03-04"
+resources = ["dana"]
+"#;
+    let plan = gantry_formats::parse_plan("split.toml", text)
+        .expect("plan")
+        .plan;
+    for backend in backends("splits").await {
+        let store = &backend.store;
+        let name = backend.name;
+        let owner = user(store, "olivia", false).await;
+        let stored = store.create_project(&plan, owner).await.unwrap();
+        let project = stored.project_id;
+        assert!(stored.plan.tasks[0].leveling_can_split, "{name}");
+        let leveled = store
+            .edit(
+                project,
+                Some(owner),
+                Edit::Setup(SetupEdit::Level {
+                    version: stored.version,
+                }),
+            )
+            .await
+            .expect("level");
+        let leveling = leveled.leveling.as_ref().expect("leveling report");
+        assert_eq!(leveling.splits.len(), 1, "{name}");
+        assert_eq!(
+            leveled.plan.plan.splits,
+            [gantry_core::model::Split {
+                task: gantry_core::model::TaskId(0),
+                after: 2 * 480,
+                gap: 3 * 480
+            }],
+            "{name}"
+        );
+        // Build works Mon 2 – Tue 3, pauses three days and ends Wed 18 March.
+        assert_eq!(
+            leveled.schedule.tasks[0].finish.to_civil(),
+            "2026-03-18T17:00".parse().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            leveled.plan.task_versions[0], 2,
+            "{name}: the split is a change of build"
+        );
+        let tables = store.plan_from_tables(project).await.unwrap();
+        assert_eq!(
+            tables, leveled.plan,
+            "{name}: the tables hold the leveled plan"
+        );
+        let again = store.plan(project).await.unwrap();
+        assert_eq!(again.plan, leveled.plan.plan, "{name}: read back");
         backend.drop_schema().await;
     }
 }
