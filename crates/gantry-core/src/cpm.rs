@@ -342,6 +342,11 @@ pub struct DurationScheduler<'a> {
     /// records, kept here so that a run does not read a whole record per task.
     reported_remaining: Vec<Option<i64>>,
     flagged_milestone: Vec<bool>,
+    /// The splits that may apply, by task: a split task spans its duration and the pauses that
+    /// fall inside it.
+    splits: Vec<crate::model::Split>,
+    /// Per task: the duration [`DurationScheduler::durations`] gives, pauses left out.
+    work_durations: Vec<i64>,
     critical: Vec<bool>,
     total_floats: Vec<i64>,
     open: Vec<bool>,
@@ -403,6 +408,30 @@ impl<'a> DurationScheduler<'a> {
             })
             .collect();
         let task_count = plan.tasks.len();
+        let gaps = crate::split::split_gaps(plan);
+        // Every split that may apply, whatever duration a run gives its task (a pause applies
+        // while it falls inside the duration; see `split::applying_splits`).
+        let mut splits: Vec<crate::model::Split> = plan
+            .splits
+            .iter()
+            .filter(|split| {
+                plan.tasks.get(split.task.index()).is_some_and(|task| {
+                    !engine.network.is_summary[split.task.index()]
+                        && !task.duration.elapsed
+                        && !task.is_started()
+                        && split.gap > 0
+                        && split.after > 0
+                })
+            })
+            .copied()
+            .collect();
+        splits.sort_by_key(|split| (split.task, split.after));
+        let work_durations = engine
+            .duration
+            .iter()
+            .enumerate()
+            .map(|(task, &minutes)| minutes - gaps.get(task).copied().unwrap_or(0))
+            .collect();
         Ok(DurationScheduler {
             initial: engine.clone(),
             engine,
@@ -413,6 +442,8 @@ impl<'a> DurationScheduler<'a> {
                 .map(|task| task.progress.remaining.map(|remaining| remaining.minutes))
                 .collect(),
             flagged_milestone: plan.tasks.iter().map(|task| task.milestone).collect(),
+            splits,
+            work_durations,
             critical: vec![false; task_count],
             total_floats: vec![0; task_count],
             open: vec![false; task_count],
@@ -420,9 +451,10 @@ impl<'a> DurationScheduler<'a> {
     }
 
     /// The duration of each task as the engine schedules it (working minutes, or clock minutes
-    /// for a task in elapsed time; work stated on assignments included; 0 for summaries).
+    /// for a task in elapsed time; work stated on assignments included; 0 for summaries; the
+    /// pauses of a split task left out: they stay as planned whatever its duration).
     pub fn durations(&self) -> &[i64] {
-        &self.initial.duration
+        &self.work_durations
     }
 
     /// Whether the duration of `task` can be changed: a leaf task with no progress reported.
@@ -439,8 +471,23 @@ impl<'a> DurationScheduler<'a> {
         self.restore();
         let engine = &mut self.engine;
         let plan = engine.plan;
+        let splits = &self.splits;
+        // The pauses of `task` inside `work` minutes of duration (a pause after the end of a
+        // shortened task no longer applies, as `split::applying_splits` says).
+        let gap = |task: usize, work: i64| -> i64 {
+            if splits.is_empty() {
+                return 0;
+            }
+            crate::split::splits_of(splits, TaskId(task as u32))
+                .iter()
+                .filter(|split| split.after < work)
+                .map(|split| split.gap)
+                .sum()
+        };
         for (task, &minutes) in durations.iter().enumerate().take(plan.tasks.len()) {
-            let minutes = minutes.max(0);
+            let work = minutes.max(0);
+            // A split task spans its work and its pauses, as in `Engine::new`.
+            let minutes = work + gap(task, work);
             if minutes == engine.duration[task]
                 || engine.flags[task] & (TASK_SUMMARY | TASK_STARTED) != 0
             {
@@ -452,15 +499,24 @@ impl<'a> DurationScheduler<'a> {
                 .map_or(0, |remaining| (minutes - remaining).clamp(0, minutes));
             engine.progress[task].done = done;
             engine.progress[task].remaining = minutes - done;
-            let milestone = minutes == 0;
+            let milestone = work == 0;
             let shown = milestone || self.flagged_milestone[task];
             engine.flags[task] = (engine.flags[task] & !(TASK_MILESTONE | TASK_SHOWN_AS_MILESTONE))
                 | if milestone { TASK_MILESTONE } else { 0 }
                 | if shown { TASK_SHOWN_AS_MILESTONE } else { 0 };
         }
         for lag in &self.percent_lags {
-            let minutes = (engine.duration[lag.predecessor as usize] as f64 * lag.percent / 100.0)
-                .round() as i64;
+            // Of the predecessor's duration in this run, its pauses left out.
+            let predecessor = lag.predecessor as usize;
+            let work = match durations.get(predecessor) {
+                Some(&minutes)
+                    if engine.flags[predecessor] & (TASK_SUMMARY | TASK_STARTED) == 0 =>
+                {
+                    minutes.max(0)
+                }
+                _ => self.work_durations[predecessor],
+            };
+            let minutes = (work as f64 * lag.percent / 100.0).round() as i64;
             engine.incoming_lag[lag.incoming_position as usize] = minutes;
             if lag.outgoing_position != u32::MAX {
                 engine.outgoing_lag[lag.outgoing_position as usize] = minutes;

@@ -10,7 +10,7 @@ use gantry_core::risk::{
     CorrelationGroup, Delay, Distribution, Estimate, RiskError, RiskEvent, RiskModel,
     SimulationOptions, ThreePoint, simulate,
 };
-use gantry_core::{Duration, Instant, Plan, Resource, Task, TaskId};
+use gantry_core::{Duration, Instant, Plan, Resource, Split, Task, TaskId};
 use jiff::civil::date;
 
 const DAY: i64 = 480;
@@ -412,6 +412,20 @@ fn the_duration_scheduler_agrees_with_the_engine() {
         });
         if seed % 2 == 1 {
             add_constraints_and_progress(&mut plan, seed, Some(seed % 60));
+        }
+        if seed % 3 == 0 {
+            // Split tasks: their pauses stay as planned whatever duration is drawn, and a pause
+            // beyond a shortened task's end no longer applies.
+            let mut random = SplitMix64::new(seed + 1000);
+            for index in 0..plan.tasks.len() {
+                if random.chance(25) {
+                    plan.splits.push(Split {
+                        task: TaskId(index as u32),
+                        after: 60 * (1 + random.below(40) as i64),
+                        gap: 60 * (1 + random.below(24) as i64),
+                    });
+                }
+            }
         }
         let mut scheduler = DurationScheduler::new(&plan, &options).expect("plan schedules");
         let mut random = SplitMix64::new(seed);
