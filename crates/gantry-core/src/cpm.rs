@@ -408,7 +408,6 @@ impl<'a> DurationScheduler<'a> {
             })
             .collect();
         let task_count = plan.tasks.len();
-        let gaps = crate::split::split_gaps(plan);
         // Every split that may apply, whatever duration a run gives its task (a pause applies
         // while it falls inside the duration; see `split::applying_splits`).
         let mut splits: Vec<crate::model::Split> = plan
@@ -426,11 +425,8 @@ impl<'a> DurationScheduler<'a> {
             .copied()
             .collect();
         splits.sort_by_key(|split| (split.task, split.after));
-        let work_durations = engine
-            .duration
-            .iter()
-            .enumerate()
-            .map(|(task, &minutes)| minutes - gaps.get(task).copied().unwrap_or(0))
+        let work_durations = (0..task_count)
+            .map(|task| engine.duration[task] - engine.split_gap(task))
             .collect();
         Ok(DurationScheduler {
             initial: engine.clone(),
@@ -1113,6 +1109,9 @@ struct Engine<'a> {
     /// From how many tasks the per-task results are computed on every core ([`PARALLEL_TASKS`];
     /// tests lower it to compare the two ways on small plans).
     parallel_tasks: usize,
+    /// Per task: the pauses a split task's span adds to its duration, in working minutes
+    /// (empty when no task is split; see [`crate::split::split_gaps`]).
+    split_gaps: Vec<i64>,
 
     early_start: Vec<Instant>,
     early_finish: Vec<Instant>,
@@ -1446,6 +1445,7 @@ impl<'a> Engine<'a> {
             alap_pass: false,
             exact_only: false,
             parallel_tasks: PARALLEL_TASKS,
+            split_gaps,
             early_start: pools.filled(task_count, project_start),
             early_finish: pools.filled(task_count, project_start),
             late_start: pools.filled(task_count, project_start),
@@ -1477,6 +1477,11 @@ impl<'a> Engine<'a> {
             diagnostics: Vec::new(),
             network,
         })
+    }
+
+    /// The pauses of `task` when it is split: its span less its duration.
+    fn split_gap(&self, task: usize) -> i64 {
+        self.split_gaps.get(task).copied().unwrap_or(0)
     }
 
     fn calendar(&self, task: usize) -> &WorkingCalendar {
@@ -2951,15 +2956,13 @@ impl<'a> Engine<'a> {
         // duration). The sums go into two of the passes' vectors that nothing reads any more: a
         // schedule's peak memory is here, with the engine, the scheduled dates and the result
         // records all alive.
-        let split_gaps = crate::split::split_gaps(self.plan);
-        let gap = |task: usize| split_gaps.get(task).copied().unwrap_or(0);
         let mut rolled_duration = std::mem::take(&mut self.gate_count);
         let mut rolled_done = std::mem::take(&mut self.rollup_finish_count);
         rolled_duration.fill(0);
         rolled_done.fill(0);
         for task in (0..task_count).rev() {
             if !self.network.is_summary[task] {
-                rolled_duration[task] = self.duration[task] - gap(task);
+                rolled_duration[task] = self.duration[task] - self.split_gap(task);
                 rolled_done[task] = self.progress[task].done;
             }
             let parent = self.network.parent[task];
@@ -2973,7 +2976,6 @@ impl<'a> Engine<'a> {
             &critical,
             &total_floats,
             (&rolled_duration, &rolled_done),
-            &split_gaps,
         );
         let critical_paths = self.critical_paths(&critical);
         let schedule = Schedule {
@@ -3005,10 +3007,8 @@ impl<'a> Engine<'a> {
         critical: &[bool],
         total_floats: &[i64],
         (rolled_duration, rolled_done): (&[i64], &[i64]),
-        split_gaps: &[i64],
     ) -> (Vec<TaskSchedule>, Vec<LinkId>, Vec<TaskId>) {
         let task_count = self.plan.tasks.len();
-        let gap = |task: usize| split_gaps.get(task).copied().unwrap_or(0);
         let record = |task: usize, links: &mut Vec<LinkId>, subtasks: &mut Vec<TaskId>| {
             let is_summary = self.network.is_summary[task];
             let complete = !is_summary && self.progress[task].actual_finish().is_some();
@@ -3028,7 +3028,7 @@ impl<'a> Engine<'a> {
             let duration_minutes = if is_summary {
                 scheduled.finish_counts[task] - scheduled.start_counts[task]
             } else {
-                self.duration[task] - gap(task)
+                self.duration[task] - self.split_gap(task)
             };
             let (driver, drivers) = self.driver(task, links, subtasks);
             TaskSchedule {
