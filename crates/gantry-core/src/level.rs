@@ -3,9 +3,12 @@
 //!
 //! The leveler works on a copy of the plan and the critical path engine: it schedules, finds the
 //! earliest over-allocation, keeps the tasks that matter most there (already started, fixed by a
-//! constraint, "do not level", higher priority, then by a [`KeepRule`]) within the resource's
-//! units, delays the others with a Start No Earlier Than at the end of the conflict, and
-//! schedules again, until nothing is over-allocated. Every link type, lag, constraint and
+//! constraint, "do not level", higher priority, then by a [`KeepRule`], and never a task before
+//! one whose delay would drag it) within the resource's units, delays the others with a Start
+//! No Earlier Than at the moment the tasks kept leave them room, and schedules again, until
+//! nothing is over-allocated. What lies before a conflict stays leveled: a task that a delay
+//! drags through a finish-to-finish or start-to-finish link (or a lead) and that would still
+//! start before the conflict starts at the conflict instead. Every link type, lag, constraint and
 //! calendar is honoured because every step is a full schedule. It runs once per rule and keeps
 //! the shortest result (a multi-pass priority-rule method from the RCPSP literature). It is
 //! deterministic.
@@ -23,8 +26,8 @@
 //! before.
 
 use crate::calendar::WorkingCalendar;
-use crate::cpm::{Schedule, ScheduleFailure, ScheduleOptions, Scheduler};
-use crate::model::{Constraint, Plan, Split, TaskId};
+use crate::cpm::{Driver, Schedule, ScheduleFailure, ScheduleOptions, Scheduler};
+use crate::model::{Constraint, LinkType, Plan, Split, TaskId};
 use crate::split::{SplitWindows, applying_splits, splits_of, task_calendar};
 use crate::time::Instant;
 use crate::usage::{OverAllocation, Period, resource_usage};
@@ -190,6 +193,7 @@ fn split_for(
         || definition.duration.elapsed
         || definition.is_milestone()
         || computed.start >= over.from
+        || finish_driven(plan, schedule, task)
     {
         return None;
     }
@@ -227,6 +231,46 @@ fn split_for(
         after,
         gap,
     })
+}
+
+/// Delays a task (`definition`, now starting at `start`) to start no earlier than
+/// `not_before`, keeping a stronger bound it has.
+fn delay_to(definition: &mut crate::model::Task, start: Instant, not_before: Instant) {
+    let not_before = not_before.to_civil();
+    definition.constraint = match definition.constraint {
+        Constraint::StartNoEarlierThan(date) if date >= not_before => {
+            Constraint::StartNoEarlierThan(date)
+        }
+        Constraint::FinishNoEarlierThan(date) => {
+            // Keep the stronger of the two bounds: the finish bound, or the new start.
+            if start.to_civil() >= not_before {
+                Constraint::FinishNoEarlierThan(date)
+            } else {
+                Constraint::StartNoEarlierThan(not_before)
+            }
+        }
+        _ => Constraint::StartNoEarlierThan(not_before),
+    };
+}
+
+/// Whether a task's dates are set from its finish (a finish-to-finish or start-to-finish link,
+/// or a Finish No Earlier Than constraint, drives it): a pause in such a task lengthens it
+/// backwards, moving its start earlier instead of its work later, so it is delayed whole (a
+/// start bound moves the finish too) rather than split.
+fn finish_driven(plan: &Plan, schedule: &Schedule, task: TaskId) -> bool {
+    match schedule.task(task).driver {
+        Driver::Links => schedule.driving_links(task).iter().any(|link| {
+            matches!(
+                plan.links[link.0 as usize].kind,
+                LinkType::FinishToFinish | LinkType::StartToFinish
+            )
+        }),
+        Driver::Constraint => matches!(
+            plan.task(task).constraint,
+            Constraint::FinishNoEarlierThan(_)
+        ),
+        _ => false,
+    }
 }
 
 /// The first moment from the end of `over` at which the tasks `kept` (with their units on the
@@ -269,6 +313,134 @@ fn free_from(
         }
     }
     ends.last().copied().unwrap_or(over.to)
+}
+
+/// Which tasks' dates follow which, as the critical path engine sees them: a link runs from its
+/// predecessor's finish to its successor's start (whatever its type, the successor's dates are
+/// bounded by the predecessor's), a summary's start bounds its subtasks, and its subtasks bound
+/// its finish. Nodes `0..n` are the tasks (a leaf is one node), `n..2n` the summaries' finishes.
+///
+/// Delaying a task drags every task it reaches, so among the tasks of a conflict a task is kept
+/// before any task it reaches: delaying a predecessor to make room for its successor would move
+/// the successor as well and meet it again, round after round (an FF-linked pair sharing a
+/// person went from January to November before this).
+struct Reach {
+    task_count: usize,
+    offsets: Vec<u32>,
+    targets: Vec<u32>,
+    /// The search's marks, stamped with `stamp` so they need no clearing.
+    seen: Vec<u32>,
+    stamp: u32,
+    stack: Vec<u32>,
+}
+
+impl Reach {
+    fn new(plan: &Plan) -> Reach {
+        let task_count = plan.tasks.len();
+        let is_summary = plan.summary_flags();
+        let finish = |task: TaskId| {
+            if is_summary[task.index()] {
+                task.index() + task_count
+            } else {
+                task.index()
+            }
+        };
+        let mut edges: Vec<(usize, usize)> = plan
+            .links
+            .iter()
+            .map(|link| (finish(link.predecessor), link.successor.index()))
+            .collect();
+        for (index, task) in plan.tasks.iter().enumerate() {
+            if let Some(parent) = task.parent {
+                edges.push((parent.index(), index));
+                edges.push((finish(TaskId(index as u32)), parent.index() + task_count));
+            }
+        }
+        let mut offsets = vec![0u32; 2 * task_count + 1];
+        for &(from, _) in &edges {
+            offsets[from + 1] += 1;
+        }
+        for node in 0..2 * task_count {
+            offsets[node + 1] += offsets[node];
+        }
+        let mut next = offsets.clone();
+        let mut targets = vec![0u32; edges.len()];
+        for &(from, to) in &edges {
+            targets[next[from] as usize] = to as u32;
+            next[from] += 1;
+        }
+        Reach {
+            task_count,
+            offsets,
+            targets,
+            seen: vec![0; 2 * task_count],
+            stamp: 0,
+            stack: Vec::new(),
+        }
+    }
+
+    /// For each task of `tasks`, the indices (into `tasks`) of the others it reaches.
+    fn among(&mut self, tasks: &[TaskId]) -> Vec<Vec<usize>> {
+        tasks
+            .iter()
+            .map(|&from| {
+                self.stamp += 1;
+                let stamp = self.stamp;
+                self.stack.clear();
+                self.stack.push(from.0);
+                self.seen[from.index()] = stamp;
+                while let Some(node) = self.stack.pop() {
+                    let node = node as usize;
+                    // A leaf's one node is its finish as well as its start; a summary's start
+                    // node leads to its subtasks, whose finishes lead to its finish node.
+                    for &to in
+                        &self.targets[self.offsets[node] as usize..self.offsets[node + 1] as usize]
+                    {
+                        if self.seen[to as usize] != stamp {
+                            self.seen[to as usize] = stamp;
+                            self.stack.push(to);
+                        }
+                    }
+                }
+                tasks
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &to)| to != from && self.seen[to.index()] == stamp)
+                    .map(|(index, _)| index)
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// `order` (indices into `tasks`, most deserving first) rearranged as little as possible so
+    /// that no task comes before a task of `order` that reaches it.
+    fn predecessors_first(&mut self, tasks: &[TaskId], order: &[usize]) -> Vec<usize> {
+        debug_assert!(tasks.iter().all(|task| task.index() < self.task_count));
+        let reaches = self.among(tasks);
+        let mut waiting_on = vec![0usize; tasks.len()];
+        for &from in order {
+            for &to in &reaches[from] {
+                waiting_on[to] += 1;
+            }
+        }
+        let mut placed = vec![false; tasks.len()];
+        let mut result = Vec::with_capacity(order.len());
+        while result.len() < order.len() {
+            // The plan has no loops, so some task is always free to go.
+            let Some(&next) = order
+                .iter()
+                .find(|&&index| !placed[index] && waiting_on[index] == 0)
+            else {
+                break;
+            };
+            placed[next] = true;
+            result.push(next);
+            for &to in &reaches[next] {
+                waiting_on[to] -= 1;
+            }
+        }
+        result
+    }
 }
 
 /// The calendars of the tasks the leveler splits or resumes, each calendar built once.
@@ -395,6 +567,8 @@ fn level_with(
     let mut calendars = TaskCalendars::new(plan);
     let mut added_splits: Vec<Split> = Vec::new();
     let mut resumed: Vec<TaskId> = Vec::new();
+    // Leveling adds constraints, splits and resume dates, never links: the reach stays.
+    let mut reach = Reach::new(plan);
     let mut rounds = 1;
     let max_rounds = match options.max_rounds {
         0 => 20 * plan.tasks.len() + 100,
@@ -422,9 +596,9 @@ fn level_with(
             break;
         };
         let capacity = over.max_units;
-        // Who stays: tasks that may not move first, then higher priority, then the task that
-        // started first (a successor waits for its predecessor rather than the other way round,
-        // which would drag the successor along and meet it again), then less float.
+        // Who stays: tasks that may not move first, then higher priority, then by the rule
+        // (the task that started first, then less float, for MS Project's standard order), and
+        // never a task before one that drags it (see `Reach`).
         let room: Vec<(TaskId, Room)> = over
             .tasks
             .iter()
@@ -448,7 +622,7 @@ fn level_with(
                 .find(|(id, _)| *id == task)
                 .map_or(Room::Fixed, |(_, room)| *room)
         };
-        let mut order: Vec<TaskId> = over.tasks.clone();
+        let mut order: Vec<usize> = (0..over.tasks.len()).collect();
         order.sort_by(|&a, &b| {
             let key = |task: TaskId| {
                 let fixed = room_of(task) == Room::Fixed;
@@ -466,8 +640,17 @@ fn level_with(
                     task,
                 )
             };
-            key(a).cmp(&key(b))
+            key(over.tasks[a]).cmp(&key(over.tasks[b]))
         });
+        // The tasks that may not move stay whatever their links; the others are kept in order,
+        // a task never before one that would drag it.
+        let fixed_count = order
+            .iter()
+            .take_while(|&&index| room_of(over.tasks[index]) == Room::Fixed)
+            .count();
+        let movable = reach.predecessors_first(&over.tasks, &order[fixed_count..]);
+        order.truncate(fixed_count);
+        order.extend(movable);
         let units_of = |task: TaskId| -> f64 {
             leveled
                 .assignments
@@ -479,7 +662,7 @@ fn level_with(
         let mut booked = 0.0;
         let mut to_delay = Vec::new();
         let mut kept: Vec<(TaskId, f64)> = Vec::new();
-        for task in order {
+        for task in order.into_iter().map(|index| over.tasks[index]) {
             let units = units_of(task);
             let fixed = room_of(task) == Room::Fixed;
             if fixed || booked + units <= capacity + 1e-9 || booked == 0.0 {
@@ -498,11 +681,7 @@ fn level_with(
         // A task that pauses waits until the tasks kept leave it room (not merely until this
         // stretch ends: a stretch also ends where a third task, or the paused task's own work,
         // stops, and pausing only that long would meet the kept tasks again at once).
-        let kept_windows = if options.split {
-            SplitWindows::new(&leveled).ok()
-        } else {
-            None
-        };
+        let kept_windows = SplitWindows::new(&leveled).ok();
         let room_from = |task: TaskId| -> Instant {
             kept_windows.as_ref().map_or(over.to, |windows| {
                 free_from(&kept, windows, &current, over, units_of(task), capacity)
@@ -538,27 +717,45 @@ fn level_with(
                 added_splits.push(split);
                 continue;
             }
-            // Not before the conflict ends: a start no earlier than the end of the stretch.
-            let not_before = over.to.to_civil();
-            let definition = &mut leveled.tasks[task.index()];
-            definition.constraint = match definition.constraint {
-                Constraint::StartNoEarlierThan(date) if date >= not_before => {
-                    Constraint::StartNoEarlierThan(date)
-                }
-                Constraint::FinishNoEarlierThan(date) => {
-                    // Keep the stronger of the two bounds: the finish bound, or the new start.
-                    let computed = current.task(task);
-                    if computed.start.to_civil() >= not_before {
-                        Constraint::FinishNoEarlierThan(date)
-                    } else {
-                        Constraint::StartNoEarlierThan(not_before)
-                    }
-                }
-                _ => Constraint::StartNoEarlierThan(not_before),
-            };
+            // Delayed whole until the tasks kept leave it room.
+            let start = current.task(task).start;
+            delay_to(&mut leveled.tasks[task.index()], start, room_from(task));
         }
-        current = scheduler.schedule(&leveled, &options.schedule)?;
+        let previous = std::mem::replace(
+            &mut current,
+            scheduler.schedule(&leveled, &options.schedule)?,
+        );
         rounds += 1;
+        // What lies before this conflict is leveled and stays so. A delay moves the tasks it
+        // drags later, and through a finish-to-finish or start-to-finish link (or a lead) one of
+        // them can still start before the conflict: its work there would meet tasks already
+        // leveled, whose delays would drag it again, round after round. Such a task starts at
+        // the conflict instead, a leveling delay of its own.
+        let sweep = over.from;
+        loop {
+            let dragged: Vec<TaskId> = leveled
+                .task_ids()
+                .filter(|&task| {
+                    let (old, new) = (previous.task(task), current.task(task));
+                    !new.is_summary
+                        && new.start != old.start
+                        && new.start < sweep
+                        && may_delay(&leveled, &current, task)
+                })
+                .collect();
+            if dragged.is_empty() || rounds >= max_rounds {
+                break;
+            }
+            for task in dragged {
+                delay_to(
+                    &mut leveled.tasks[task.index()],
+                    current.task(task).start,
+                    sweep,
+                );
+            }
+            current = scheduler.schedule(&leveled, &options.schedule)?;
+            rounds += 1;
+        }
     }
     let mut delays = Vec::new();
     for (index, (old, new)) in before.tasks.iter().zip(&current.tasks).enumerate() {
@@ -774,6 +971,89 @@ mod tests {
         let leveling = level(&plan, &LevelingOptions::default()).expect("levels");
         assert_eq!(leveling.after.task(first).start, at("2026-03-02T08:00"));
         assert_eq!(leveling.after.task(second).start, at("2026-03-05T08:00"));
+        assert!(leveling.rounds <= 3, "{} rounds", leveling.rounds);
+    }
+
+    #[test]
+    fn a_successor_that_finishes_with_its_predecessor_waits_whatever_its_priority() {
+        // B (2 days, priority 900) may finish no earlier than A (10 days) finishes; Dana does
+        // both. Keeping B and delaying A would drag B along (FF) and meet it again, round after
+        // round: A stays, B runs after it.
+        let mut plan = Plan::new("ff", "2026-03-02T08:00".parse().expect("date"));
+        let mut a = Task::new("a", "A");
+        a.duration = Duration::working(10 * 480);
+        let a = plan.add_task(a);
+        let mut b = Task::new("b", "B");
+        b.duration = Duration::working(2 * 480);
+        b.priority = 900;
+        let b = plan.add_task(b);
+        plan.add_link(Link {
+            predecessor: a,
+            successor: b,
+            kind: LinkType::FinishToFinish,
+            lag: crate::model::Lag::None,
+        });
+        let dana = plan.add_resource(Resource::new("dana", "Dana"));
+        for task in [a, b] {
+            plan.assignments.push(Assignment {
+                task,
+                resource: dana,
+                units: 1.0,
+                work: None,
+            });
+        }
+        for split in [false, true] {
+            let options = LevelingOptions {
+                split,
+                ..LevelingOptions::default()
+            };
+            let leveling = level(&plan, &options).expect("levels");
+            assert_eq!(leveling.after.task(a).start, at("2026-03-02T08:00"));
+            assert_eq!(leveling.after.task(a).finish, at("2026-03-13T17:00"));
+            assert_eq!(leveling.after.task(b).start, at("2026-03-16T08:00"));
+            assert_eq!(leveling.after.task(b).finish, at("2026-03-17T17:00"));
+            assert!(leveling.unresolved.is_empty());
+            assert!(leveling.rounds <= 3, "{} rounds", leveling.rounds);
+        }
+    }
+
+    #[test]
+    fn a_summary_is_kept_before_the_tasks_it_drags() {
+        // Phase (A inside) finishes before C starts; A and C both need Dana and C has the higher
+        // priority, but delaying A would delay the phase's finish and C with it.
+        let mut plan = Plan::new("summary", "2026-03-02T08:00".parse().expect("date"));
+        let phase = plan.add_task(Task::new("phase", "Phase"));
+        let mut a = Task::new("a", "A");
+        a.duration = Duration::working(3 * 480);
+        a.parent = Some(phase);
+        let a = plan.add_task(a);
+        let mut c = Task::new("c", "C");
+        c.duration = Duration::working(2 * 480);
+        c.priority = 900;
+        let c = plan.add_task(c);
+        plan.add_link(Link {
+            predecessor: phase,
+            successor: c,
+            kind: LinkType::FinishToStart,
+            lag: crate::model::Lag::Working(-2 * 480),
+        });
+        let dana = plan.add_resource(Resource::new("dana", "Dana"));
+        for task in [a, c] {
+            plan.assignments.push(Assignment {
+                task,
+                resource: dana,
+                units: 1.0,
+                work: None,
+            });
+        }
+        let options = LevelingOptions {
+            split: false,
+            ..LevelingOptions::default()
+        };
+        let leveling = level(&plan, &options).expect("levels");
+        assert_eq!(leveling.after.task(a).start, at("2026-03-02T08:00"));
+        assert_eq!(leveling.after.task(c).start, at("2026-03-05T08:00"));
+        assert!(leveling.unresolved.is_empty());
         assert!(leveling.rounds <= 3, "{} rounds", leveling.rounds);
     }
 
