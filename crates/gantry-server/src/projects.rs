@@ -296,6 +296,22 @@ pub struct TaskWire {
     pub free_float_minutes: i64,
     /// On the critical path.
     pub critical: bool,
+    /// MS Project's "Leveling can split remaining work": leveling may pause the task rather
+    /// than delay it whole.
+    pub leveling_can_split: bool,
+    /// The task's pauses (by leveling or by hand), in order of its work.
+    pub splits: Vec<SplitWire>,
+}
+
+/// A pause in a task's work.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SplitWire {
+    /// Working minutes of the task's duration done before the pause (more than 0, less than
+    /// the duration).
+    pub after_minutes: i64,
+    /// Length of the pause in working minutes of the task's calendar (more than 0).
+    pub gap_minutes: i64,
 }
 
 /// A link.
@@ -381,6 +397,21 @@ fn task_wire(scheduled: &Scheduled, index: usize, outline: &str, is_summary: boo
         total_float_minutes: computed.total_float,
         free_float_minutes: computed.free_float,
         critical: computed.critical,
+        leveling_can_split: task.leveling_can_split,
+        splits: {
+            let mut splits: Vec<SplitWire> = stored
+                .plan
+                .splits
+                .iter()
+                .filter(|split| split.task.index() == index)
+                .map(|split| SplitWire {
+                    after_minutes: split.after,
+                    gap_minutes: split.gap,
+                })
+                .collect();
+            splits.sort_by_key(|split| split.after_minutes);
+            splits
+        },
     }
 }
 
@@ -559,6 +590,10 @@ pub struct TaskInput {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>)]
     pub remaining_minutes: Option<Option<i64>>,
+    /// MS Project's "Leveling can split remaining work".
+    pub leveling_can_split: Option<bool>,
+    /// The task's pauses, replacing those it has; `[]` removes them.
+    pub splits: Option<Vec<SplitWire>>,
 }
 
 impl TaskInput {
@@ -576,6 +611,8 @@ impl TaskInput {
             && self.priority.is_none()
             && self.task_type.is_none()
             && self.effort_driven.is_none()
+            && self.leveling_can_split.is_none()
+            && self.splits.is_none()
     }
 
     /// The changes to the store's terms, each value checked and named when wrong.
@@ -657,6 +694,13 @@ impl TaskInput {
                     minutes,
                     elapsed: false,
                 })
+            }),
+            leveling_can_split: self.leveling_can_split,
+            splits: self.splits.as_ref().map(|splits| {
+                splits
+                    .iter()
+                    .map(|split| (split.after_minutes, split.gap_minutes))
+                    .collect()
             }),
         })
     }

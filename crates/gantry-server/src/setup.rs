@@ -823,10 +823,35 @@ pub struct LevelingWire {
     pub finish_before: String,
     /// Project finish after leveling.
     pub finish_after: String,
-    /// Tasks delayed, in WBS order: each gets a Start No Earlier Than at its new start.
+    /// Tasks delayed, in WBS order: each gets a Start No Earlier Than at its new start (a split
+    /// task's start does not move: see `splits`).
     pub delays: Vec<DelayWire>,
+    /// Pauses leveling puts in tasks that allow splitting (a started task's remaining work
+    /// resumes later instead), in WBS order.
+    pub splits: Vec<LevelingSplitWire>,
     /// Over-allocations left.
     pub unresolved: Vec<ConflictWire>,
+}
+
+/// A pause leveling puts in a task's work.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LevelingSplitWire {
+    /// The task.
+    pub task_id: i64,
+    /// Its key.
+    pub key: String,
+    /// Its name.
+    pub name: String,
+    /// Where its work pauses.
+    pub paused_at: String,
+    /// Where its work resumes.
+    pub resumes_at: String,
+    /// Working minutes of its duration before the pause.
+    pub after_minutes: i64,
+    /// The pause in working minutes of its calendar.
+    pub gap_minutes: i64,
+    /// The task had started: its remaining work resumes later (MS Project's Resume).
+    pub resumed: bool,
 }
 
 fn leveling_wire(stored: &StoredPlan, leveling: &Leveling, applied: bool) -> LevelingWire {
@@ -848,6 +873,23 @@ fn leveling_wire(stored: &StoredPlan, leveling: &Leveling, applied: bool) -> Lev
                     start_before: time(delay.start_before),
                     start_after: time(delay.start_after),
                     delay_minutes: delay.delay_minutes,
+                }
+            })
+            .collect(),
+        splits: leveling
+            .splits
+            .iter()
+            .map(|split| {
+                let task = &plan.tasks[split.task.index()];
+                LevelingSplitWire {
+                    task_id: stored.task_ids[split.task.index()],
+                    key: task.key.clone(),
+                    name: task.name.clone(),
+                    paused_at: time(split.paused_at),
+                    resumes_at: time(split.resumes_at),
+                    after_minutes: split.after_minutes,
+                    gap_minutes: split.gap_minutes,
+                    resumed: split.resumed,
                 }
             })
             .collect(),

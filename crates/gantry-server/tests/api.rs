@@ -1489,6 +1489,186 @@ after = ["export", "scripts"]
     }
 }
 
+/// Splits over HTTP: a task's "leveling can split" flag and its pauses are read and edited like
+/// its other fields (a member may not), and leveling pauses such a task rather than delaying it.
+#[tokio::test]
+async fn split_tasks_over_http() {
+    const PLAN: &str = r#"
+[project]
+name = "Release"
+start = 2026-03-02
+
+[resources.dana]
+name = "Dana"
+
+[[task]]
+id = "build"
+name = "Build the release"
+duration = "10d"
+resources = ["dana"]
+
+[[task]]
+id = "hotfix"
+name = "Hotfix"
+duration = "3d"
+priority = 900
+constraint = "SNET 2026-03-04"
+resources = ["dana"]
+"#;
+    use StatusCode as S;
+    for server in servers("splits").await {
+        let name = server.name;
+        let store = &server.store;
+        let owner = add_user(store, "owner", false).await;
+        let member = add_user(store, "member", false).await;
+        let plan = gantry_formats::parse_plan("release.toml", PLAN)
+            .expect("plan")
+            .plan;
+        let project = store
+            .create_project(&plan, owner)
+            .await
+            .expect("project")
+            .project_id;
+        store
+            .set_member(project, member, Role::Member, Some(owner))
+            .await
+            .unwrap();
+        let api = Api::new(&server.base);
+        let manager = api.login("owner", "owner-password").await;
+        let member = api.login("member", "member-password").await;
+        let p = format!("/projects/{project}");
+        let (_, schedule) = api.get(&manager, &format!("{p}/schedule")).await;
+        let build = schedule["tasks"][0].clone();
+        assert_eq!(build["key"], "build", "{name}");
+        assert_eq!(build["leveling_can_split"], false, "{name}: {build}");
+        assert_eq!(build["splits"], json!([]), "{name}");
+        let task = build["id"].as_i64().unwrap();
+        let path = format!("{p}/tasks/{task}");
+
+        // Without the flag, leveling delays the build whole until the hotfix is done.
+        let (status, preview) = api.get(&manager, &format!("{p}/leveling")).await;
+        assert_eq!(status, S::OK, "{name}: {preview}");
+        assert_eq!(preview["splits"], json!([]), "{name}: {preview}");
+        assert_eq!(
+            preview["finish_after"], "2026-03-20T17:00:00",
+            "{name}: {preview}"
+        );
+
+        // A member reports progress only; a bad pause names the field and changes nothing.
+        let (status, body) = api
+            .patch(
+                &member,
+                &path,
+                json!({"version": build["version"], "leveling_can_split": true}),
+            )
+            .await;
+        assert_eq!(status, S::FORBIDDEN, "{name}: {body}");
+        for bad in [
+            json!([{"after_minutes": 0, "gap_minutes": 480}]),
+            json!([{"after_minutes": 4800, "gap_minutes": 480}]),
+            json!([{"after_minutes": 960, "gap_minutes": 0}]),
+            json!([{"after_minutes": 960, "gap_minutes": 480}, {"after_minutes": 960, "gap_minutes": 60}]),
+        ] {
+            let (status, body) = api
+                .patch(
+                    &manager,
+                    &path,
+                    json!({"version": build["version"], "splits": bad}),
+                )
+                .await;
+            assert_eq!(status, S::UNPROCESSABLE_ENTITY, "{name}: {body}");
+            assert_eq!(
+                body["error"]["details"]["field"], "splits",
+                "{name}: {body}"
+            );
+        }
+        let (status, changed) = api
+            .patch(
+                &manager,
+                &path,
+                json!({"version": build["version"], "leveling_can_split": true}),
+            )
+            .await;
+        assert_eq!(status, S::OK, "{name}: {changed}");
+        assert_eq!(
+            changed["task"]["leveling_can_split"], true,
+            "{name}: {changed}"
+        );
+
+        // With it, the build works Monday and Tuesday, pauses for the hotfix (Wednesday to
+        // Friday) and resumes Monday: it finishes two days sooner than delayed whole.
+        let (status, preview) = api.get(&manager, &format!("{p}/leveling")).await;
+        assert_eq!(status, S::OK, "{name}: {preview}");
+        assert_eq!(preview["delays"], json!([]), "{name}: {preview}");
+        let split = &preview["splits"][0];
+        assert_eq!(split["key"], "build", "{name}: {preview}");
+        assert_eq!(split["paused_at"], "2026-03-03T17:00:00", "{name}: {split}");
+        assert_eq!(
+            split["resumes_at"], "2026-03-09T08:00:00",
+            "{name}: {split}"
+        );
+        assert_eq!(split["after_minutes"], 960, "{name}: {split}");
+        assert_eq!(split["gap_minutes"], 1440, "{name}: {split}");
+        assert_eq!(split["resumed"], false, "{name}: {split}");
+        assert_eq!(
+            preview["finish_after"], "2026-03-18T17:00:00",
+            "{name}: {preview}"
+        );
+        let (_, detail) = api.get(&manager, &p).await;
+        let (status, applied) = api
+            .post(
+                &manager,
+                &format!("{p}/leveling"),
+                json!({"version": detail["version"]}),
+            )
+            .await;
+        assert_eq!(status, S::OK, "{name}: {applied}");
+        assert_eq!(applied["splits"], preview["splits"], "{name}: as previewed");
+        let (_, schedule) = api.get(&manager, &format!("{p}/schedule")).await;
+        let build = &schedule["tasks"][0];
+        assert_eq!(
+            build["splits"],
+            json!([{"after_minutes": 960, "gap_minutes": 1440}]),
+            "{name}: {build}"
+        );
+        assert_eq!(build["finish"], "2026-03-18T17:00:00", "{name}: {build}");
+
+        // Pauses are edited by hand too: replaced, then removed.
+        let (status, changed) = api
+            .patch(
+                &manager,
+                &path,
+                json!({"version": build["version"], "splits": [{"after_minutes": 480, "gap_minutes": 480}]}),
+            )
+            .await;
+        assert_eq!(status, S::OK, "{name}: {changed}");
+        assert_eq!(
+            changed["task"]["splits"],
+            json!([{"after_minutes": 480, "gap_minutes": 480}]),
+            "{name}: {changed}"
+        );
+        // A day's work, a day's pause, then the other nine days: Monday 16 March.
+        assert_eq!(
+            changed["task"]["finish"], "2026-03-16T17:00:00",
+            "{name}: {changed}"
+        );
+        let (status, changed) = api
+            .patch(
+                &manager,
+                &path,
+                json!({"version": changed["task"]["version"], "splits": []}),
+            )
+            .await;
+        assert_eq!(status, S::OK, "{name}: {changed}");
+        assert_eq!(changed["task"]["splits"], json!([]), "{name}: {changed}");
+        assert_eq!(
+            changed["task"]["finish"], "2026-03-13T17:00:00",
+            "{name}: {changed}"
+        );
+        server.finish().await;
+    }
+}
+
 /// A client generated from the OpenAPI document (openapi-python-client, the Python interpreter
 /// in `GANTRY_TEST_OPENAPI_PYTHON`; CI installs it) generates every endpoint, and a script
 /// calls each one of them through it (`tests/generated_client.py`).

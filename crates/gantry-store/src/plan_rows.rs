@@ -118,6 +118,11 @@ pub struct TaskChanges {
     pub actual_finish: Option<Option<DateTime>>,
     /// Remaining duration, or none.
     pub remaining: Option<Option<Duration>>,
+    /// MS Project's "Leveling can split remaining work".
+    pub leveling_can_split: Option<bool>,
+    /// The task's pauses, replacing those it has: (working minutes of its duration before the
+    /// pause, the pause in working minutes), in any order; empty removes them.
+    pub splits: Option<Vec<(i64, i64)>>,
 }
 
 /// A column value: bound into SQL, compared between the plan before and after an edit, and

@@ -1320,6 +1320,52 @@ fn apply_task_changes(plan: &mut Plan, index: usize, changes: &TaskChanges) -> R
         }
         progress.remaining = remaining;
     }
+    if let Some(can_split) = changes.leveling_can_split {
+        plan.tasks[index].leveling_can_split = can_split;
+    }
+    if let Some(splits) = &changes.splits {
+        let task = &plan.tasks[index];
+        let mut sorted = splits.clone();
+        sorted.sort_unstable();
+        if !sorted.is_empty() && (is_summary || task.duration.elapsed || task.is_milestone()) {
+            return Err(StoreError::invalid(
+                Some("splits"),
+                format!(
+                    "\"{}\" cannot be split: only a task of working duration without subtasks can be",
+                    task.key
+                ),
+            ));
+        }
+        for window in sorted.windows(2) {
+            if window[0].0 == window[1].0 {
+                return Err(StoreError::invalid(
+                    Some("splits"),
+                    format!("two pauses after {} minutes of work", window[0].0),
+                ));
+            }
+        }
+        for &(after, gap) in &sorted {
+            if after <= 0 || after >= task.duration.minutes || gap <= 0 {
+                return Err(StoreError::invalid(
+                    Some("splits"),
+                    format!(
+                        "a pause after {after} minutes of work lasting {gap} minutes does not fit \"{}\": it needs work before and after it (the duration is {} minutes) and a length above zero",
+                        task.key, task.duration.minutes
+                    ),
+                ));
+            }
+        }
+        plan.splits.retain(|split| split.task != id);
+        plan.splits.extend(
+            sorted
+                .into_iter()
+                .map(|(after, gap)| gantry_core::model::Split {
+                    task: id,
+                    after,
+                    gap,
+                }),
+        );
+    }
     Ok(())
 }
 

@@ -262,6 +262,14 @@ pub(crate) fn day(instant: gantry_core::Instant) -> String {
         .to_string()
 }
 
+/// An instant with its time of day ("Tue 3 Mar 2026 17:00"): where a pause starts and ends.
+pub(crate) fn day_time(instant: gantry_core::Instant) -> String {
+    instant
+        .to_civil()
+        .strftime("%a %-d %b %Y %H:%M")
+        .to_string()
+}
+
 /// A store's message as a sentence on a page: capitalised, with a full stop.
 pub(crate) fn sentence(message: &str) -> String {
     format!("{}.", task_detail::capitalised(message))
@@ -446,6 +454,8 @@ struct Leveled {
     finish_after: String,
     /// Task, start before, start after.
     moved: Vec<(String, String, String)>,
+    /// Task, where its work pauses, where it resumes, the pause in working days.
+    paused: Vec<(String, String, String, String)>,
 }
 
 #[derive(Template)]
@@ -598,6 +608,18 @@ pub async fn level(
                     plan.tasks[delay.task.index()].name.clone(),
                     day(delay.start_before),
                     day(delay.start_after),
+                )
+            })
+            .collect(),
+        paused: leveling
+            .splits
+            .iter()
+            .map(|split| {
+                (
+                    plan.tasks[split.task.index()].name.clone(),
+                    day_time(split.paused_at),
+                    day_time(split.resumes_at),
+                    overview::working_days(split.gap_minutes, plan),
                 )
             })
             .collect(),

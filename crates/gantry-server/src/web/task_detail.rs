@@ -85,6 +85,30 @@ struct TaskPage {
     comments: String,
 }
 
+/// A task's pauses as a person reads them ("after 2.0 d, pause 3.0 d"), or "none".
+fn splits_text(plan: &Plan, task: TaskId) -> String {
+    let mut splits: Vec<&gantry_core::model::Split> = plan
+        .splits
+        .iter()
+        .filter(|split| split.task == task)
+        .collect();
+    if splits.is_empty() {
+        return "none".to_string();
+    }
+    splits.sort_by_key(|split| split.after);
+    splits
+        .iter()
+        .map(|split| {
+            format!(
+                "after {}, pause {}",
+                working_days(split.after, plan),
+                working_days(split.gap, plan)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn lag_text(lag: Lag, plan: &Plan) -> String {
     match lag {
         Lag::None => String::new(),
@@ -257,6 +281,11 @@ async fn task_page(
         ),
         ("Priority", task.priority.to_string()),
         ("Task type", task.task_type.code().to_string()),
+        (
+            "Leveling can split",
+            if task.leveling_can_split { "yes" } else { "no" }.to_string(),
+        ),
+        ("Splits", splits_text(plan, id)),
         ("Complete", format!("{:.0} %", computed.percent_complete)),
         (
             "Actual start",

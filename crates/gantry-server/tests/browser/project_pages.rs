@@ -530,3 +530,129 @@ async fn an_owner_manages_members_and_api_tokens() {
     browser.close().await;
     server.finish().await;
 }
+
+/// Leveling a project whose long task may split: the workload page lists the pause, the task's
+/// page shows it, and the Gantt draws the task's two stretches of work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leveling_pauses_a_task_that_may_split_and_the_gantt_draws_its_stretches() {
+    if !enabled("leveling_pauses_a_task_that_may_split_and_the_gantt_draws_its_stretches") {
+        return;
+    }
+    const PLAN: &str = r#"
+[project]
+name = "Release"
+start = 2026-03-02
+
+[resources.dana]
+name = "Dana"
+
+[[task]]
+id = "build"
+name = "Build the release"
+duration = "10d"
+resources = ["dana"]
+level_split = true
+
+[[task]]
+id = "hotfix"
+name = "Hotfix"
+duration = "3d"
+priority = 900
+constraint = "SNET 2026-03-04"
+resources = ["dana"]
+"#;
+    let server = Server::start().await;
+    let admin = server
+        .store
+        .user_for_login("admin")
+        .await
+        .expect("user")
+        .expect("admin")
+        .0
+        .id;
+    let manager = server
+        .store
+        .user_for_login("manager")
+        .await
+        .expect("user")
+        .expect("manager")
+        .0
+        .id;
+    let plan = gantry_formats::parse_plan("release.toml", PLAN)
+        .expect("plan")
+        .plan;
+    let project = server
+        .store
+        .create_project(&plan, admin)
+        .await
+        .expect("project")
+        .project_id;
+    server
+        .store
+        .set_member(project, manager, gantry_store::Role::Manager, Some(admin))
+        .await
+        .expect("manager");
+    let browser = Browser::open(&server.base).await;
+    browser.login("manager").await;
+    browser.goto(&format!("/projects/{project}/workload")).await;
+    browser.wait_for(By::Css("table.workload")).await;
+    click(&browser, By::Css("form[action$='/workload/level'] button")).await;
+    browser
+        .wait_for(By::Css("section.notice table.splits"))
+        .await;
+    let paused = texts(&browser, "section.notice table.splits tbody tr").await;
+    assert_eq!(
+        paused,
+        ["Build the release Tue 3 Mar 2026 17:00 Mon 9 Mar 2026 08:00 3 d"],
+        "the build pauses for the hotfix"
+    );
+    let notice = texts(&browser, "section.notice p").await;
+    assert!(
+        notice.iter().any(|text| text.contains("1 paused")),
+        "{notice:?}"
+    );
+    assert!(
+        browser
+            .driver
+            .find_all(By::Css("td.over"))
+            .await
+            .expect("find")
+            .is_empty(),
+        "no one is over-allocated after leveling"
+    );
+    browser.screenshot("workload-split").await;
+
+    let stored = server.store.plan(project).await.expect("plan");
+    let build = stored.task_ids[0];
+    browser
+        .goto(&format!("/projects/{project}/tasks/{build}"))
+        .await;
+    browser.wait_for(By::Css("dl.facts")).await;
+    let facts = texts(&browser, "dl.facts").await;
+    assert!(
+        facts
+            .iter()
+            .any(|text| text.contains("Splits") && text.contains("after 2 d, pause 3 d")),
+        "{facts:?}"
+    );
+
+    browser
+        .goto(&format!("/projects/{project}/gantt?scale=day"))
+        .await;
+    browser.wait_for(By::Css("[data-task]")).await;
+    let segments = browser
+        .driver
+        .find_all(By::Css(r#".row[data-task="build"] rect.segment"#))
+        .await
+        .expect("segments");
+    assert_eq!(segments.len(), 2, "two stretches of work");
+    let pauses = browser
+        .driver
+        .find_all(By::Css(r#".row[data-task="build"] line.split"#))
+        .await
+        .expect("pause lines");
+    assert_eq!(pauses.len(), 1, "one dotted pause");
+    browser.screenshot("gantt-split").await;
+    browser.close().await;
+    server.finish().await;
+}
