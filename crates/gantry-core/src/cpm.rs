@@ -192,6 +192,9 @@ pub enum DiagnosticKind {
     MissedDeadline,
     /// A constraint that has no effect where it is (on a summary task).
     IgnoredConstraint,
+    /// A split that no longer applies (its task started, became a summary or elapsed, or is no
+    /// longer than the work before the pause): the task is scheduled without that pause.
+    IgnoredSplit,
 }
 
 /// A message about the plan, naming the tasks and links involved.
@@ -1605,6 +1608,7 @@ impl<'a> Engine<'a> {
 
     fn run(&mut self) -> Result<(), ScheduleFailure> {
         self.check_summary_constraints();
+        self.check_splits();
         self.run_passes()?;
         self.report_constraint_conflicts();
         Ok(())
@@ -1629,6 +1633,38 @@ impl<'a> Engine<'a> {
             self.forward_pass()?;
         }
         Ok(())
+    }
+
+    /// A warning for each split of the plan that no longer applies, saying why.
+    fn check_splits(&mut self) {
+        let plan = self.plan;
+        for split in &plan.splits {
+            let Some(task) = plan.tasks.get(split.task.index()) else {
+                continue;
+            };
+            let reason = if self.network.is_summary[split.task.index()] {
+                "it is a summary task now"
+            } else if task.duration.elapsed {
+                "its duration is elapsed time"
+            } else if task.is_started() {
+                "it has started (a pause in started work is a resume date)"
+            } else if split.after >= task.duration.minutes {
+                "its duration is no longer than the work before the pause"
+            } else {
+                continue;
+            };
+            self.diagnostics.push(Diagnostic {
+                severity: Severity::Warning,
+                kind: DiagnosticKind::IgnoredSplit,
+                tasks: vec![split.task],
+                links: Vec::new(),
+                message: format!(
+                    "\"{}\": the pause after {} of work no longer applies: {reason}",
+                    task.name,
+                    describe_minutes(split.after, &plan.durations)
+                ),
+            });
+        }
     }
 
     fn check_summary_constraints(&mut self) {

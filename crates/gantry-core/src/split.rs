@@ -7,7 +7,9 @@
 //! is positive (plan files refuse other splits with their position; a split that stops fitting,
 //! because the duration was shortened, is no split). Once progress is reported on a task its
 //! splits no longer apply: the engine schedules the remaining work as for any started task, and a
-//! pause in started work is a resume date ([`crate::model::Progress::resume`]).
+//! pause in started work is a resume date ([`crate::model::Progress::resume`]). The schedule
+//! warns of each split that stopped applying, and why
+//! ([`crate::cpm::DiagnosticKind::IgnoredSplit`]).
 //!
 //! The critical path engine schedules a split task over its duration plus its gaps on the task's
 //! calendar (the one place it knows of splits); resource usage and timephased cost book work only
@@ -319,5 +321,44 @@ mod tests {
         assert_eq!(split_gaps(&plan), [480]);
         plan.tasks[0].progress.percent_complete = 10.0;
         assert!(split_gaps(&plan).is_empty());
+    }
+
+    #[test]
+    fn a_split_that_stops_applying_is_a_warning() {
+        use crate::cpm::{DiagnosticKind, ScheduleOptions, schedule};
+        let mut plan = Plan::new("split", "2026-03-02T08:00".parse().expect("date"));
+        let mut task = Task::new("build", "Build");
+        task.duration = Duration::working(4 * 480);
+        let task = plan.add_task(task);
+        plan.splits.push(Split {
+            task,
+            after: 2 * 480,
+            gap: 480,
+        });
+        let warnings = |plan: &Plan| -> Vec<String> {
+            schedule(plan, &ScheduleOptions::default())
+                .expect("schedules")
+                .diagnostics
+                .into_iter()
+                .filter(|diagnostic| diagnostic.kind == DiagnosticKind::IgnoredSplit)
+                .map(|diagnostic| diagnostic.message)
+                .collect()
+        };
+        assert!(warnings(&plan).is_empty());
+        plan.tasks[0].duration = Duration::working(2 * 480);
+        assert_eq!(
+            warnings(&plan),
+            [
+                "\"Build\": the pause after 2d of work no longer applies: its duration is no longer than the work before the pause"
+            ]
+        );
+        plan.tasks[0].duration = Duration::working(4 * 480);
+        plan.tasks[0].progress.percent_complete = 25.0;
+        assert_eq!(
+            warnings(&plan),
+            [
+                "\"Build\": the pause after 2d of work no longer applies: it has started (a pause in started work is a resume date)"
+            ]
+        );
     }
 }
