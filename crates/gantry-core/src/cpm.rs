@@ -30,11 +30,14 @@
 //! * Progress: actual dates are facts; the remaining work of a started task, and all work of an
 //!   unstarted one, is scheduled after the status date (when the option is on).
 
+use std::sync::Arc;
+
 use jiff::civil::DateTime;
 use rayon::prelude::*;
 
 use crate::calendar::{CalendarError, WorkingCalendar};
 use crate::model::{Constraint, Lag, LinkId, LinkType, Plan, TaskId};
+use crate::split::CalendarCache;
 use crate::time::Instant;
 
 /// How to schedule.
@@ -599,6 +602,9 @@ struct Pools {
     flags: Vec<Vec<bool>>,
     reasons: Vec<Vec<Reason>>,
     progress: Vec<Vec<TaskProgress>>,
+    /// The working calendars of the last plan, kept while its calendar definitions stay the
+    /// same (leveling schedules a plan hundreds of times over, its calendars unchanged).
+    calendars: CalendarCache,
 }
 
 /// An element type [`Pools`] keeps vectors of.
@@ -1084,7 +1090,7 @@ impl TaskProgress {
 struct Engine<'a> {
     plan: &'a Plan,
     network: Network,
-    calendars: Vec<WorkingCalendar>,
+    calendars: Vec<Arc<WorkingCalendar>>,
     /// Index into `calendars` per task.
     task_calendar: Vec<u32>,
     /// Index into `calendars` per task of the calendar its float is measured on: its own, else
@@ -1185,13 +1191,18 @@ impl<'a> Engine<'a> {
         pools: &mut Pools,
     ) -> Result<Engine<'a>, ScheduleFailure> {
         let task_count = plan.tasks.len();
-        // Build each calendar that is used once.
+        // Each calendar in use, built once, or taken from those kept since the last plan when
+        // its calendars are the same.
+        let mut cache = std::mem::take(&mut pools.calendars);
+        cache.sync(plan);
         let mut calendar_slot = vec![u32::MAX; plan.calendars.len()];
-        let mut calendars = Vec::new();
+        let mut calendars: Vec<Arc<WorkingCalendar>> = Vec::new();
         let mut task_calendar = pools.take(task_count);
-        let mut slot_of = |id: crate::model::CalendarId, calendars: &mut Vec<WorkingCalendar>| {
+        let mut slot_of = |id: crate::model::CalendarId,
+                           calendars: &mut Vec<Arc<WorkingCalendar>>,
+                           cache: &mut CalendarCache| {
             if calendar_slot[id.index()] == u32::MAX {
-                let calendar = WorkingCalendar::build(&plan.calendars, id).map_err(|error| {
+                let calendar = cache.get(plan, &[id]).map_err(|error| {
                     let users: Vec<TaskId> = plan
                         .task_ids()
                         .filter(|&task| plan.task(task).calendar.unwrap_or(plan.calendar) == id)
@@ -1203,12 +1214,13 @@ impl<'a> Engine<'a> {
             }
             Ok::<u32, ScheduleFailure>(calendar_slot[id.index()])
         };
-        slot_of(plan.calendar, &mut calendars)?;
+        slot_of(plan.calendar, &mut calendars, &mut cache)?;
         let mut float_calendar = pools.take(task_count);
         for task in &plan.tasks {
             float_calendar.push(slot_of(
                 task.calendar.unwrap_or(plan.calendar),
                 &mut calendars,
+                &mut cache,
             )?);
         }
         if plan.assignments.is_empty() {
@@ -1226,26 +1238,19 @@ impl<'a> Engine<'a> {
                 plan.tasks.iter().zip(&resource_calendars).enumerate()
             {
                 let slot = match (task.calendar, &calendars_of_resources[..]) {
-                    (Some(own), _) => slot_of(own, &mut calendars)?,
-                    (None, []) => slot_of(plan.calendar, &mut calendars)?,
-                    (None, [shared]) => slot_of(*shared, &mut calendars)?,
+                    (Some(own), _) => slot_of(own, &mut calendars, &mut cache)?,
+                    (None, []) => slot_of(plan.calendar, &mut calendars, &mut cache)?,
+                    (None, [shared]) => slot_of(*shared, &mut calendars, &mut cache)?,
                     (None, several) => match union_slot.get(several) {
                         Some(&slot) => slot,
                         None => {
-                            let mut parts = Vec::with_capacity(several.len());
+                            // Each part first, so that a broken one is named as it is alone.
                             for &calendar in several {
-                                parts.push(slot_of(calendar, &mut calendars)? as usize);
+                                slot_of(calendar, &mut calendars, &mut cache)?;
                             }
-                            let names: Vec<&str> =
-                                parts.iter().map(|&part| calendars[part].name()).collect();
-                            let union = WorkingCalendar::union(
-                                names.join(" + "),
-                                &parts
-                                    .iter()
-                                    .map(|&part| &calendars[part])
-                                    .collect::<Vec<_>>(),
-                            )
-                            .map_err(|error| calendar_failure(plan, TaskId(index as u32), error))?;
+                            let union = cache.get(plan, several).map_err(|error| {
+                                calendar_failure(plan, TaskId(index as u32), error)
+                            })?;
                             let slot = calendars.len() as u32;
                             calendars.push(union);
                             union_slot.insert(several, slot);
@@ -1256,6 +1261,7 @@ impl<'a> Engine<'a> {
                 task_calendar.push(slot);
             }
         }
+        pools.calendars = cache;
         // Work stated on assignments sets the duration of a working-time task.
         let work_durations = if plan.assignments.iter().any(|a| a.work.is_some()) {
             plan.work_durations()
@@ -3377,6 +3383,28 @@ mod tests {
 
     /// A scheduler that keeps its working memory gives the same schedules as a fresh one, also
     /// when plans of different sizes follow each other (buffers grow, shrink and change hands).
+    #[test]
+    fn a_reused_scheduler_builds_the_calendars_again_when_they_change() {
+        let mut plan = random_plan(&NetworkShape::benchmark(300, 11));
+        let mut scheduler = Scheduler::new();
+        let options = ScheduleOptions::default();
+        let first = scheduler.schedule(&plan, &options).expect("schedules");
+        assert_eq!(first, schedule(&plan, &options).expect("schedules"));
+        // A week of holidays in the middle of the project: the kept calendars no longer serve.
+        let from = first.project_start.to_civil().date() + jiff::Span::new().days(30);
+        plan.calendars[0]
+            .exceptions
+            .push(crate::model::CalendarException {
+                name: "Shutdown".into(),
+                from,
+                to: from + jiff::Span::new().days(6),
+                shifts: Vec::new(),
+            });
+        let second = scheduler.schedule(&plan, &options).expect("schedules");
+        assert_eq!(second, schedule(&plan, &options).expect("schedules"));
+        assert!(second.project_finish > first.project_finish);
+    }
+
     #[test]
     fn a_reused_scheduler_gives_the_same_schedules() {
         let mut scheduler = Scheduler::new();

@@ -25,12 +25,14 @@
 //! ([`crate::model::Progress::resume`]). Tasks that do not allow splitting are leveled as
 //! before.
 
+use std::sync::Arc;
+
 use crate::calendar::WorkingCalendar;
 use crate::cpm::{Driver, Schedule, ScheduleFailure, ScheduleOptions, Scheduler};
 use crate::model::{Constraint, LinkType, Plan, Split, TaskId};
-use crate::split::{SplitWindows, applying_splits, splits_of, task_calendar};
+use crate::split::{CalendarCache, SplitWindows, applying_splits, cached_task_calendar, splits_of};
 use crate::time::Instant;
-use crate::usage::{OverAllocation, Period, resource_usage};
+use crate::usage::{OverAllocation, resource_usage_cached};
 
 /// MS Project's priority that means "do not level".
 pub const DO_NOT_LEVEL: u16 = 1000;
@@ -443,56 +445,31 @@ impl Reach {
     }
 }
 
-/// The calendars of the tasks the leveler splits or resumes, each calendar built once.
+/// The calendars of the tasks the leveler splits or resumes, from the leveling's calendar cache.
 struct TaskCalendars {
     resource_calendars: Vec<Vec<crate::model::CalendarId>>,
-    /// Per task asked for: the index of its calendar in `built`, `None` when it cannot be built.
-    of_task: std::collections::BTreeMap<TaskId, Option<usize>>,
-    built: Vec<(crate::model::CalendarId, WorkingCalendar)>,
+    cache: CalendarCache,
+    /// Per task asked for: its calendar, `None` when it cannot be built.
+    of_task: std::collections::BTreeMap<TaskId, Option<Arc<WorkingCalendar>>>,
 }
 
 impl TaskCalendars {
     fn new(plan: &Plan) -> TaskCalendars {
+        let mut cache = CalendarCache::new();
+        cache.sync(plan);
         TaskCalendars {
             resource_calendars: plan.resource_calendars(),
+            cache,
             of_task: std::collections::BTreeMap::new(),
-            built: Vec::new(),
         }
     }
 
     fn get(&mut self, plan: &Plan, task: TaskId) -> Option<&WorkingCalendar> {
-        let index = match self.of_task.get(&task) {
-            Some(&index) => index,
-            None => {
-                // Most tasks follow one calendar: build each of those once. A task on the union
-                // of its resources' calendars gets its own.
-                let shared = match (
-                    plan.task(task).calendar,
-                    &self.resource_calendars[task.index()][..],
-                ) {
-                    (Some(own), _) => Some(own),
-                    (None, []) => Some(plan.calendar),
-                    (None, [one]) => Some(*one),
-                    (None, _) => None,
-                };
-                let known =
-                    shared.and_then(|id| self.built.iter().position(|(built, _)| *built == id));
-                let index = match known {
-                    Some(index) => Some(index),
-                    None => task_calendar(plan, &self.resource_calendars, task)
-                        .ok()
-                        .map(|calendar| {
-                            // A union is keyed by a calendar id no task names.
-                            let key = shared.unwrap_or(crate::model::CalendarId(u32::MAX));
-                            self.built.push((key, calendar));
-                            self.built.len() - 1
-                        }),
-                };
-                self.of_task.insert(task, index);
-                index
-            }
-        };
-        index.map(|index| &self.built[index].1)
+        let (resource_calendars, cache) = (&self.resource_calendars, &mut self.cache);
+        self.of_task
+            .entry(task)
+            .or_insert_with(|| cached_task_calendar(plan, resource_calendars, task, cache).ok())
+            .as_deref()
     }
 }
 
@@ -502,9 +479,11 @@ pub fn level(plan: &Plan, options: &LevelingOptions) -> Result<Leveling, Schedul
     // the least total delay, then the first rule). One rule can trap a long chain behind a
     // short task that another rule would have let through.
     let mut scheduler = Scheduler::new();
+    // Leveling changes no calendar and no assignment: the calendars serve every rule.
+    let mut calendars = TaskCalendars::new(plan);
     let mut best: Option<Leveling> = None;
     for rule in KeepRule::ALL {
-        let leveling = level_with(plan, options, rule, &mut scheduler)?;
+        let leveling = level_with(plan, options, rule, &mut scheduler, &mut calendars)?;
         let total_delay = |leveling: &Leveling| -> i64 {
             leveling
                 .delays
@@ -559,12 +538,12 @@ fn level_with(
     options: &LevelingOptions,
     rule: KeepRule,
     scheduler: &mut Scheduler,
+    calendars: &mut TaskCalendars,
 ) -> Result<Leveling, ScheduleFailure> {
     let before = scheduler.schedule(plan, &options.schedule)?;
     let mut leveled = plan.clone();
     let mut current = before.clone();
     let mut unresolved: Vec<(crate::model::ResourceId, OverAllocation)> = Vec::new();
-    let mut calendars = TaskCalendars::new(plan);
     let mut added_splits: Vec<Split> = Vec::new();
     let mut resumed: Vec<TaskId> = Vec::new();
     // Leveling adds constraints, splits and resume dates, never links: the reach stays.
@@ -575,7 +554,7 @@ fn level_with(
         rounds => rounds,
     };
     while rounds < max_rounds {
-        let usage = resource_usage(&leveled, &current, Period::Week)
+        let usage = resource_usage_cached(&leveled, &current, None, &mut calendars.cache)
             .map_err(|error| ScheduleFailure::calendar(error.to_string()))?;
         // The earliest conflict not already known to be beyond help.
         let conflict = usage
@@ -607,7 +586,7 @@ fn level_with(
                     Room::Delay
                 } else if let Some(resume) = options
                     .split
-                    .then(|| resume_after(&leveled, &current, task, over, &mut calendars))
+                    .then(|| resume_after(&leveled, &current, task, over, calendars))
                     .flatten()
                 {
                     Room::Resume(resume)
@@ -681,7 +660,7 @@ fn level_with(
         // A task that pauses waits until the tasks kept leave it room (not merely until this
         // stretch ends: a stretch also ends where a third task, or the paused task's own work,
         // stops, and pausing only that long would meet the kept tasks again at once).
-        let kept_windows = SplitWindows::new(&leveled).ok();
+        let kept_windows = SplitWindows::with_cache(&leveled, &mut calendars.cache).ok();
         let room_from = |task: TaskId| -> Instant {
             kept_windows.as_ref().map_or(over.to, |windows| {
                 free_from(&kept, windows, &current, over, units_of(task), capacity)
@@ -696,14 +675,8 @@ fn level_with(
                 continue;
             }
             if options.split
-                && let Some(split) = split_for(
-                    &leveled,
-                    &current,
-                    task,
-                    over,
-                    room_from(task),
-                    &mut calendars,
-                )
+                && let Some(split) =
+                    split_for(&leveled, &current, task, over, room_from(task), calendars)
             {
                 // At the point of a pause already there, that pause gets longer.
                 match leveled
@@ -764,7 +737,9 @@ fn level_with(
         }
         let task = TaskId(index as u32);
         let calendar_id = plan.task(task).calendar.unwrap_or(plan.calendar);
-        let delay_minutes = WorkingCalendar::build(&plan.calendars, calendar_id)
+        let delay_minutes = calendars
+            .cache
+            .get(plan, &[calendar_id])
             .map(|calendar| calendar.working_minutes_between(old.start, new.start))
             .unwrap_or(new.start.0 - old.start.0);
         delays.push(LevelingDelay {
@@ -774,16 +749,9 @@ fn level_with(
             delay_minutes,
         });
     }
-    let splits = leveling_splits(
-        plan,
-        &leveled,
-        &current,
-        &added_splits,
-        &resumed,
-        &mut calendars,
-    )?;
+    let splits = leveling_splits(plan, &leveled, &current, &added_splits, &resumed, calendars)?;
     // Conflicts still there at the end (the rounds ran out, or only fixed tasks are involved).
-    let usage = resource_usage(&leveled, &current, Period::Week)
+    let usage = resource_usage_cached(&leveled, &current, None, &mut calendars.cache)
         .map_err(|error| ScheduleFailure::calendar(error.to_string()))?;
     let unresolved = usage
         .iter()
@@ -815,8 +783,8 @@ fn leveling_splits(
     resumed: &[TaskId],
     calendars: &mut TaskCalendars,
 ) -> Result<Vec<LevelingSplit>, ScheduleFailure> {
-    let windows =
-        SplitWindows::new(leveled).map_err(|error| ScheduleFailure::calendar(error.to_string()))?;
+    let windows = SplitWindows::with_cache(leveled, &mut calendars.cache)
+        .map_err(|error| ScheduleFailure::calendar(error.to_string()))?;
     let mut result = Vec::new();
     // Several splits at one point of a task are one pause of their gaps together.
     let mut added: Vec<Split> = added.to_vec();
@@ -881,6 +849,7 @@ mod tests {
     use super::*;
     use crate::model::Split;
     use crate::model::{Assignment, Duration, Link, LinkType, Resource, Task};
+    use crate::usage::{Period, resource_usage};
 
     fn at(text: &str) -> Instant {
         Instant::from_civil(text.parse().expect("a date-time"))

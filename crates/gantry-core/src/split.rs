@@ -15,6 +15,8 @@
 //! calendar (the one place it knows of splits); resource usage and timephased cost book work only
 //! in the stretches between the gaps ([`SplitWindows`]).
 
+use std::sync::Arc;
+
 use crate::calendar::{CalendarError, WorkingCalendar};
 use crate::model::{CalendarId, Plan, Split, TaskId};
 use crate::time::Instant;
@@ -95,6 +97,48 @@ fn calendar_parts(
     }
 }
 
+/// Working calendars (one calendar, or the union of several) built once and shared while the
+/// plan's calendar definitions stay the same: resource leveling asks for the same few calendars
+/// in every round, and building one that carries decades of holidays costs more than the
+/// round's schedule.
+#[derive(Clone, Debug, Default)]
+pub struct CalendarCache {
+    /// The definitions the calendars below were built from.
+    definitions: Vec<crate::model::CalendarDef>,
+    built: Vec<(Vec<CalendarId>, Arc<WorkingCalendar>)>,
+}
+
+impl CalendarCache {
+    /// An empty cache.
+    pub fn new() -> CalendarCache {
+        CalendarCache::default()
+    }
+
+    /// Forgets what was built when `plan`'s calendars differ from those it was built from.
+    pub fn sync(&mut self, plan: &Plan) {
+        if self.definitions != plan.calendars {
+            self.definitions.clone_from(&plan.calendars);
+            self.built.clear();
+        }
+    }
+
+    /// The calendar made of `parts` (one, or the union of several), built on first use.
+    /// [`CalendarCache::sync`] must have been called with `plan` since its calendars changed.
+    pub fn get(
+        &mut self,
+        plan: &Plan,
+        parts: &[CalendarId],
+    ) -> Result<Arc<WorkingCalendar>, CalendarError> {
+        debug_assert!(self.definitions == plan.calendars, "sync the cache first");
+        if let Some((_, calendar)) = self.built.iter().find(|(ids, _)| ids == parts) {
+            return Ok(Arc::clone(calendar));
+        }
+        let calendar = Arc::new(build_calendar(plan, parts)?);
+        self.built.push((parts.to_vec(), Arc::clone(&calendar)));
+        Ok(calendar)
+    }
+}
+
 /// One calendar, or the union of several.
 fn build_calendar(plan: &Plan, parts: &[CalendarId]) -> Result<WorkingCalendar, CalendarError> {
     let singles = parts
@@ -121,6 +165,16 @@ pub fn task_calendar(
     build_calendar(plan, &calendar_parts(plan, resource_calendars, task))
 }
 
+/// [`task_calendar`] from `cache` (synced with `plan` by the caller).
+pub fn cached_task_calendar(
+    plan: &Plan,
+    resource_calendars: &[Vec<CalendarId>],
+    task: TaskId,
+    cache: &mut CalendarCache,
+) -> Result<Arc<WorkingCalendar>, CalendarError> {
+    cache.get(plan, &calendar_parts(plan, resource_calendars, task))
+}
+
 /// The stretches in which split tasks work under a schedule, on the calendar the engine
 /// scheduled each of them on (its own; else its work resources' shared calendar, or the union of
 /// theirs; else the project's). A started task whose remaining work resumes after a pause
@@ -132,12 +186,20 @@ pub struct SplitWindows {
     /// minutes) and the resume date, in task order.
     resumes: Vec<(TaskId, i64, Instant)>,
     /// Per task with a pause, in task order: the task and its calendar.
-    calendars: Vec<(TaskId, WorkingCalendar)>,
+    calendars: Vec<(TaskId, Arc<WorkingCalendar>)>,
 }
 
 impl SplitWindows {
     /// The pauses of `plan` that apply, with the calendars of their tasks built.
     pub fn new(plan: &Plan) -> Result<SplitWindows, CalendarError> {
+        SplitWindows::with_cache(plan, &mut CalendarCache::new())
+    }
+
+    /// [`SplitWindows::new`], taking the calendars from `cache`.
+    pub fn with_cache(
+        plan: &Plan,
+        cache: &mut CalendarCache,
+    ) -> Result<SplitWindows, CalendarError> {
         let splits = applying_splits(plan);
         let resumes: Vec<(TaskId, i64, Instant)> = plan
             .tasks
@@ -163,21 +225,13 @@ impl SplitWindows {
             .collect();
         paused.sort_unstable();
         paused.dedup();
-        let mut calendars: Vec<(TaskId, WorkingCalendar)> = Vec::with_capacity(paused.len());
+        let mut calendars: Vec<(TaskId, Arc<WorkingCalendar>)> = Vec::with_capacity(paused.len());
         if !paused.is_empty() {
+            cache.sync(plan);
             let resource_calendars = plan.resource_calendars();
-            let mut built: Vec<(Vec<CalendarId>, WorkingCalendar)> = Vec::new();
             for task in paused {
                 let parts = calendar_parts(plan, &resource_calendars, task);
-                let calendar = match built.iter().find(|(ids, _)| *ids == parts) {
-                    Some((_, calendar)) => calendar.clone(),
-                    None => {
-                        let calendar = build_calendar(plan, &parts)?;
-                        built.push((parts, calendar.clone()));
-                        calendar
-                    }
-                };
-                calendars.push((task, calendar));
+                calendars.push((task, cache.get(plan, &parts)?));
             }
         }
         Ok(SplitWindows {
@@ -206,7 +260,7 @@ impl SplitWindows {
         self.calendars
             .binary_search_by_key(&task, |(id, _)| *id)
             .ok()
-            .map(|index| &self.calendars[index].1)
+            .map(|index| &*self.calendars[index].1)
     }
 
     /// The stretches `[from, to)` in which `task`, scheduled from `start` to `finish`, works:

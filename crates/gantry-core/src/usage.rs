@@ -8,10 +8,12 @@
 //! `max_units`, or an availability period's), in time it works (its own calendar). Material and
 //! cost resources have quantities, not time, and are never over-allocated.
 
+use std::sync::Arc;
+
 use crate::calendar::{CalendarError, WorkingCalendar};
 use crate::cpm::Schedule;
 use crate::model::{CalendarId, Plan, ResourceId, ResourceKind, TaskId};
-use crate::split::SplitWindows;
+use crate::split::{CalendarCache, SplitWindows};
 use crate::time::{Instant, MINUTES_PER_DAY};
 
 /// The length of the periods usage is reported by.
@@ -77,8 +79,21 @@ pub fn resource_usage(
     schedule: &Schedule,
     period: Period,
 ) -> Result<Vec<ResourceUsage>, CalendarError> {
-    // Build only the calendars that resources and assigned tasks work on.
-    let mut built: Vec<Option<WorkingCalendar>> = (0..plan.calendars.len()).map(|_| None).collect();
+    resource_usage_cached(plan, schedule, Some(period), &mut CalendarCache::new())
+}
+
+/// [`resource_usage`] with the calendars from `cache`; without a period, only the
+/// over-allocations (`periods` left empty), which is all resource leveling looks at.
+pub fn resource_usage_cached(
+    plan: &Plan,
+    schedule: &Schedule,
+    period: Option<Period>,
+    cache: &mut CalendarCache,
+) -> Result<Vec<ResourceUsage>, CalendarError> {
+    // Only the calendars that resources and assigned tasks work on.
+    cache.sync(plan);
+    let mut built: Vec<Option<Arc<WorkingCalendar>>> =
+        (0..plan.calendars.len()).map(|_| None).collect();
     let mut needed: Vec<CalendarId> = plan
         .resources
         .iter()
@@ -92,17 +107,19 @@ pub fn resource_usage(
     );
     for id in needed {
         if built[id.index()].is_none() {
-            built[id.index()] = Some(WorkingCalendar::build(&plan.calendars, id)?);
+            built[id.index()] = Some(cache.get(plan, &[id])?);
         }
     }
     let calendar = |id: CalendarId| -> &WorkingCalendar {
         built[id.index()]
-            .as_ref()
+            .as_deref()
             .unwrap_or_else(|| unreachable!("every calendar in use is built above"))
     };
     // A split task works only between its pauses: one booking per stretch.
-    let split_windows = SplitWindows::new(plan)?;
-    let bounds = period_bounds(schedule.project_start, schedule.project_finish, period);
+    let split_windows = SplitWindows::with_cache(plan, cache)?;
+    let bounds = period.map_or_else(Vec::new, |period| {
+        period_bounds(schedule.project_start, schedule.project_finish, period)
+    });
     let mut result = Vec::with_capacity(plan.resources.len());
     for (index, resource) in plan.resources.iter().enumerate() {
         let id = ResourceId(index as u32);
