@@ -237,14 +237,34 @@ fn segments(
     }
     cuts.sort_unstable();
     cuts.dedup();
+    // A sweep: the bookings running between two cuts are those started at or before the first
+    // and not finished by it (both ends are cuts). They are kept in booking order, so that the
+    // units add up in the same order however the bookings fall.
+    let mut by_start: Vec<usize> = (0..bookings.len()).collect();
+    by_start.sort_by_key(|&index| bookings[index].2);
+    let mut by_finish = by_start.clone();
+    by_finish.sort_by_key(|&index| bookings[index].3);
+    let (mut started, mut finished) = (0, 0);
+    let mut running: Vec<usize> = Vec::new();
     let mut result = Vec::new();
     for pair in cuts.windows(2) {
         let (from, to) = (pair[0], pair[1]);
-        let units: f64 = bookings
-            .iter()
-            .filter(|(_, _, start, finish, _)| *start < to && from < *finish)
-            .map(|(_, units, ..)| *units)
-            .sum();
+        while let Some(&index) = by_start.get(started)
+            && bookings[index].2 <= from
+        {
+            let at = running.partition_point(|&other| other < index);
+            running.insert(at, index);
+            started += 1;
+        }
+        while let Some(&index) = by_finish.get(finished)
+            && bookings[index].3 <= from
+        {
+            if let Ok(at) = running.binary_search(&index) {
+                running.remove(at);
+            }
+            finished += 1;
+        }
+        let units: f64 = running.iter().map(|&index| bookings[index].1).sum();
         if units <= 0.0 || calendar.working_minutes_between(from, to) == 0 {
             continue;
         }
