@@ -851,6 +851,19 @@ mod tests {
     use crate::model::{Assignment, Duration, Link, LinkType, Resource, Task};
     use crate::usage::{Period, resource_usage};
 
+    /// Dana, at full time on each of `tasks`.
+    fn dana_does(plan: &mut Plan, tasks: &[TaskId]) {
+        let dana = plan.add_resource(Resource::new("dana", "Dana"));
+        for &task in tasks {
+            plan.assignments.push(Assignment {
+                task,
+                resource: dana,
+                units: 1.0,
+                work: None,
+            });
+        }
+    }
+
     fn at(text: &str) -> Instant {
         Instant::from_civil(text.parse().expect("a date-time"))
     }
@@ -928,15 +941,7 @@ mod tests {
             kind: LinkType::StartToStart,
             lag: crate::model::Lag::Working(480),
         });
-        let dana = plan.add_resource(Resource::new("dana", "Dana"));
-        for task in [first, second] {
-            plan.assignments.push(Assignment {
-                task,
-                resource: dana,
-                units: 1.0,
-                work: None,
-            });
-        }
+        dana_does(&mut plan, &[first, second]);
         let leveling = level(&plan, &LevelingOptions::default()).expect("levels");
         assert_eq!(leveling.after.task(first).start, at("2026-03-02T08:00"));
         assert_eq!(leveling.after.task(second).start, at("2026-03-05T08:00"));
@@ -962,15 +967,7 @@ mod tests {
             kind: LinkType::FinishToFinish,
             lag: crate::model::Lag::None,
         });
-        let dana = plan.add_resource(Resource::new("dana", "Dana"));
-        for task in [a, b] {
-            plan.assignments.push(Assignment {
-                task,
-                resource: dana,
-                units: 1.0,
-                work: None,
-            });
-        }
+        dana_does(&mut plan, &[a, b]);
         for split in [false, true] {
             let options = LevelingOptions {
                 split,
@@ -1006,15 +1003,7 @@ mod tests {
             kind: LinkType::FinishToStart,
             lag: crate::model::Lag::Working(-2 * 480),
         });
-        let dana = plan.add_resource(Resource::new("dana", "Dana"));
-        for task in [a, c] {
-            plan.assignments.push(Assignment {
-                task,
-                resource: dana,
-                units: 1.0,
-                work: None,
-            });
-        }
+        dana_does(&mut plan, &[a, c]);
         let options = LevelingOptions {
             split: false,
             ..LevelingOptions::default()
@@ -1048,15 +1037,7 @@ mod tests {
             kind: LinkType::FinishToStart,
             lag: crate::model::Lag::None,
         });
-        let dana = plan.add_resource(Resource::new("dana", "Dana"));
-        for task in [a, b] {
-            plan.assignments.push(Assignment {
-                task,
-                resource: dana,
-                units: 1.0,
-                work: None,
-            });
-        }
+        dana_does(&mut plan, &[a, b]);
         let leveling = level(&plan, &LevelingOptions::default()).expect("levels");
         assert_eq!(
             leveling.after.project_finish,
@@ -1077,15 +1058,7 @@ mod tests {
         let mut second = Task::new("b", "B");
         second.priority = DO_NOT_LEVEL;
         let second = plan.add_task(second);
-        let dana = plan.add_resource(Resource::new("dana", "Dana"));
-        for task in [first, second] {
-            plan.assignments.push(Assignment {
-                task,
-                resource: dana,
-                units: 1.0,
-                work: None,
-            });
-        }
+        dana_does(&mut plan, &[first, second]);
         let leveling = level(&plan, &LevelingOptions::default()).expect("levels");
         assert!(leveling.delays.is_empty());
         assert_eq!(leveling.unresolved.len(), 1);
@@ -1105,15 +1078,7 @@ mod tests {
         urgent.constraint =
             Constraint::StartNoEarlierThan("2026-03-04T08:00".parse().expect("date"));
         let urgent = plan.add_task(urgent);
-        let dana = plan.add_resource(Resource::new("dana", "Dana"));
-        for task in [long, urgent] {
-            plan.assignments.push(Assignment {
-                task,
-                resource: dana,
-                units: 1.0,
-                work: None,
-            });
-        }
+        dana_does(&mut plan, &[long, urgent]);
         (plan, long, urgent)
     }
 

@@ -1493,28 +1493,7 @@ after = ["export", "scripts"]
 /// its other fields (a member may not), and leveling pauses such a task rather than delaying it.
 #[tokio::test]
 async fn split_tasks_over_http() {
-    const PLAN: &str = r#"
-[project]
-name = "Release"
-start = 2026-03-02
-
-[resources.dana]
-name = "Dana"
-
-[[task]]
-id = "build"
-name = "Build the release"
-duration = "10d"
-resources = ["dana"]
-
-[[task]]
-id = "hotfix"
-name = "Hotfix"
-duration = "3d"
-priority = 900
-constraint = "SNET 2026-03-04"
-resources = ["dana"]
-"#;
+    const PLAN: &str = include_str!("data/release-split.toml");
     use StatusCode as S;
     for server in servers("splits").await {
         let name = server.name;
@@ -1540,10 +1519,21 @@ resources = ["dana"]
         let (_, schedule) = api.get(&manager, &format!("{p}/schedule")).await;
         let build = schedule["tasks"][0].clone();
         assert_eq!(build["key"], "build", "{name}");
-        assert_eq!(build["leveling_can_split"], false, "{name}: {build}");
+        assert_eq!(build["leveling_can_split"], true, "{name}: {build}");
         assert_eq!(build["splits"], json!([]), "{name}");
         let task = build["id"].as_i64().unwrap();
         let path = format!("{p}/tasks/{task}");
+        // The plan lets the build split: first without that.
+        let (status, changed) = api
+            .patch(
+                &manager,
+                &path,
+                json!({"version": build["version"], "leveling_can_split": false}),
+            )
+            .await;
+        assert_eq!(status, S::OK, "{name}: {changed}");
+        let build = changed["task"].clone();
+        assert_eq!(build["leveling_can_split"], false, "{name}: {build}");
 
         // Without the flag, leveling delays the build whole until the hotfix is done.
         let (status, preview) = api.get(&manager, &format!("{p}/leveling")).await;

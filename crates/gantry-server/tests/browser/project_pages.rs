@@ -538,29 +538,7 @@ async fn leveling_pauses_a_task_that_may_split_and_the_gantt_draws_its_stretches
     if !enabled("leveling_pauses_a_task_that_may_split_and_the_gantt_draws_its_stretches") {
         return;
     }
-    const PLAN: &str = r#"
-[project]
-name = "Release"
-start = 2026-03-02
-
-[resources.dana]
-name = "Dana"
-
-[[task]]
-id = "build"
-name = "Build the release"
-duration = "10d"
-resources = ["dana"]
-level_split = true
-
-[[task]]
-id = "hotfix"
-name = "Hotfix"
-duration = "3d"
-priority = 900
-constraint = "SNET 2026-03-04"
-resources = ["dana"]
-"#;
+    const PLAN: &str = include_str!("../data/release-split.toml");
     let server = Server::start().await;
     let admin = server
         .store
