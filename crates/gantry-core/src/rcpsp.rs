@@ -1153,6 +1153,32 @@ const STALL_GENERATIONS: u32 = 30;
 // per root schedule and 45 stalled generations; worse with the sizes above), and the work of
 // making a child, shared by one pass instead of three, made each schedule about 40% dearer.
 
+// Tried and left out: decomposition (after Debels and Vanhoucke's DBGA, 2007). When the
+// search stalled, a window of 30% to 50% of the best schedule's jobs (consecutive in its list,
+// at a random position) was searched by a small genetic algorithm (30 members, 20 generations,
+// the same operators confined to the window) with the jobs before the window fixed at their
+// starts, booked once so that each child decoded only the jobs from the window on (partial
+// passes counted as their share of the jobs); the best result was justified as a whole. On
+// the 120 j120 instances at 50,000 schedules (seeds 1 and 2; 31.26% and 31.21% without it):
+// decoding the window and the jobs after it, with the makespan as the goal, every 5th stalled
+// generation 31.31% and 31.23%, every stalled generation 31.59% and 31.53%; the window alone,
+// justified around the fixed jobs, with its own finish as the goal, 31.34% and 31.25% (its
+// finish improved in most calls, the whole schedule in 1 of 64 on 10 instances: the jobs after
+// the window overlap it in time and lose the room it gave up); windows at the end of the list
+// 31.29% and 31.14% (the best improved in 2 of 66 calls); the window justified and the jobs
+// after it decoded behind it, 31.30% and 31.22%. Children of a window cost a third to two
+// thirds of a full child, but the best schedule, already justified, is a local optimum for
+// every window, and the whole population's children did more with the schedules.
+// Also left out (same instances and budget): breaking ties in makespan among survivors by the
+// smallest sum of finishes (31.31%, 31.42%), the fewest jobs finishing last (31.39%, 31.25%)
+// or the least load in the last tenth of the schedule (31.32%, 31.29%), all of which slow the
+// drift across plateaus; renewal after 15 or 60 stalled generations (31.41%, 31.38%; 31.32%,
+// 31.31%) or with at most n/8 shifts a copy (31.31%, 31.30%); a mutation in only half of the
+// children (31.30%, 31.34%); two shifts a child (31.20%, 31.07%, 31.22%, 31.27% for seeds 1
+// to 4 against 31.26%, 31.21%, 31.28%, 31.18%, but 31.23% and 31.12% with the tie orders of
+// the justification against 31.13% and 31.13%); random permutations as the tie orders
+// (31.22%, 31.17%). The serial SGS pass (`Decoder::place`) takes 80% of the time.
+
 /// Minimises the makespan of an instance within the options' budget; the schedule returned
 /// always satisfies precedence and capacities (and passes [`verify`]).
 pub fn solve(instance: &Instance, options: &SolverOptions) -> Solution {
