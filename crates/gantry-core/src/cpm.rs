@@ -37,7 +37,7 @@ use rayon::prelude::*;
 
 use crate::calendar::{CalendarError, WorkingCalendar};
 use crate::model::{Constraint, Lag, LinkId, LinkType, Plan, TaskId};
-use crate::split::CalendarCache;
+use crate::split::{CalendarCache, SplitFate, split_fate};
 use crate::time::Instant;
 
 /// How to schedule.
@@ -1648,15 +1648,9 @@ impl<'a> Engine<'a> {
             let Some(task) = plan.tasks.get(split.task.index()) else {
                 continue;
             };
-            let reason = if self.network.is_summary[split.task.index()] {
-                "it is a summary task now"
-            } else if task.duration.elapsed {
-                "its duration is elapsed time"
-            } else if task.is_started() {
-                "it has started (a pause in started work is a resume date)"
-            } else if split.after >= task.duration.minutes {
-                "its duration is no longer than the work before the pause"
-            } else {
+            let SplitFate::Stopped(reason) =
+                split_fate(task, self.network.is_summary[split.task.index()], split)
+            else {
                 continue;
             };
             self.diagnostics.push(Diagnostic {

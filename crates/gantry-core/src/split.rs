@@ -21,6 +21,34 @@ use crate::calendar::{CalendarError, WorkingCalendar};
 use crate::model::{CalendarId, Plan, Split, TaskId};
 use crate::time::Instant;
 
+/// Whether a split of `task` (a summary task when `is_summary`) applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SplitFate {
+    /// It does: the task pauses.
+    Applies,
+    /// No input makes it (no work before it, or no length): it is no split.
+    Malformed,
+    /// It did once, and stopped applying, for this reason.
+    Stopped(&'static str),
+}
+
+/// See [`SplitFate`].
+pub(crate) fn split_fate(task: &crate::model::Task, is_summary: bool, split: &Split) -> SplitFate {
+    if is_summary {
+        SplitFate::Stopped("it is a summary task now")
+    } else if task.duration.elapsed {
+        SplitFate::Stopped("its duration is elapsed time")
+    } else if task.is_started() {
+        SplitFate::Stopped("it has started (a pause in started work is a resume date)")
+    } else if split.after >= task.duration.minutes {
+        SplitFate::Stopped("its duration is no longer than the work before the pause")
+    } else if split.gap <= 0 || split.after <= 0 {
+        SplitFate::Malformed
+    } else {
+        SplitFate::Applies
+    }
+}
+
 /// The splits of `plan` that apply (see the module's documentation), sorted by task and then by
 /// the work before them. Two splits of a task at the same point count as one pause of their
 /// gaps together.
@@ -33,15 +61,9 @@ pub fn applying_splits(plan: &Plan) -> Vec<Split> {
         .splits
         .iter()
         .filter(|split| {
-            let Some(task) = plan.tasks.get(split.task.index()) else {
-                return false;
-            };
-            !is_summary[split.task.index()]
-                && !task.duration.elapsed
-                && !task.is_started()
-                && split.gap > 0
-                && 0 < split.after
-                && split.after < task.duration.minutes
+            plan.tasks.get(split.task.index()).is_some_and(|task| {
+                split_fate(task, is_summary[split.task.index()], split) == SplitFate::Applies
+            })
         })
         .copied()
         .collect();
