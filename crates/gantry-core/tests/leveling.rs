@@ -17,6 +17,9 @@ use gantry_core::time::Instant;
 use gantry_core::usage::{Period, resource_usage};
 use proptest::prelude::*;
 
+mod common;
+use common::{checked_lag, honours};
+
 /// A random plan with `people` resources: each leaf task of some duration gets one or two of
 /// them (at units within their maximum), and some allow splitting.
 ///
@@ -105,32 +108,6 @@ fn plan_with_resources(tasks: usize, seed: u64, people: usize, split_share: u64)
     plan
 }
 
-/// Whether `to` is at least `lag` after `from`, as the link counts it (see `properties.rs`).
-fn honours(
-    calendar: &WorkingCalendar,
-    from: Instant,
-    to: Instant,
-    (lag, elapsed): (i64, bool),
-) -> bool {
-    if elapsed {
-        calendar.work_before(to) >= calendar.work_before(from.plus_minutes(lag))
-    } else {
-        calendar.work_before(to) >= calendar.work_before(from) + lag
-    }
-}
-
-fn lag_of(plan: &Plan, link: &gantry_core::model::Link) -> (i64, bool) {
-    match link.lag {
-        Lag::None => (0, false),
-        Lag::Working(minutes) => (minutes, false),
-        Lag::Elapsed(minutes) => (minutes, true),
-        Lag::Percent(percent) => (
-            (plan.task(link.predecessor).duration.minutes as f64 * percent / 100.0).round() as i64,
-            false,
-        ),
-    }
-}
-
 fn check_links(plan: &Plan, schedule: &Schedule) -> Result<(), TestCaseError> {
     let calendar = WorkingCalendar::build(&plan.calendars, CalendarId(0)).expect("calendar");
     for link in &plan.links {
@@ -147,17 +124,7 @@ fn check_links(plan: &Plan, schedule: &Schedule) -> Result<(), TestCaseError> {
             LinkType::FinishToFinish => (predecessor.finish, successor.finish),
             LinkType::StartToFinish => (predecessor.start, successor.finish),
         };
-        let mut lag = lag_of(plan, link);
-        if lag.1
-            && matches!(
-                link.kind,
-                LinkType::FinishToFinish | LinkType::StartToFinish
-            )
-        {
-            // MS Project adds an elapsed lag to the successor's start, not its finish (see
-            // `properties.rs`): measured at the finish, only the order of the two ends holds.
-            lag = (0, false);
-        }
+        let lag = checked_lag(plan, schedule, link, false);
         prop_assert!(
             honours(&calendar, from, to, lag),
             "link {:?} broken: {from:?} → {to:?}",
