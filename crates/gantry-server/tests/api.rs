@@ -221,6 +221,29 @@ async fn add_user(store: &Store, username: &str, is_admin: bool) -> i64 {
         .id
 }
 
+/// A project stored from a plan file's text, owned by `owner`, with `members` in their roles.
+async fn project_from(
+    store: &Store,
+    file: &str,
+    text: &str,
+    owner: i64,
+    members: &[(i64, Role)],
+) -> i64 {
+    let plan = gantry_formats::parse_plan(file, text).expect("plan").plan;
+    let project = store
+        .create_project(&plan, owner)
+        .await
+        .expect("project")
+        .project_id;
+    for &(member, role) in members {
+        store
+            .set_member(project, member, role, Some(owner))
+            .await
+            .expect("member");
+    }
+    project
+}
+
 fn example(name: &str) -> gantry_core::model::Plan {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../examples")
@@ -1040,15 +1063,7 @@ resources = ["dana"]
     for server in servers("staffing").await {
         let name = server.name;
         let owner = add_user(&server.store, "owner", false).await;
-        let plan = gantry_formats::parse_plan("staffing.toml", PLAN)
-            .expect("plan")
-            .plan;
-        let project = server
-            .store
-            .create_project(&plan, owner)
-            .await
-            .expect("project")
-            .project_id;
+        let project = project_from(&server.store, "staffing.toml", PLAN, owner, &[]).await;
         let api = Api::new(&server.base);
         let caller = api.login("owner", "owner-password").await;
         let p = format!("/projects/{project}");
@@ -1185,22 +1200,14 @@ after = ["export", "scripts"]
         let owner = add_user(store, "owner", false).await;
         let member = add_user(store, "member", false).await;
         let viewer = add_user(store, "viewer", false).await;
-        let plan = gantry_formats::parse_plan("cutover.toml", PLAN)
-            .expect("plan")
-            .plan;
-        let project = store
-            .create_project(&plan, owner)
-            .await
-            .expect("project")
-            .project_id;
-        store
-            .set_member(project, member, Role::Member, Some(owner))
-            .await
-            .unwrap();
-        store
-            .set_member(project, viewer, Role::Viewer, Some(owner))
-            .await
-            .unwrap();
+        let project = project_from(
+            store,
+            "cutover.toml",
+            PLAN,
+            owner,
+            &[(member, Role::Member), (viewer, Role::Viewer)],
+        )
+        .await;
         let api = Api::new(&server.base);
         let manager = api.login("owner", "owner-password").await;
         let member = api.login("member", "member-password").await;
@@ -1500,18 +1507,14 @@ async fn split_tasks_over_http() {
         let store = &server.store;
         let owner = add_user(store, "owner", false).await;
         let member = add_user(store, "member", false).await;
-        let plan = gantry_formats::parse_plan("release.toml", PLAN)
-            .expect("plan")
-            .plan;
-        let project = store
-            .create_project(&plan, owner)
-            .await
-            .expect("project")
-            .project_id;
-        store
-            .set_member(project, member, Role::Member, Some(owner))
-            .await
-            .unwrap();
+        let project = project_from(
+            store,
+            "release.toml",
+            PLAN,
+            owner,
+            &[(member, Role::Member)],
+        )
+        .await;
         let api = Api::new(&server.base);
         let manager = api.login("owner", "owner-password").await;
         let member = api.login("member", "member-password").await;
