@@ -496,7 +496,12 @@ impl WeekIndex {
         (week < self.windows.len()).then_some(week)
     }
 
-    /// The week holding working minute `count`, when indexed.
+    /// The week holding working minute `count`, when indexed: the first week from its bucket's
+    /// hint whose work ends after it. Every week before the hint ends at or before the bucket's
+    /// first count, so none of them holds it; a bucket holds a quarter of a week's work or less,
+    /// so the scan steps over a week or two (a few more across weeks of holidays). A straight
+    /// scan, not a binary search: this runs several times per task in every pass.
+    #[inline]
     fn week_of_count(&self, count: i64) -> Option<usize> {
         let first_count = *self.counts.first()?;
         let end_count = *self.counts.last()?;
@@ -504,8 +509,11 @@ impl WeekIndex {
             return None;
         }
         let bucket = usize::try_from((count - first_count) >> self.count_bits).ok()?;
-        let week_ends = self.counts.get(1..)?;
-        let week = hinted_search(week_ends, &self.count_hints, bucket, |&end| end <= count);
+        let mut week = *self.count_hints.get(bucket)? as usize;
+        // `counts[week + 1]` is the count at the end of `week`; the last entry is above `count`.
+        while *self.counts.get(week + 1)? <= count {
+            week += 1;
+        }
         (week < self.windows.len()).then_some(week)
     }
 }
@@ -833,8 +841,30 @@ impl WorkingCalendar {
 
     /// Working minutes before `t`, from the calendar's origin. Non-decreasing in `t`; rises by
     /// one per working minute. Only differences of it mean something.
+    #[inline]
     pub fn work_before(&self, t: Instant) -> i64 {
         let t = t.0.clamp(TIME_LOW, TIME_HIGH);
+        self.work_before_in_regular_week(t)
+            .unwrap_or_else(|| self.work_before_elsewhere(t))
+    }
+
+    /// `work_before` in an indexed week that follows the weekly pattern: the common case, a
+    /// few instructions inlined into the callers' loops.
+    #[inline]
+    fn work_before_in_regular_week(&self, t: i64) -> Option<i64> {
+        let week = self.weeks.week_of_instant(t)?;
+        if *self.weeks.windows.get(week)? != REGULAR_WEEK {
+            return None;
+        }
+        let week_start = self.weeks.start + week as i64 * MINUTES_PER_WEEK;
+        let count = *self.weeks.counts.get(week)?;
+        Some(count + self.week.work_before_offset(t - week_start))
+    }
+
+    /// `work_before` of a clamped instant outside the regular indexed weeks: through the week's
+    /// window, else through the windows alone.
+    #[inline(never)]
+    fn work_before_elsewhere(&self, t: i64) -> i64 {
         self.work_before_by_weeks(t)
             .unwrap_or_else(|| self.work_before_by_windows(t))
     }
@@ -886,7 +916,30 @@ impl WorkingCalendar {
 
     /// The start of the working minute numbered `count`: the instant `t` that is working time
     /// and has `work_before(t) == count`.
+    #[inline]
     pub fn start_at(&self, count: i64) -> Result<Instant, CalendarError> {
+        match self.start_at_in_regular_week(count) {
+            Some(start) => Ok(Instant(start)),
+            None => self.start_at_elsewhere(count),
+        }
+    }
+
+    /// `start_at` in an indexed week that follows the weekly pattern (the index lies within
+    /// the calendar's counts): the common case, inlined like `work_before`'s.
+    #[inline]
+    fn start_at_in_regular_week(&self, count: i64) -> Option<i64> {
+        let week = self.weeks.week_of_count(count)?;
+        if *self.weeks.windows.get(week)? != REGULAR_WEEK {
+            return None;
+        }
+        let week_start = self.weeks.start + week as i64 * MINUTES_PER_WEEK;
+        let rest = count - *self.weeks.counts.get(week)?;
+        Some(week_start + self.week.work_start_offset(rest)?)
+    }
+
+    /// `start_at` of any count: its bounds, then the week index, then the windows.
+    #[inline(never)]
+    fn start_at_elsewhere(&self, count: i64) -> Result<Instant, CalendarError> {
         if count < self.first_count {
             return Err(self.out_of_working_time(false));
         }
@@ -930,6 +983,7 @@ impl WorkingCalendar {
 
     /// The end of the working minute numbered `count - 1`: the earliest instant `t` with
     /// `work_before(t) == count` that follows working time. Equals `start_at(count - 1) + 1`.
+    #[inline]
     pub fn finish_at(&self, count: i64) -> Result<Instant, CalendarError> {
         self.start_at(count.saturating_sub(1))
             .map(|start| start.plus_minutes(1))
