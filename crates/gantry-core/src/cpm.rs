@@ -318,8 +318,7 @@ impl Scheduler {
                 error.to_string(),
             ));
         }
-        let network = Network::build(plan, pools)?;
-        let mut engine = Engine::new(plan, options, network, pools)?;
+        let mut engine = Engine::prepare(plan, options, pools, PARALLEL_TASKS)?;
         engine.run()?;
         Ok(engine.into_schedule(pools))
     }
@@ -605,6 +604,9 @@ struct Pools {
     /// The working calendars of the last plan, kept while its calendar definitions stay the
     /// same (leveling schedules a plan hundreds of times over, its calendars unchanged).
     calendars: CalendarCache,
+    /// The vectors of the engine's per-task arrays ([`TaskSetup`]), kept apart so that they
+    /// can be prepared on one core while the network is built on another.
+    tasks: Option<Box<Pools>>,
 }
 
 /// An element type [`Pools`] keeps vectors of.
@@ -684,10 +686,17 @@ struct Network {
     order: Vec<u32>,
 }
 
-impl Network {
-    fn build(plan: &Plan, pools: &mut Pools) -> Result<Network, ScheduleFailure> {
+/// The WBS as arrays: each task's summary task ([`NO_PARENT`] for none) and whether it is one.
+/// Built first, from one read of the task records: the network's edges and the engine's
+/// per-task arrays both start from it (see [`Engine::prepare`]).
+struct Tree {
+    parent: Vec<u32>,
+    is_summary: Vec<bool>,
+}
+
+impl Tree {
+    fn build(plan: &Plan, pools: &mut Pools) -> Tree {
         let task_count = plan.tasks.len();
-        // One read of the task records for the tree; everything after uses these arrays.
         let mut parent: Vec<u32> = pools.take(task_count);
         parent.extend(
             plan.tasks
@@ -700,7 +709,29 @@ impl Network {
                 is_summary[parent as usize] = true;
             }
         }
-        check_links(plan, &is_summary)?;
+        Tree { parent, is_summary }
+    }
+}
+
+/// The edges of the network, their adjacency and a topological order (see [`Network`]), with
+/// what the sort left pending: every node is 0 unless a loop stopped it.
+struct Edges {
+    edge_from: Vec<u32>,
+    edge_to: Vec<u32>,
+    edge_link: Vec<u32>,
+    incoming_offsets: Vec<u32>,
+    incoming: Vec<u32>,
+    outgoing_offsets: Vec<u32>,
+    outgoing: Vec<u32>,
+    order: Vec<u32>,
+    pending: Vec<u32>,
+}
+
+impl Edges {
+    fn build(plan: &Plan, tree: &Tree, pools: &mut Pools) -> Result<Edges, ScheduleFailure> {
+        let task_count = plan.tasks.len();
+        let Tree { parent, is_summary } = tree;
+        check_links(plan, is_summary)?;
 
         let node_count = 2 * task_count;
         let entry = |task: TaskId| task.0;
@@ -742,7 +773,6 @@ impl Network {
                 (compress_incoming(), compress_outgoing())
             };
 
-        let exists = |node: usize| node < task_count || is_summary[node - task_count];
         let mut pending: Vec<u32> = pools.take(node_count);
         pending.extend(
             (0..node_count).map(|node| incoming_offsets[node + 1] - incoming_offsets[node]),
@@ -774,7 +804,48 @@ impl Network {
             }
         }
         pools.keep(stack);
-        let existing = (0..node_count).filter(|&node| exists(node)).count();
+        Ok(Edges {
+            edge_from,
+            edge_to,
+            edge_link,
+            incoming_offsets,
+            incoming,
+            outgoing_offsets,
+            outgoing,
+            order,
+            pending,
+        })
+    }
+}
+
+impl Network {
+    fn build(plan: &Plan, pools: &mut Pools) -> Result<Network, ScheduleFailure> {
+        let tree = Tree::build(plan, pools);
+        let edges = Edges::build(plan, &tree, pools)?;
+        Network::assemble(plan, tree, edges, pools)
+    }
+
+    /// The network of a tree and its edges; the dependency loops when the sort left nodes.
+    fn assemble(
+        plan: &Plan,
+        tree: Tree,
+        edges: Edges,
+        pools: &mut Pools,
+    ) -> Result<Network, ScheduleFailure> {
+        let task_count = plan.tasks.len();
+        let Tree { parent, is_summary } = tree;
+        let Edges {
+            edge_from,
+            edge_to,
+            edge_link,
+            incoming_offsets,
+            incoming,
+            outgoing_offsets,
+            outgoing,
+            order,
+            pending,
+        } = edges;
+        let existing = task_count + is_summary.iter().filter(|&&summary| summary).count();
         let network = Network {
             task_count,
             is_summary,
@@ -1183,17 +1254,58 @@ fn calendar_failure(plan: &Plan, task: TaskId, error: CalendarError) -> Schedule
     )
 }
 
-impl<'a> Engine<'a> {
+/// The engine's per-task arrays before the passes: calendars, durations, progress, constraint
+/// dates and flags read from the plan, and the passes' vectors at their starting values. It
+/// needs the tree but not the edges, so a large plan prepares it beside the network.
+struct TaskSetup {
+    calendars: Vec<Arc<WorkingCalendar>>,
+    cache: CalendarCache,
+    task_calendar: Vec<u32>,
+    float_calendar: Vec<u32>,
+    duration: Vec<i64>,
+    flags: Vec<u16>,
+    progress: Vec<TaskProgress>,
+    constraint_at: Vec<MaybeInstant>,
+    deadline: Vec<MaybeInstant>,
+    split_gaps: Vec<i64>,
+    status_date: Option<Instant>,
+    project_start: Instant,
+    early_start: Vec<Instant>,
+    early_finish: Vec<Instant>,
+    late_start: Vec<Instant>,
+    late_finish: Vec<Instant>,
+    gate_start: Vec<Instant>,
+    gate_bound: Vec<bool>,
+    reason: Vec<Reason>,
+    edges_bound: Vec<i64>,
+    early_start_count: Vec<i64>,
+    early_finish_count: Vec<i64>,
+    late_start_count: Vec<i64>,
+    late_finish_count: Vec<i64>,
+    gate_count: Vec<i64>,
+    rollup_finish_count: Vec<i64>,
+    rollup_finish_bound: Vec<Instant>,
+    rollup_start_bound: Vec<MaybeInstant>,
+    links_start_count: Vec<i64>,
+    /// Per link, in link order: its lag in working minutes and its `EDGE_*` bits, to be
+    /// gathered into the adjacency's order once the network is built.
+    link_lag: Vec<i64>,
+    link_meta: Vec<u8>,
+}
+
+impl TaskSetup {
+    /// Reads the plan's tasks; `pools` is the tasks' own pool ([`Pools::tasks`]) and `cache`
+    /// the calendars kept since the last plan (handed back in the result).
     fn new(
-        plan: &'a Plan,
+        plan: &Plan,
         options: &ScheduleOptions,
-        network: Network,
+        is_summary: &[bool],
         pools: &mut Pools,
-    ) -> Result<Engine<'a>, ScheduleFailure> {
+        mut cache: CalendarCache,
+    ) -> Result<TaskSetup, ScheduleFailure> {
         let task_count = plan.tasks.len();
         // Each calendar in use, built once, or taken from those kept since the last plan when
         // its calendars are the same.
-        let mut cache = std::mem::take(&mut pools.calendars);
         cache.sync(plan);
         let mut calendar_slot = vec![u32::MAX; plan.calendars.len()];
         let mut calendars: Vec<Arc<WorkingCalendar>> = Vec::new();
@@ -1261,7 +1373,6 @@ impl<'a> Engine<'a> {
                 task_calendar.push(slot);
             }
         }
-        pools.calendars = cache;
         // Work stated on assignments sets the duration of a working-time task.
         let work_durations = if plan.assignments.iter().any(|a| a.work.is_some()) {
             plan.work_durations()
@@ -1283,7 +1394,7 @@ impl<'a> Engine<'a> {
         let split_gaps = crate::split::split_gaps(plan);
         for (index, task) in plan.tasks.iter().enumerate() {
             let minutes = match work_durations.get(index) {
-                Some(&Some(minutes)) if !task.duration.elapsed && !network.is_summary[index] => {
+                Some(&Some(minutes)) if !task.duration.elapsed && !is_summary[index] => {
                     minutes.max(0)
                 }
                 _ => task.duration.minutes.max(0),
@@ -1330,7 +1441,7 @@ impl<'a> Engine<'a> {
                 remaining: minutes - done,
                 resume: packed(snap(reported.resume.as_deref().copied(), false)),
             });
-            let summary = network.is_summary[index];
+            let summary = is_summary[index];
             let alap = task.constraint == Constraint::AsLateAsPossible;
             let bits = [
                 (summary, TASK_SUMMARY),
@@ -1349,8 +1460,6 @@ impl<'a> Engine<'a> {
                     .fold(0, |all, (_, bit)| all | bit),
             );
         }
-        let project_start = Instant::from_civil(plan.start);
-        let edge_count = network.edge_from.len();
         // Each link described once, in link order: its lag in working minutes and a byte of
         // EDGE_* bits. A link is "fast" when both ends share a calendar and its lag is a fixed
         // number of working minutes: its bound is then a count plus the lag.
@@ -1361,7 +1470,7 @@ impl<'a> Engine<'a> {
             let lag = match link.lag {
                 Lag::None => Some(0),
                 Lag::Working(minutes) => Some(minutes),
-                Lag::Percent(percent) if !network.is_summary[predecessor] => {
+                Lag::Percent(percent) if !is_summary[predecessor] => {
                     // Of the predecessor's duration, without its pauses when it is split.
                     let gap = split_gaps.get(predecessor).copied().unwrap_or(0);
                     Some(((duration[predecessor] - gap) as f64 * percent / 100.0).round() as i64)
@@ -1386,6 +1495,130 @@ impl<'a> Engine<'a> {
             link_lag.push(lag);
             link_meta.push(meta);
         }
+        let project_start = Instant::from_civil(plan.start);
+        Ok(TaskSetup {
+            link_lag,
+            link_meta,
+            calendars,
+            cache,
+            task_calendar,
+            float_calendar,
+            duration,
+            flags,
+            progress,
+            constraint_at,
+            deadline,
+            split_gaps,
+            status_date,
+            project_start,
+            early_start: pools.filled(task_count, project_start),
+            early_finish: pools.filled(task_count, project_start),
+            late_start: pools.filled(task_count, project_start),
+            late_finish: pools.filled(task_count, project_start),
+            gate_start: pools.filled(task_count, project_start),
+            gate_bound: pools.filled(task_count, false),
+            reason: pools.filled(task_count, Reason::ProjectStart),
+            edges_bound: pools.filled(task_count, 0i64),
+            early_start_count: pools.filled(task_count, 0i64),
+            early_finish_count: pools.filled(task_count, 0i64),
+            late_start_count: pools.filled(task_count, 0i64),
+            late_finish_count: pools.filled(task_count, 0i64),
+            gate_count: pools.filled(task_count, 0i64),
+            rollup_finish_count: pools.filled(task_count, 0i64),
+            rollup_finish_bound: pools.filled(task_count, project_start),
+            rollup_start_bound: pools.filled(task_count, MaybeInstant::NONE),
+            links_start_count: pools.filled(task_count, 0i64),
+        })
+    }
+}
+
+impl<'a> Engine<'a> {
+    /// The engine for `plan`, its network and per-task arrays prepared one after the other.
+    fn new(
+        plan: &'a Plan,
+        options: &ScheduleOptions,
+        network: Network,
+        pools: &mut Pools,
+    ) -> Result<Engine<'a>, ScheduleFailure> {
+        let mut task_pools = pools.tasks.take().unwrap_or_default();
+        let cache = std::mem::take(&mut pools.calendars);
+        let setup = TaskSetup::new(plan, options, &network.is_summary, &mut task_pools, cache);
+        pools.tasks = Some(task_pools);
+        Engine::assemble(plan, options, network, setup?, pools)
+    }
+
+    /// The engine for `plan` from its validated structure: on a plan of `parallel_tasks` tasks
+    /// or more ([`PARALLEL_TASKS`]; tests lower it) the network's edges (links checked,
+    /// adjacency, topological order) are built on one core while the per-task arrays and the
+    /// links' lags are read on another. The engine and the errors, in the same order, are
+    /// those of [`Engine::new`] after [`Network::build`].
+    fn prepare(
+        plan: &'a Plan,
+        options: &ScheduleOptions,
+        pools: &mut Pools,
+        parallel_tasks: usize,
+    ) -> Result<Engine<'a>, ScheduleFailure> {
+        if plan.tasks.len() < parallel_tasks {
+            let network = Network::build(plan, pools)?;
+            return Engine::new(plan, options, network, pools);
+        }
+        let tree = Tree::build(plan, pools);
+        let mut task_pools = pools.tasks.take().unwrap_or_default();
+        let cache = std::mem::take(&mut pools.calendars);
+        let (edges, setup) = rayon::join(
+            || Edges::build(plan, &tree, pools),
+            || TaskSetup::new(plan, options, &tree.is_summary, &mut task_pools, cache),
+        );
+        pools.tasks = Some(task_pools);
+        let network = Network::assemble(plan, tree, edges?, pools)?;
+        Engine::assemble(plan, options, network, setup?, pools)
+    }
+
+    /// The engine from its network and per-task arrays: the links' lags and kinds gathered in
+    /// adjacency order, and the counts of the project's dates on each calendar.
+    fn assemble(
+        plan: &'a Plan,
+        options: &ScheduleOptions,
+        network: Network,
+        setup: TaskSetup,
+        pools: &mut Pools,
+    ) -> Result<Engine<'a>, ScheduleFailure> {
+        let task_count = plan.tasks.len();
+        let TaskSetup {
+            calendars,
+            cache,
+            task_calendar,
+            float_calendar,
+            duration,
+            flags,
+            progress,
+            constraint_at,
+            deadline,
+            split_gaps,
+            status_date,
+            project_start,
+            early_start,
+            early_finish,
+            late_start,
+            late_finish,
+            gate_start,
+            gate_bound,
+            reason,
+            edges_bound,
+            early_start_count,
+            early_finish_count,
+            late_start_count,
+            late_finish_count,
+            gate_count,
+            rollup_finish_count,
+            rollup_finish_bound,
+            rollup_start_bound,
+            links_start_count,
+            link_lag,
+            link_meta,
+        } = setup;
+        pools.calendars = cache;
+        let edge_count = network.edge_from.len();
         // Then gathered into the order of the incoming and outgoing adjacency, one array at a
         // time (tight loops of known length). Link edges come first, in link order (see
         // `Network::build`), so edge `i` is link `i` when there is such a link, and a WBS edge
@@ -1427,8 +1660,9 @@ impl<'a> Engine<'a> {
         } else {
             (gather_incoming(), gather_outgoing())
         };
-        pools.keep(link_lag);
-        pools.keep(link_meta);
+        let tasks = pools.tasks.get_or_insert_default();
+        tasks.keep(link_lag);
+        tasks.keep(link_meta);
         let project_start_count = calendars
             .iter()
             .map(|calendar| calendar.work_before(project_start))
@@ -1455,14 +1689,14 @@ impl<'a> Engine<'a> {
             exact_only: false,
             parallel_tasks: PARALLEL_TASKS,
             split_gaps,
-            early_start: pools.filled(task_count, project_start),
-            early_finish: pools.filled(task_count, project_start),
-            late_start: pools.filled(task_count, project_start),
-            late_finish: pools.filled(task_count, project_start),
-            gate_start: pools.filled(task_count, project_start),
-            gate_bound: pools.filled(task_count, false),
-            reason: pools.filled(task_count, Reason::ProjectStart),
-            edges_bound: pools.filled(task_count, 0i64),
+            early_start,
+            early_finish,
+            late_start,
+            late_finish,
+            gate_start,
+            gate_bound,
+            reason,
+            edges_bound,
             edge_value: pools.filled(edge_count, 0i64),
             incoming_source,
             incoming_lag,
@@ -1471,18 +1705,18 @@ impl<'a> Engine<'a> {
             outgoing_lag,
             outgoing_meta,
             flags,
-            early_start_count: pools.filled(task_count, 0i64),
-            early_finish_count: pools.filled(task_count, 0i64),
-            late_start_count: pools.filled(task_count, 0i64),
-            late_finish_count: pools.filled(task_count, 0i64),
-            gate_count: pools.filled(task_count, 0i64),
-            rollup_finish_count: pools.filled(task_count, 0i64),
+            early_start_count,
+            early_finish_count,
+            late_start_count,
+            late_finish_count,
+            gate_count,
+            rollup_finish_count,
             project_start_count,
             project_finish_count: Vec::new(),
             status_date_count,
-            rollup_finish_bound: pools.filled(task_count, project_start),
-            rollup_start_bound: pools.filled(task_count, MaybeInstant::NONE),
-            links_start_count: pools.filled(task_count, 0i64),
+            rollup_finish_bound,
+            rollup_start_bound,
+            links_start_count,
             diagnostics: Vec::new(),
             network,
         })
@@ -1669,13 +1903,15 @@ impl<'a> Engine<'a> {
 
     fn check_summary_constraints(&mut self) {
         for task in self.plan.task_ids() {
+            // The summary flag first: reading every task's record costs a cache miss a task.
+            if !self.network.is_summary[task.index()] {
+                continue;
+            }
             let constraint = self.plan.task(task).constraint;
-            if self.network.is_summary[task.index()]
-                && !matches!(
-                    constraint,
-                    Constraint::AsSoonAsPossible | Constraint::StartNoEarlierThan(_)
-                )
-            {
+            if !matches!(
+                constraint,
+                Constraint::AsSoonAsPossible | Constraint::StartNoEarlierThan(_)
+            ) {
                 self.diagnostics.push(Diagnostic {
                     severity: Severity::Warning,
                     kind: DiagnosticKind::IgnoredConstraint,
@@ -2671,10 +2907,10 @@ impl<'a> Engine<'a> {
                     });
                 }
             }
-            let constraint = plan.tasks[task].constraint;
             let Some(date) = self.constraint_at[task].get() else {
                 continue;
             };
+            let constraint = plan.tasks[task].constraint;
             let date_count = calendar.work_before(date);
             let (latest_start, what) = match constraint {
                 Constraint::StartNoLaterThan(_) => (date_count, "start no later than"),
@@ -2982,12 +3218,15 @@ impl<'a> Engine<'a> {
 
     fn into_schedule(mut self, pools: &mut Pools) -> Schedule {
         let task_count = self.plan.tasks.len();
-        let scheduled = self.scheduled_dates(pools);
-        let mut critical = pools.filled(task_count, false);
-        let mut total_floats = pools.filled(task_count, 0i64);
-        let mut open = pools.filled(task_count, false);
+        // Per-task vectors, from the tasks' pool: it holds the link arrays the setup no longer
+        // needs, so that a schedule's peak memory stays where it was with one pool.
+        let task_pools = pools.tasks.get_or_insert_default();
+        let scheduled = self.scheduled_dates(task_pools);
+        let mut critical = task_pools.filled(task_count, false);
+        let mut total_floats = task_pools.filled(task_count, 0i64);
+        let mut open = task_pools.filled(task_count, false);
         self.critical_flags(&mut critical, &mut total_floats, &mut open);
-        pools.keep(open);
+        task_pools.keep(open);
         // Percent complete rolls up by duration, in minutes (a split task's pauses are no
         // duration). The sums go into two of the passes' vectors that nothing reads any more: a
         // schedule's peak memory is here, with the engine, the scheduled dates and the result
@@ -3024,11 +3263,11 @@ impl<'a> Engine<'a> {
             driving_links,
             driving_subtasks,
         };
-        pools.keep(critical);
-        pools.keep(total_floats);
+        task_pools.keep(critical);
+        task_pools.keep(total_floats);
         self.gate_count = rolled_duration;
         self.rollup_finish_count = rolled_done;
-        scheduled.recycle(pools);
+        scheduled.recycle(task_pools);
         self.recycle(pools);
         schedule
     }
@@ -3144,7 +3383,8 @@ impl<'a> Engine<'a> {
         (tasks, links, subtasks)
     }
 
-    /// Gives the engine's vectors back for the next schedule.
+    /// Gives the engine's vectors back for the next schedule, the per-task arrays to the
+    /// tasks' own pool (see [`TaskSetup`]).
     fn recycle(self, pools: &mut Pools) {
         let Engine {
             task_calendar,
@@ -3181,20 +3421,23 @@ impl<'a> Engine<'a> {
             network,
             ..
         } = self;
-        for vector in [
-            task_calendar,
-            float_calendar,
-            incoming_source,
-            outgoing_target,
-        ] {
+        for vector in [incoming_source, outgoing_target] {
             pools.keep(vector);
+        }
+        for vector in [edge_value, incoming_lag, outgoing_lag] {
+            pools.keep(vector);
+        }
+        for vector in [incoming_meta, outgoing_meta] {
+            pools.keep(vector);
+        }
+        network.recycle(pools);
+        let tasks = pools.tasks.get_or_insert_default();
+        for vector in [task_calendar, float_calendar] {
+            tasks.keep(vector);
         }
         for vector in [
             duration,
             edges_bound,
-            edge_value,
-            incoming_lag,
-            outgoing_lag,
             early_start_count,
             early_finish_count,
             late_start_count,
@@ -3203,13 +3446,10 @@ impl<'a> Engine<'a> {
             rollup_finish_count,
             links_start_count,
         ] {
-            pools.keep(vector);
+            tasks.keep(vector);
         }
-        pools.keep(gate_bound);
-        for vector in [incoming_meta, outgoing_meta] {
-            pools.keep(vector);
-        }
-        pools.keep(flags);
+        tasks.keep(gate_bound);
+        tasks.keep(flags);
         for vector in [
             early_start,
             early_finish,
@@ -3218,14 +3458,13 @@ impl<'a> Engine<'a> {
             gate_start,
             rollup_finish_bound,
         ] {
-            pools.keep(vector);
+            tasks.keep(vector);
         }
         for vector in [constraint_at, deadline, rollup_start_bound] {
-            pools.keep(vector);
+            tasks.keep(vector);
         }
-        pools.keep(progress);
-        pools.keep(reason);
-        network.recycle(pools);
+        tasks.keep(progress);
+        tasks.keep(reason);
     }
 
     /// Scheduled start and finish of every task (summaries roll up their subtasks' scheduled
@@ -3234,13 +3473,75 @@ impl<'a> Engine<'a> {
         let task_count = self.plan.tasks.len();
         let mut starts = pools.filled(task_count, Instant(0));
         let mut finishes = pools.filled(task_count, Instant(0));
-        for task in 0..task_count {
-            if !self.network.is_summary[task] {
-                starts[task] = self.scheduled_start(task);
-                finishes[task] = self.scheduled_finish(task);
+        let mut start_counts = pools.filled(task_count, 0i64);
+        let mut finish_counts = pools.filled(task_count, 0i64);
+        // A date's count is mostly one the passes computed already.
+        let count = |task: usize, instant: Instant, known: [(Instant, i64); 2]| {
+            known.iter().find(|(date, _)| *date == instant).map_or_else(
+                || self.calendar(task).work_before(instant),
+                |&(_, count)| count,
+            )
+        };
+        let counts = |task: usize, start: Instant, finish: Instant| {
+            (
+                count(
+                    task,
+                    start,
+                    [
+                        (self.early_start[task], self.early_start_count[task]),
+                        (self.late_start[task], self.late_start_count[task]),
+                    ],
+                ),
+                count(
+                    task,
+                    finish,
+                    [
+                        (self.early_finish[task], self.early_finish_count[task]),
+                        (self.late_finish[task], self.late_finish_count[task]),
+                    ],
+                ),
+            )
+        };
+        // Leaves first, each on its own (on every core for a large plan)...
+        let leaves = |first: usize,
+                      starts: &mut [Instant],
+                      finishes: &mut [Instant],
+                      start_counts: &mut [i64],
+                      finish_counts: &mut [i64]| {
+            for offset in 0..starts.len() {
+                let task = first + offset;
+                if self.network.is_summary[task] {
+                    continue;
+                }
+                let (start, finish) = (self.scheduled_start(task), self.scheduled_finish(task));
+                (starts[offset], finishes[offset]) = (start, finish);
+                (start_counts[offset], finish_counts[offset]) = counts(task, start, finish);
             }
+        };
+        if task_count >= self.parallel_tasks {
+            let run = task_count.div_ceil(2 * rayon::current_num_threads().max(1));
+            starts
+                .par_chunks_mut(run)
+                .zip(finishes.par_chunks_mut(run))
+                .zip(start_counts.par_chunks_mut(run))
+                .zip(finish_counts.par_chunks_mut(run))
+                .enumerate()
+                .for_each(
+                    |(index, (((starts, finishes), start_counts), finish_counts))| {
+                        leaves(index * run, starts, finishes, start_counts, finish_counts);
+                    },
+                );
+        } else {
+            leaves(
+                0,
+                &mut starts,
+                &mut finishes,
+                &mut start_counts,
+                &mut finish_counts,
+            );
         }
-        // Children come after their parents: walking backwards rolls each level up in turn.
+        // ...then the summaries, which roll their subtasks up. Children come after their
+        // parents: walking backwards rolls each level up in turn.
         for task in (0..task_count).rev() {
             if self.network.is_summary[task] {
                 let mut start = Instant(i64::MAX);
@@ -3253,32 +3554,10 @@ impl<'a> Engine<'a> {
                     start = start.min(starts[child]);
                     finish = finish.max(finishes[child]);
                 }
-                starts[task] = start;
-                finishes[task] = finish;
+                (starts[task], finishes[task]) = (start, finish);
+                (start_counts[task], finish_counts[task]) = counts(task, start, finish);
             }
         }
-        let count = |task: usize, instant: Instant, known: [(Instant, i64); 2]| {
-            known.iter().find(|(date, _)| *date == instant).map_or_else(
-                || self.calendar(task).work_before(instant),
-                |&(_, count)| count,
-            )
-        };
-        let mut start_counts = pools.take(task_count);
-        start_counts.extend((0..task_count).map(|task| {
-            let known = [
-                (self.early_start[task], self.early_start_count[task]),
-                (self.late_start[task], self.late_start_count[task]),
-            ];
-            count(task, starts[task], known)
-        }));
-        let mut finish_counts = pools.take(task_count);
-        finish_counts.extend((0..task_count).map(|task| {
-            let known = [
-                (self.early_finish[task], self.early_finish_count[task]),
-                (self.late_finish[task], self.late_finish_count[task]),
-            ];
-            count(task, finishes[task], known)
-        }));
         ScheduledDates {
             starts,
             finishes,
@@ -3372,6 +3651,57 @@ mod tests {
                 "{tasks} tasks: links drive tasks and subtasks drive summaries"
             );
             assert_eq!(one_run, every_core, "{tasks} tasks");
+        }
+    }
+
+    /// The network and the per-task arrays prepared on two cores give the schedules (and the
+    /// errors) of preparing them one after the other, with fresh pools and with the pools the
+    /// first schedule left.
+    #[test]
+    fn a_setup_on_two_cores_is_that_of_one() {
+        let options = ScheduleOptions::default();
+        let prepared = |plan: &Plan, parallel_tasks: usize| {
+            let mut pools = Pools::default();
+            (0..2)
+                .map(|_| {
+                    let mut engine = Engine::prepare(plan, &options, &mut pools, parallel_tasks)?;
+                    engine.run()?;
+                    Ok(engine.into_schedule(&mut pools))
+                })
+                .collect::<Vec<Result<Schedule, ScheduleFailure>>>()
+        };
+        for (tasks, seed) in [(300, 3), (2_000, 11)] {
+            let mut plan = random_plan(&NetworkShape::benchmark(tasks, seed));
+            add_constraints_and_progress(&mut plan, seed, Some(40));
+            let one_core = prepared(&plan, usize::MAX);
+            assert!(one_core.iter().all(Result::is_ok), "{tasks} tasks schedule");
+            assert_eq!(prepared(&plan, 0), one_core, "{tasks} tasks");
+            // A link back from the last task to the first closes loops through the plan.
+            let summary = plan.summary_flags();
+            let leaves: Vec<TaskId> = plan
+                .task_ids()
+                .filter(|task| !summary[task.index()])
+                .collect();
+            let (Some(&first), Some(&last)) = (leaves.first(), leaves.last()) else {
+                panic!("the plan has leaf tasks");
+            };
+            plan.links.push(crate::model::Link {
+                predecessor: last,
+                successor: first,
+                kind: LinkType::FinishToStart,
+                lag: Lag::None,
+            });
+            let one_core = prepared(&plan, usize::MAX);
+            assert!(
+                one_core
+                    .iter()
+                    .all(|result| result.as_ref().is_err_and(|failure| failure
+                        .diagnostics
+                        .iter()
+                        .any(|d| d.kind == DiagnosticKind::DependencyLoop))),
+                "{tasks} tasks: the loop is found"
+            );
+            assert_eq!(prepared(&plan, 0), one_core, "{tasks} tasks with a loop");
         }
     }
 
