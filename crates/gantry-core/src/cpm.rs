@@ -311,13 +311,6 @@ impl Scheduler {
         options: &ScheduleOptions,
     ) -> Result<Schedule, ScheduleFailure> {
         let pools = &mut self.pools;
-        if let Err(error) = plan.validate_structure() {
-            return Err(ScheduleFailure::single(
-                DiagnosticKind::InvalidLink,
-                Vec::new(),
-                error.to_string(),
-            ));
-        }
         let mut engine = Engine::prepare(plan, options, pools, PARALLEL_TASKS)?;
         engine.run()?;
         Ok(engine.into_schedule(pools))
@@ -705,8 +698,10 @@ impl Tree {
         );
         let mut is_summary = pools.filled(task_count, false);
         for &parent in &parent {
-            if parent != NO_PARENT {
-                is_summary[parent as usize] = true;
+            // A parent out of range is `Plan::validate_structure`'s to report (the tree may be
+            // read beside it).
+            if let Some(summary) = is_summary.get_mut(parent as usize) {
+                *summary = true;
             }
         }
         Tree { parent, is_summary }
@@ -1547,7 +1542,7 @@ impl<'a> Engine<'a> {
         Engine::assemble(plan, options, network, setup?, pools)
     }
 
-    /// The engine for `plan` from its validated structure: on a plan of `parallel_tasks` tasks
+    /// The engine for `plan`, its ids checked first: on a plan of `parallel_tasks` tasks
     /// or more ([`PARALLEL_TASKS`]; tests lower it) the network's edges (links checked,
     /// adjacency, topological order) are built on one core while the per-task arrays and the
     /// links' lags are read on another. The engine and the errors, in the same order, are
@@ -1558,11 +1553,18 @@ impl<'a> Engine<'a> {
         pools: &mut Pools,
         parallel_tasks: usize,
     ) -> Result<Engine<'a>, ScheduleFailure> {
+        let invalid = |error: crate::model::StructureError| {
+            ScheduleFailure::single(DiagnosticKind::InvalidLink, Vec::new(), error.to_string())
+        };
         if plan.tasks.len() < parallel_tasks {
+            plan.validate_structure().map_err(invalid)?;
             let network = Network::build(plan, pools)?;
             return Engine::new(plan, options, network, pools);
         }
-        let tree = Tree::build(plan, pools);
+        // The ids are checked while the tree is read (which never fails); nothing else reads
+        // the plan before they hold.
+        let (valid, tree) = rayon::join(|| plan.validate_structure(), || Tree::build(plan, pools));
+        valid.map_err(invalid)?;
         let mut task_pools = pools.tasks.take().unwrap_or_default();
         let cache = std::mem::take(&mut pools.calendars);
         let (edges, setup) = rayon::join(
@@ -3702,6 +3704,23 @@ mod tests {
                 "{tasks} tasks: the loop is found"
             );
             assert_eq!(prepared(&plan, 0), one_core, "{tasks} tasks with a loop");
+            // A parent that does not exist: the ids are checked before the tree is used.
+            plan.tasks[first.index()].parent = Some(TaskId(tasks as u32 + 7));
+            let one_core = prepared(&plan, usize::MAX);
+            assert!(
+                one_core
+                    .iter()
+                    .all(|result| result.as_ref().is_err_and(|failure| failure
+                        .diagnostics
+                        .iter()
+                        .all(|d| d.kind == DiagnosticKind::InvalidLink))),
+                "{tasks} tasks: the bad parent is found"
+            );
+            assert_eq!(
+                prepared(&plan, 0),
+                one_core,
+                "{tasks} tasks with a bad parent"
+            );
         }
     }
 
