@@ -262,6 +262,9 @@ const EDGE_START_TO_FINISH: u8 = 3;
 const EDGE_FAST: u8 = 1 << 2;
 /// A WBS edge (gate → child or child → roll-up), not a link.
 const EDGE_HIERARCHY: u8 = 1 << 3;
+/// A link with an elapsed lag, whose clock minutes are in the lag arrays (never with
+/// `EDGE_FAST`): the counted passes handle it without reading the link.
+const EDGE_ELAPSED: u8 = 1 << 4;
 
 /// `Engine::flags` bits.
 const TASK_SUMMARY: u16 = 1;
@@ -1481,10 +1484,11 @@ impl TaskSetup {
                     EDGE_START_TO_FINISH
                 }
             };
-            let (lag, meta) = match lag {
-                Some(lag) if task_calendar[predecessor] == task_calendar[successor] => {
+            let (lag, meta) = match (lag, link.lag) {
+                (Some(lag), _) if task_calendar[predecessor] == task_calendar[successor] => {
                     (lag, kind | EDGE_FAST)
                 }
+                (None, Lag::Elapsed(minutes)) => (minutes, kind | EDGE_ELAPSED),
                 _ => (0, kind),
             };
             link_lag.push(lag);
@@ -2022,6 +2026,21 @@ impl<'a> Engine<'a> {
                     _ => start - self.progress[task].remaining + lag,
                 };
                 (value, true)
+            } else if meta & EDGE_ELAPSED != 0 {
+                // `link_start_bound` for an elapsed lag, without reading the link.
+                let (start, finish) = self.forward_dates(source);
+                let lag = self.incoming_lag[position];
+                let remaining = self.progress[task].remaining;
+                let from = match meta & EDGE_KIND {
+                    EDGE_FINISH_TO_START => finish,
+                    EDGE_START_TO_START => start,
+                    EDGE_FINISH_TO_FINISH => self.start_before(task, finish, remaining)?,
+                    _ => self.start_before(task, start, remaining)?,
+                };
+                (
+                    self.calendar(task).work_before(from.plus_minutes(lag)),
+                    true,
+                )
             } else {
                 let edge = self.network.incoming[position] as usize;
                 let link = &plan.links[self.network.edge_link[edge] as usize];
@@ -2496,6 +2515,29 @@ impl<'a> Engine<'a> {
         }))
     }
 
+    /// `link_late_bound` for a link with an elapsed lag of `lag` clock minutes into a successor
+    /// that is not complete, from the edge's bits instead of the link.
+    fn elapsed_late_bound(
+        &self,
+        successor: usize,
+        meta: u8,
+        lag: i64,
+    ) -> Result<(Instant, bool), CalendarError> {
+        let calendar = self.calendar(successor);
+        let late_start = calendar.next_work_start(self.late_start[successor])?;
+        // Snapped as `link_late_bound` snaps it (and fails where it fails), though an elapsed
+        // lag counts from the start whatever the link type.
+        calendar.next_work_start(self.late_finish[successor])?;
+        let from = late_start.plus_minutes(-lag);
+        let remaining = self.progress[successor].remaining;
+        Ok(match meta & EDGE_KIND {
+            EDGE_FINISH_TO_START => (from, true),
+            EDGE_START_TO_START => (from, false),
+            EDGE_FINISH_TO_FINISH => (self.finish_after(successor, from, remaining)?, true),
+            _ => (self.finish_after(successor, from, remaining)?, false),
+        })
+    }
+
     fn backward_rollup(&mut self, summary: usize) -> Result<(), CalendarError> {
         let node = summary + self.network.task_count;
         let plan = self.plan;
@@ -2602,6 +2644,11 @@ impl<'a> Engine<'a> {
                     _ => self.late_finish_count[target] - lag + duration,
                 }
                 .min(project_finish)
+            } else if meta & EDGE_ELAPSED != 0 {
+                let lag = self.outgoing_lag[position];
+                let (bound, is_finish) = self.elapsed_late_bound(target, meta, lag)?;
+                let bound = self.calendar(task).work_before(bound);
+                (if is_finish { bound } else { bound + duration }).min(project_finish)
             } else {
                 let edge = self.network.outgoing[position] as usize;
                 let link = &plan.links[self.network.edge_link[edge] as usize];
@@ -3098,10 +3145,19 @@ impl<'a> Engine<'a> {
                     - scheduled.count(task, from_start)
                     - self.outgoing_lag[position]
             } else {
-                let edge = self.network.outgoing[position] as usize;
-                let link = &self.plan.links[self.network.edge_link[edge] as usize];
-                let Ok(from) = self.shift_by_lag(link, scheduled.date(task, from_start), 1) else {
-                    continue;
+                let from = if meta & EDGE_ELAPSED != 0 {
+                    // `shift_by_lag` of an elapsed lag, without reading the link.
+                    scheduled
+                        .date(task, from_start)
+                        .plus_minutes(self.outgoing_lag[position])
+                } else {
+                    let edge = self.network.outgoing[position] as usize;
+                    let link = &self.plan.links[self.network.edge_link[edge] as usize];
+                    let Ok(from) = self.shift_by_lag(link, scheduled.date(task, from_start), 1)
+                    else {
+                        continue;
+                    };
+                    from
                 };
                 self.calendars[self.float_calendar[task] as usize]
                     .working_minutes_between(from, scheduled.date(successor, to_start))
