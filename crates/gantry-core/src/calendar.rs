@@ -865,25 +865,22 @@ impl WorkingCalendar {
     /// window, else through the windows alone.
     #[inline(never)]
     fn work_before_elsewhere(&self, t: i64) -> i64 {
-        self.work_before_by_weeks(t)
+        self.work_before_in_window_week(t)
             .unwrap_or_else(|| self.work_before_by_windows(t))
     }
 
-    /// `work_before` through the week index, when it covers `t`.
-    fn work_before_by_weeks(&self, t: i64) -> Option<i64> {
+    /// `work_before` in an indexed week that holds an exception, through its window.
+    fn work_before_in_window_week(&self, t: i64) -> Option<i64> {
         let week = self.weeks.week_of_instant(t)?;
-        match *self.weeks.windows.get(week)? {
-            REGULAR_WEEK => {
-                let week_start = self.weeks.start + week as i64 * MINUTES_PER_WEEK;
-                let count = *self.weeks.counts.get(week)?;
-                Some(count + self.week.work_before_offset(t - week_start))
-            }
-            window => Some(
-                self.explicit
-                    .run(self.windows.get(window as usize)?)
-                    .work_before(t),
-            ),
+        let window = *self.weeks.windows.get(week)?;
+        if window == REGULAR_WEEK {
+            return None;
         }
+        Some(
+            self.explicit
+                .run(self.windows.get(window as usize)?)
+                .work_before(t),
+        )
     }
 
     /// `work_before` of a clamped instant through the windows alone: the reference the week
@@ -947,7 +944,7 @@ impl WorkingCalendar {
             return Err(self.out_of_working_time(true));
         }
         let start = self
-            .start_at_by_weeks(count)
+            .start_at_in_window_week(count)
             .or_else(|| self.start_at_by_windows(count));
         // `None` is unreachable: every count between the bounds has its minute.
         start
@@ -955,20 +952,16 @@ impl WorkingCalendar {
             .ok_or_else(|| self.out_of_working_time(true))
     }
 
-    /// `start_at` through the week index, when it covers `count`.
-    fn start_at_by_weeks(&self, count: i64) -> Option<i64> {
+    /// `start_at` in an indexed week that holds an exception, through its window.
+    fn start_at_in_window_week(&self, count: i64) -> Option<i64> {
         let week = self.weeks.week_of_count(count)?;
-        match *self.weeks.windows.get(week)? {
-            REGULAR_WEEK => {
-                let week_start = self.weeks.start + week as i64 * MINUTES_PER_WEEK;
-                let rest = count - *self.weeks.counts.get(week)?;
-                Some(week_start + self.week.work_start_offset(rest)?)
-            }
-            window => self
-                .explicit
-                .run(self.windows.get(window as usize)?)
-                .start_at(count),
+        let window = *self.weeks.windows.get(week)?;
+        if window == REGULAR_WEEK {
+            return None;
         }
+        self.explicit
+            .run(self.windows.get(window as usize)?)
+            .start_at(count)
     }
 
     /// `start_at` of a count within the calendar's bounds through the windows alone (see
@@ -1629,7 +1622,11 @@ mod tests {
             for _ in 0..2000 {
                 let t = first + random.below(span as u64) as i64;
                 let slow = calendar.work_before_by_windows(t);
-                if let Some(fast) = calendar.work_before_by_weeks(t) {
+                // The week index's answer: a regular week's tables, else the week's window.
+                let by_weeks = calendar
+                    .work_before_in_regular_week(t)
+                    .or_else(|| calendar.work_before_in_window_week(t));
+                if let Some(fast) = by_weeks {
                     assert_eq!(fast, slow, "round {round}: work before {}", Instant(t));
                 }
                 assert_eq!(calendar.work_before(Instant(t)), slow);
@@ -1639,7 +1636,10 @@ mod tests {
                         continue;
                     }
                     let slow = calendar.start_at_by_windows(count);
-                    if let Some(fast) = calendar.start_at_by_weeks(count) {
+                    let by_weeks = calendar
+                        .start_at_in_regular_week(count)
+                        .or_else(|| calendar.start_at_in_window_week(count));
+                    if let Some(fast) = by_weeks {
                         assert_eq!(Some(fast), slow, "round {round}: start of minute {count}");
                     }
                     assert_eq!(calendar.start_at(count).ok().map(|t| t.0), slow);
