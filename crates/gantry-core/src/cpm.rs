@@ -266,6 +266,16 @@ const EDGE_HIERARCHY: u8 = 1 << 3;
 /// `EDGE_FAST`): the counted passes handle it without reading the link.
 const EDGE_ELAPSED: u8 = 1 << 4;
 
+/// The `EDGE_*` kind bits of a link type.
+fn edge_kind(kind: LinkType) -> u8 {
+    match kind {
+        LinkType::FinishToStart => EDGE_FINISH_TO_START,
+        LinkType::StartToStart => EDGE_START_TO_START,
+        LinkType::FinishToFinish => EDGE_FINISH_TO_FINISH,
+        LinkType::StartToFinish => EDGE_START_TO_FINISH,
+    }
+}
+
 /// `Engine::flags` bits.
 const TASK_SUMMARY: u16 = 1;
 const TASK_MILESTONE: u16 = 1 << 1;
@@ -1475,15 +1485,10 @@ impl TaskSetup {
                 }
                 Lag::Percent(_) | Lag::Elapsed(_) => None,
             };
-            let kind = match link.kind {
-                LinkType::FinishToStart => EDGE_FINISH_TO_START,
-                LinkType::StartToStart => EDGE_START_TO_START,
-                LinkType::FinishToFinish => EDGE_FINISH_TO_FINISH,
-                LinkType::StartToFinish => {
-                    flags[successor] |= TASK_START_TO_FINISH_IN;
-                    EDGE_START_TO_FINISH
-                }
-            };
+            let kind = edge_kind(link.kind);
+            if kind == EDGE_START_TO_FINISH {
+                flags[successor] |= TASK_START_TO_FINISH_IN;
+            }
             let (lag, meta) = match (lag, link.lag) {
                 (Some(lag), _) if task_calendar[predecessor] == task_calendar[successor] => {
                     (lag, kind | EDGE_FAST)
@@ -1831,25 +1836,34 @@ impl<'a> Engine<'a> {
 
     /// The earliest start a link allows its successor (a leaf or a summary's gate).
     fn link_start_bound(&self, link: &crate::model::Link) -> Result<Instant, CalendarError> {
-        let (predecessor_start, predecessor_finish) = self.forward_dates(link.predecessor.index());
-        let successor = link.successor.index();
-        let remaining = self.progress[successor].remaining;
-        Ok(match link.kind {
-            LinkType::FinishToStart => self.shift_by_lag(link, predecessor_finish, 1)?,
-            LinkType::StartToStart => self.shift_by_lag(link, predecessor_start, 1)?,
-            // As MS Project does: step back the successor's duration from the predecessor's
-            // date, then add the lag (the order matters only for elapsed lags).
-            // The floor at the project start is applied by the caller, so that a link it
-            // overrides is not named as the driver.
-            LinkType::FinishToFinish => {
-                let start = self.start_before(successor, predecessor_finish, remaining)?;
-                self.shift_by_lag(link, start, 1)?
-            }
-            LinkType::StartToFinish => {
-                let start = self.start_before(successor, predecessor_start, remaining)?;
-                self.shift_by_lag(link, start, 1)?
-            }
-        })
+        let from = self.link_start_before_lag(
+            link.predecessor.index(),
+            link.successor.index(),
+            edge_kind(link.kind),
+        )?;
+        self.shift_by_lag(link, from, 1)
+    }
+
+    /// The earliest start a link of kind `kind` (`EDGE_*`) allows its successor before its lag
+    /// is added: the predecessor's date, or for a link to the successor's finish, that date less
+    /// the successor's remaining duration. As MS Project does: the duration is stepped back
+    /// first, then the lag added (the order matters only for elapsed lags). The floor at the
+    /// project start is applied by the caller, so that a link it overrides is not named as the
+    /// driver.
+    fn link_start_before_lag(
+        &self,
+        predecessor: usize,
+        successor: usize,
+        kind: u8,
+    ) -> Result<Instant, CalendarError> {
+        let (predecessor_start, predecessor_finish) = self.forward_dates(predecessor);
+        let remaining = || self.progress[successor].remaining;
+        match kind & EDGE_KIND {
+            EDGE_FINISH_TO_START => Ok(predecessor_finish),
+            EDGE_START_TO_START => Ok(predecessor_start),
+            EDGE_FINISH_TO_FINISH => self.start_before(successor, predecessor_finish, remaining()),
+            _ => self.start_before(successor, predecessor_start, remaining()),
+        }
     }
 
     fn run(&mut self) -> Result<(), ScheduleFailure> {
@@ -2028,15 +2042,8 @@ impl<'a> Engine<'a> {
                 (value, true)
             } else if meta & EDGE_ELAPSED != 0 {
                 // `link_start_bound` for an elapsed lag, without reading the link.
-                let (start, finish) = self.forward_dates(source);
+                let from = self.link_start_before_lag(source, task, meta)?;
                 let lag = self.incoming_lag[position];
-                let remaining = self.progress[task].remaining;
-                let from = match meta & EDGE_KIND {
-                    EDGE_FINISH_TO_START => finish,
-                    EDGE_START_TO_START => start,
-                    EDGE_FINISH_TO_FINISH => self.start_before(task, finish, remaining)?,
-                    _ => self.start_before(task, start, remaining)?,
-                };
                 (
                     self.calendar(task).work_before(from.plus_minutes(lag)),
                     true,
@@ -2476,61 +2483,40 @@ impl<'a> Engine<'a> {
         {
             return Ok(None);
         }
-        let (mut late_start, mut late_finish) =
-            (self.late_start[successor], self.late_finish[successor]);
-        if let Lag::Elapsed(_) = link.lag {
-            // A date at the end of a working period is the same working time as the start of the
-            // next; clock time counts back from the later of the two, as the forward pass counted
-            // forward to it.
-            let calendar = self.calendar(successor);
-            late_start = calendar.next_work_start(late_start)?;
-            late_finish = calendar.next_work_start(late_finish)?;
+        if let Lag::Elapsed(minutes) = link.lag {
+            return self
+                .elapsed_late_bound(successor, edge_kind(link.kind), minutes)
+                .map(Some);
         }
-        let elapsed = matches!(link.lag, Lag::Elapsed(_));
-        let remaining = self.progress[successor].remaining;
+        let (late_start, late_finish) = (self.late_start[successor], self.late_finish[successor]);
         Ok(Some(match link.kind {
             LinkType::FinishToStart => (self.shift_by_lag(link, late_start, -1)?, true),
             LinkType::StartToStart => (self.shift_by_lag(link, late_start, -1)?, false),
-            // The forward pass adds an elapsed lag to the successor's start (MS Project's
-            // order); mirror it so that both passes agree. Working lags give the same dates
-            // either way.
-            LinkType::FinishToFinish if elapsed => (
-                self.finish_after(
-                    successor,
-                    self.shift_by_lag(link, late_start, -1)?,
-                    remaining,
-                )?,
-                true,
-            ),
-            LinkType::StartToFinish if elapsed => (
-                self.finish_after(
-                    successor,
-                    self.shift_by_lag(link, late_start, -1)?,
-                    remaining,
-                )?,
-                false,
-            ),
             LinkType::FinishToFinish => (self.shift_by_lag(link, late_finish, -1)?, true),
             LinkType::StartToFinish => (self.shift_by_lag(link, late_finish, -1)?, false),
         }))
     }
 
-    /// `link_late_bound` for a link with an elapsed lag of `lag` clock minutes into a successor
-    /// that is not complete, from the edge's bits instead of the link.
+    /// `link_late_bound` for a link of kind `kind` (`EDGE_*`) with an elapsed lag of `lag`
+    /// clock minutes into a successor that is not complete: the counted backward pass calls it
+    /// with the edge's bits, without reading the link.
     fn elapsed_late_bound(
         &self,
         successor: usize,
-        meta: u8,
+        kind: u8,
         lag: i64,
     ) -> Result<(Instant, bool), CalendarError> {
+        // A date at the end of a working period is the same working time as the start of the
+        // next; clock time counts back from the later of the two, as the forward pass counted
+        // forward to it. (The late finish is snapped too, and fails where it would.)
         let calendar = self.calendar(successor);
         let late_start = calendar.next_work_start(self.late_start[successor])?;
-        // Snapped as `link_late_bound` snaps it (and fails where it fails), though an elapsed
-        // lag counts from the start whatever the link type.
         calendar.next_work_start(self.late_finish[successor])?;
+        // The forward pass adds an elapsed lag to the successor's start (MS Project's order),
+        // whatever the link type; mirror it so that both passes agree.
         let from = late_start.plus_minutes(-lag);
         let remaining = self.progress[successor].remaining;
-        Ok(match meta & EDGE_KIND {
+        Ok(match kind & EDGE_KIND {
             EDGE_FINISH_TO_START => (from, true),
             EDGE_START_TO_START => (from, false),
             EDGE_FINISH_TO_FINISH => (self.finish_after(successor, from, remaining)?, true),
@@ -2646,7 +2632,7 @@ impl<'a> Engine<'a> {
                 .min(project_finish)
             } else if meta & EDGE_ELAPSED != 0 {
                 let lag = self.outgoing_lag[position];
-                let (bound, is_finish) = self.elapsed_late_bound(target, meta, lag)?;
+                let (bound, is_finish) = self.elapsed_late_bound(target, meta & EDGE_KIND, lag)?;
                 let bound = self.calendar(task).work_before(bound);
                 (if is_finish { bound } else { bound + duration }).min(project_finish)
             } else {
